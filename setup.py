@@ -1,0 +1,125 @@
+"""Build the one compiled module, ``fastup._kernels``, with OpenMP when the compiler has it.
+
+Environment:
+  FASTUP_DISABLE_OPENMP=1  build serial kernels without probing for OpenMP.
+  FASTUP_REQUIRE_OPENMP=1  fail the build when the compiler cannot compile and link OpenMP.
+
+Never built with -ffast-math or -march=native: results must be exact and wheels portable.
+"""
+
+import os
+import sys
+import tempfile
+
+from Cython.Build import cythonize
+from setuptools import Extension, setup
+from setuptools.command.build_ext import build_ext
+
+OPENMP_PROBE = r"""
+#include <omp.h>
+int main(void) {
+    int n = 0;
+    #pragma omp parallel for reduction(+:n)
+    for (int i = 0; i < 4; i++) n += omp_get_num_threads() > 0;
+    return n == 4 ? 0 : 1;
+}
+"""
+
+
+def _env_flag(name):
+    return os.environ.get(name, "").strip().lower() in ("1", "true", "yes", "on")
+
+
+def _c_string(text):
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+class BuildExt(build_ext):
+    def _openmp_candidates(self):
+        if self.compiler.compiler_type == "msvc":
+            return [(["/openmp"], [])]
+        candidates = [(["-fopenmp"], ["-fopenmp"])]
+        if sys.platform == "darwin":  # Apple clang: libomp installed beside it (Homebrew or vendored)
+            candidates.append((["-Xpreprocessor", "-fopenmp"], ["-lomp"]))
+        return candidates
+
+    def _probe_openmp(self):
+        """Compile and link (never run) a tiny OpenMP program; return (cflags, ldflags) or None."""
+        for cflags, ldflags in self._openmp_candidates():
+            with tempfile.TemporaryDirectory() as tmp:
+                src = os.path.join(tmp, "probe_openmp.c")
+                with open(src, "w") as f:
+                    f.write(OPENMP_PROBE)
+                try:
+                    objects = self.compiler.compile([src], output_dir=tmp, extra_postargs=cflags)
+                    self.compiler.link_executable(
+                        objects, "probe_openmp", output_dir=tmp, extra_postargs=ldflags
+                    )
+                except Exception:  # CompileError, LinkError: try the next spelling
+                    continue
+            return cflags, ldflags
+        return None
+
+    def build_extensions(self):
+        msvc = self.compiler.compiler_type == "msvc"
+        require = _env_flag("FASTUP_REQUIRE_OPENMP")
+        if _env_flag("FASTUP_DISABLE_OPENMP"):
+            if require:
+                raise RuntimeError("FASTUP_REQUIRE_OPENMP=1 and FASTUP_DISABLE_OPENMP=1 contradict")
+            openmp = None
+            print("fastup: FASTUP_DISABLE_OPENMP=1: building serial kernels")
+        else:
+            openmp = self._probe_openmp()
+            if openmp is None:
+                message = (
+                    "fastup: the C compiler cannot build OpenMP programs; the kernels will run "
+                    "on one thread. Install an OpenMP runtime (libgomp, libomp) to get threads."
+                )
+                if require:
+                    raise RuntimeError(message + " (FASTUP_REQUIRE_OPENMP=1 was set)")
+                self.warn(message)
+        cflags = ["/O2"] if msvc else ["-O3"]
+        ldflags = []
+        if openmp is not None:
+            cflags += openmp[0]
+            ldflags += openmp[1]
+
+        # The build facts fastup.show_config() reports, compiled into the module as a header.
+        compiler_cmd = getattr(self.compiler, "compiler_so", None) or [self.compiler.compiler_type]
+        header_dir = os.path.join(self.build_temp, "fastup_build_info")
+        os.makedirs(header_dir, exist_ok=True)
+        with open(os.path.join(header_dir, "fastup_build_info.h"), "w") as f:
+            f.write("#define FASTUP_BUILD_COMPILER " + _c_string(" ".join(compiler_cmd)) + "\n")
+            f.write("#define FASTUP_BUILD_CFLAGS " + _c_string(" ".join(cflags)) + "\n")
+            f.write("#define FASTUP_BUILD_LDFLAGS " + _c_string(" ".join(ldflags)) + "\n")
+            f.write(f"#define FASTUP_BUILD_REQUIRE_OPENMP {int(require)}\n")
+        for ext in self.extensions:
+            ext.include_dirs.append(header_dir)
+            ext.extra_compile_args = list(ext.extra_compile_args or []) + cflags
+            ext.extra_link_args = list(ext.extra_link_args or []) + ldflags
+        super().build_extensions()
+
+
+extensions = [
+    Extension(
+        "fastup._kernels",
+        ["src/fastup/_kernels.pyx"],
+        include_dirs=["src/fastup"],
+        define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
+    )
+]
+
+setup(
+    ext_modules=cythonize(
+        extensions,
+        compiler_directives={
+            "language_level": 3,
+            "boundscheck": False,
+            "wraparound": False,
+            "cdivision": True,
+            "initializedcheck": False,
+            "embedsignature": True,
+        },
+    ),
+    cmdclass={"build_ext": BuildExt},
+)

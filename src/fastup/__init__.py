@@ -1,0 +1,53 @@
+"""fastup: fast, exact resizing of NumPy arrays in every common convention.
+
+Public API: ``resize``, ``get_workers``, ``set_workers``, ``show_config``, and the pure-NumPy
+reference implementation ``fastup.oracle``.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+from . import _kernels
+from ._resize import resize
+from ._threads import get_workers, set_workers
+
+__version__ = "0.1.0"
+
+__all__ = ["__version__", "get_workers", "resize", "set_workers", "show_config"]
+
+
+def show_config(print_: bool = True) -> dict[str, Any]:
+    """Report how this fastup was built and how it will run threads.
+
+    Returns a dict (and prints it unless ``print_=False``): version, whether the kernels have
+    OpenMP (and its version and the runtime libraries loaded), thread counts, and the compiler
+    and flags of the build.
+    """
+    from . import _threads
+
+    build = _kernels.build_info()
+    config: dict[str, Any] = {
+        "version": __version__,
+        "python": sys.version.split()[0],
+        "numpy": __import__("numpy").__version__,
+        "openmp": build["openmp_version"] > 0,
+        "openmp_version": build["openmp_version"],
+        "openmp_runtimes": _threads.openmp_runtimes(),
+        "openmp_required_at_build": build["require_openmp"],
+        "threads": _threads.thread_info(),
+        "compiler": build["compiler"],
+        "cflags": build["cflags"],
+        "ldflags": build["ldflags"],
+    }
+    if print_:
+        width = max(len(k) for k in config)
+        for key, value in config.items():
+            if isinstance(value, dict):
+                print(f"{key}:")
+                for k2, v2 in value.items():
+                    print(f"  {k2:<{width}} {v2}")
+            else:
+                print(f"{key:<{width}}  {value}")
+    return config

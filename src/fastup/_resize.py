@@ -1,0 +1,457 @@
+"""``fastup.resize``: validate, build the per-axis tables, choose and call the kernels."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from itertools import permutations
+from typing import Any
+
+import numpy as np
+
+from . import _kernels, _threads
+from ._tables import (
+    COORDINATE_MODES,
+    MODE_ALIASES,
+    MODES,
+    NEAREST_MODES,
+    SIZE_POLICIES,
+    AxisSpec,
+    IndexTable,
+    WeightTable,
+    nearest_table,
+    weight_table,
+)
+from ._validate import (
+    allocate,
+    as_array,
+    check_out,
+    choice,
+    fail_type,
+    fail_value,
+    flag,
+    int_or_ints,
+    integer,
+    normalised,
+    real,
+    real_or_reals,
+)
+
+# dtype -> the accumulator type of the weighted modes (float16 is computed in float32)
+_ACCUMULATOR = {
+    np.dtype(np.uint8): np.dtype(np.float32),
+    np.dtype(np.int8): np.dtype(np.float32),
+    np.dtype(np.uint16): np.dtype(np.float32),
+    np.dtype(np.int16): np.dtype(np.float32),
+    np.dtype(np.int32): np.dtype(np.float64),
+    np.dtype(np.float16): np.dtype(np.float32),
+    np.dtype(np.float32): np.dtype(np.float32),
+    np.dtype(np.float64): np.dtype(np.float64),
+}
+_SUPPORTED = "float16, float32, float64, uint8, int8, uint16, int16, int32"
+_MAX_LENGTH = 1 << 62
+
+
+def resize(
+    x: Any,
+    size: int | Sequence[int] | None = None,
+    *,
+    scale: float | Sequence[float] | None = None,
+    axes: int | Sequence[int] | None = None,
+    mode: str = "linear",
+    coordinate_mode: str = "half_pixel",
+    nearest_mode: str = "round_prefer_floor",
+    cubic_a: float = -0.75,
+    exclude_outside: bool = False,
+    antialias: bool = False,
+    roi: Sequence[Sequence[float]] | None = None,
+    extrapolation_value: float = 0.0,
+    size_policy: str = "stretch",
+    workers: int | None = None,
+    out: np.ndarray | None = None,
+) -> np.ndarray:
+    """Resize ``x`` along some of its axes by interpolation.
+
+    Parameters
+    ----------
+    x : array_like
+        Any array ``np.asarray`` accepts, of any rank, layout, byte order; never modified.
+    size : int or sequence of int, optional
+        Output length of each resized axis (one int: the same for every resized axis).
+    scale : float or sequence of float, optional
+        Scale of each resized axis; the output length is ``floor(length * scale)`` and the
+        coordinate transform uses ``scale`` itself (ONNX; PyTorch with
+        ``recompute_scale_factor=False``). Give exactly one of ``size`` and ``scale``.
+    axes : int or sequence of int, optional
+        The resized axes (negative counts from the end), in the order of ``size``/``scale``.
+        Default: the last ``len(size)`` (or ``len(scale)``) axes, the last axis for one int
+        ``size``; with one float ``scale``, every axis after the first two (PyTorch's N, C,
+        *spatial). HWC images: ``axes=(0, 1)``;
+        NHWC: ``axes=(1, 2)``.
+    mode : {'nearest', 'linear', 'cubic', 'area', 'lanczos'}
+        Also 'bilinear', 'trilinear' (linear) and 'bicubic', 'tricubic' (cubic).
+    coordinate_mode : str
+        ONNX ``coordinate_transformation_mode``: 'half_pixel' (default), 'half_pixel_symmetric',
+        'pytorch_half_pixel', 'align_corners', 'asymmetric', 'tf_crop_and_resize'.
+    nearest_mode : {'round_prefer_floor', 'round_prefer_ceil', 'floor', 'ceil'}
+        How ``mode='nearest'`` rounds the source coordinate.
+    cubic_a : float
+        The Keys cubic parameter: -0.75 (PyTorch, OpenCV), -0.5 (Pillow, TensorFlow).
+    exclude_outside : bool
+        Drop taps outside the input and renormalise, instead of clamping them to the edge.
+    antialias : bool
+        Stretch the linear/cubic/lanczos kernel by ``1/scale`` when downscaling.
+    roi : sequence of (start, end), optional
+        With ``coordinate_mode='tf_crop_and_resize'``: the crop box of each resized axis in
+        normalised coordinates.
+    extrapolation_value : float
+        ``tf_crop_and_resize``: the value of outputs whose source lies outside the input.
+    size_policy : {'stretch', 'not_larger', 'not_smaller'}
+        ONNX ``keep_aspect_ratio_policy`` for ``size``: one common scale
+        ``min``/``max(size / length)``, output lengths ``round_half_up(scale * length)``.
+    workers : int, optional
+        Threads (None: the default, see ``fastup.get_workers``; -1: every CPU).
+    out : ndarray, optional
+        C-contiguous, writeable, of the output's shape and dtype; filled and returned.
+
+    Returns
+    -------
+    ndarray
+        A new C-contiguous array (or ``out``) with the dtype of ``x`` in native byte order.
+
+    Notes
+    -----
+    Source coordinate ``x(o)`` of output ``o`` per ``coordinate_mode`` (L input, M output
+    length)::
+
+        half_pixel            (o + 0.5) / scale - 0.5
+        half_pixel_symmetric  L/2 (1 - M / (scale L)) + (o + 0.5) / scale - 0.5
+        pytorch_half_pixel    as half_pixel if M > 1 else 0
+        align_corners         o (L - 1) / (M - 1)            (0 if M == 1)
+        asymmetric            o / scale
+        tf_crop_and_resize    start (L-1) + o (end - start)(L-1)/(M-1)
+
+    Kernels (``t`` = distance in input pixels, divided by ``max(1, 1/scale)`` with antialias):
+    linear ``max(0, 1 - |t|)``; cubic (Keys) ``(a+2)|t|^3 - (a+3)|t|^2 + 1`` for ``|t| <= 1``,
+    ``a|t|^3 - 5a|t|^2 + 8a|t| - 4a`` for ``1 < |t| < 2``; lanczos ``sinc(t) sinc(t/3)`` for
+    ``|t| < 3`` (normalised to sum 1); area: the exact overlap of each input pixel with the box
+    of width ``1/scale`` around ``x(o)``, divided by the width (OpenCV INTER_AREA). nearest
+    copies input ``round(x(o))`` (rounded per ``nearest_mode``, clamped to the input) bit for
+    bit, for every numeric dtype and bool. Other modes take float16 (computed in float32),
+    float32, float64, and uint8, int8, uint16, int16, int32 (computed in float32, int32 in
+    float64, then rounded half to even and saturated). Taps with an exact zero weight are not
+    read, so a NaN/inf reaches exactly the outputs whose kernels cover it.
+
+    Where PyTorch differs: ``F.interpolate(mode='nearest')`` computes ``floor(o * in/out)`` in
+    float32 and can land one pixel lower than the exact ``coordinate_mode='asymmetric',
+    nearest_mode='floor'`` when ``o * in/out`` is an integer; ``mode='area'`` there is adaptive
+    average pooling (uniform weights over whole pixels), equal to fastup's exact-overlap area
+    for integer factors only; PyTorch's antialias is fastup's with ``exclude_outside=True``
+    (and ``cubic_a=-0.5`` for bicubic).
+    """
+    func = "resize"
+    x = as_array(func, "x", x)
+    mode = _mode(func, mode)
+    coordinate_mode = choice(func, "coordinate_mode", coordinate_mode, COORDINATE_MODES)
+    nearest_mode = choice(func, "nearest_mode", nearest_mode, NEAREST_MODES)
+    size_policy = choice(func, "size_policy", size_policy, SIZE_POLICIES)
+    cubic_a = real(func, "cubic_a", cubic_a)
+    exclude_outside = flag(func, "exclude_outside", exclude_outside)
+    antialias = flag(func, "antialias", antialias)
+    extrapolation_value = real(func, "extrapolation_value", extrapolation_value, finite=False)
+    if antialias and mode in ("nearest", "area"):
+        raise ValueError(
+            f"fastup.{func}: 'antialias' needs mode 'linear', 'cubic' or 'lanczos'; got mode "
+            f"{mode!r} (area already averages, nearest copies)."
+        )
+    dtype = x.dtype.newbyteorder("=")
+    if mode != "nearest" and dtype not in _ACCUMULATOR:
+        raise TypeError(
+            f"fastup.{func}: mode {mode!r} supports the dtypes {_SUPPORTED}; got {x.dtype} "
+            f"(mode 'nearest' takes every numeric dtype and bool)."
+        )
+    if (
+        coordinate_mode == "tf_crop_and_resize"
+        and dtype.kind in "iub"
+        and not math.isfinite(extrapolation_value)
+    ):
+        raise fail_value(
+            func, "extrapolation_value", f"finite for an array of dtype {dtype}",
+            extrapolation_value,
+        )
+    specs, out_shape = resolve_axes(
+        func, x.shape, size, scale, axes, coordinate_mode, roi, size_policy
+    )
+    nthreads = _threads.resolve(func, workers)
+    if mode == "nearest":
+        tables = {a: nearest_table(s, coordinate_mode, nearest_mode) for a, s in specs.items()}
+    else:
+        tables = {
+            a: weight_table(
+                s, coordinate_mode, mode, cubic_a=cubic_a, exclude_outside=exclude_outside,
+                antialias=antialias,
+            )
+            for a, s in specs.items()
+        }
+    if out is None:
+        result = allocate(func, out_shape, dtype)
+    else:
+        result = check_out(func, out, out_shape, dtype, [x])
+    # every check has passed: from here on the output is written
+    if result.size == 0:
+        return result
+    active = {a: t for a, t in tables.items() if not t.is_identity()}
+    source = normalised(x)
+    if not active:
+        np.copyto(result, source)
+    elif mode == "nearest":
+        _gather(source, active, result, nthreads)
+    else:
+        _resample(source, active, result, nthreads)
+    _extrapolate(result, tables, extrapolation_value)
+    return result
+
+
+def _mode(func: str, mode: Any) -> str:
+    if isinstance(mode, str) and mode in MODE_ALIASES:
+        return MODE_ALIASES[mode]
+    return choice(func, "mode", mode, MODES + tuple(MODE_ALIASES))
+
+
+def resolve_axes(
+    func: str,
+    shape: tuple[int, ...],
+    size: Any,
+    scale: Any,
+    axes: Any,
+    coordinate_mode: str,
+    roi: Any,
+    size_policy: str,
+) -> tuple[dict[int, AxisSpec], tuple[int, ...]]:
+    """Which axes are resized, to what length, with which scale: {axis: AxisSpec}, out shape."""
+    ndim = len(shape)
+    if (size is None) == (scale is None):
+        raise ValueError(
+            f"fastup.{func}: give exactly one of 'size' and 'scale'; got "
+            f"{'both' if size is not None else 'neither'}."
+        )
+    if size is not None:
+        values, scalar = int_or_ints(func, "size", size)
+        for v in values:
+            if v < 0:
+                raise fail_value(func, "size", "non-negative", size)
+    else:
+        fvalues, scalar = real_or_reals(func, "scale", scale)
+        for v in fvalues:
+            if not (math.isfinite(v) and v > 0):
+                raise fail_value(func, "scale", "finite and > 0", scale)
+        if size_policy != "stretch":
+            raise ValueError(
+                f"fastup.{func}: 'size_policy' {size_policy!r} applies to 'size'; with 'scale' "
+                f"it must be 'stretch'."
+            )
+    count = len(values) if size is not None else len(fvalues)
+    # the PyTorch default (N, C, *spatial) is for a scalar scale; a scalar size is one length
+    axis_list = _axes(func, ndim, axes, count, scalar, spatial=scalar and scale is not None)
+    k = len(axis_list)
+    if scalar:
+        if size is not None:
+            values = values * k
+        else:
+            fvalues = fvalues * k
+    rois: list[tuple[float, float] | None] = [None] * k
+    if coordinate_mode == "tf_crop_and_resize":
+        rois = list(_roi(func, roi, k))
+    elif roi is not None:
+        raise ValueError(
+            f"fastup.{func}: 'roi' is used with coordinate_mode='tf_crop_and_resize' only; "
+            f"got coordinate_mode={coordinate_mode!r}."
+        )
+    out_shape = list(shape)
+    specs: dict[int, AxisSpec] = {}
+    if size is not None:
+        common = None
+        if size_policy != "stretch":
+            for a in axis_list:
+                if shape[a] == 0:
+                    raise ValueError(
+                        f"fastup.{func}: size_policy={size_policy!r} cannot scale axis {a} of "
+                        f"length 0."
+                    )
+            ratios = [values[i] / shape[a] for i, a in enumerate(axis_list)]
+            common = min(ratios) if size_policy == "not_larger" else max(ratios)
+        for i, a in enumerate(axis_list):
+            L = shape[a]
+            if common is None:
+                M = values[i]
+                spec_scale, exact = (M / L if L else 1.0), True
+            else:
+                M = int(math.floor(common * L + 0.5))
+                spec_scale, exact = common, False
+            if L == 0 and M > 0:
+                raise ValueError(
+                    f"fastup.{func}: cannot resize axis {a} of length 0 to length {M}."
+                )
+            out_shape[a] = M
+            specs[a] = AxisSpec(L, M, spec_scale, exact, rois[i])
+    else:
+        for i, a in enumerate(axis_list):
+            L, s = shape[a], fvalues[i]
+            length = L * s
+            if rois[i] is not None:
+                length = L * (rois[i][1] - rois[i][0]) * s
+            if not math.isfinite(length) or length >= _MAX_LENGTH:
+                raise MemoryError(
+                    f"fastup.{func}: scale {s} makes axis {a} of length {L} about {length:.3g} "
+                    f"long: too large to allocate."
+                )
+            M = max(0, int(math.floor(length)))
+            out_shape[a] = M
+            specs[a] = AxisSpec(L, M, s, False, rois[i])
+    return specs, tuple(out_shape)
+
+
+def _axes(func: str, ndim: int, axes: Any, count: int, scalar: bool, spatial: bool) -> list[int]:
+    if axes is None:
+        if spatial:
+            if ndim < 3:
+                raise ValueError(
+                    f"fastup.{func}: with one scale and no 'axes', the axes after the first two "
+                    f"(N, C, *spatial) are resized, and x has {ndim} dims; pass axes=."
+                )
+            return list(range(2, ndim))
+        if count > ndim:
+            raise ValueError(
+                f"fastup.{func}: {count} sizes/scales for an array of {ndim} dims."
+            )
+        return list(range(ndim - count, ndim))
+    items, _ = int_or_ints(func, "axes", axes)
+    result = []
+    for a in items:
+        if not -ndim <= a < ndim:
+            raise fail_value(func, "axes", f"in the range [{-ndim}, {ndim - 1}]", axes)
+        result.append(a % ndim)
+    if len(set(result)) != len(result):
+        raise fail_value(func, "axes", "distinct axes", axes)
+    if not scalar and len(result) != count:
+        raise ValueError(
+            f"fastup.{func}: 'axes' names {len(result)} axes but {count} sizes/scales were given."
+        )
+    return result
+
+
+def _roi(func: str, roi: Any, k: int) -> list[tuple[float, float]]:
+    expected = f"a sequence of {k} (start, end) pairs, one per resized axis"
+    if roi is None:
+        raise ValueError(
+            f"fastup.{func}: coordinate_mode='tf_crop_and_resize' needs 'roi': {expected}."
+        )
+    try:
+        pairs = [tuple(p) for p in roi]
+    except TypeError:
+        raise fail_type(func, "roi", expected, roi) from None
+    if len(pairs) != k or any(len(p) != 2 for p in pairs):
+        raise fail_value(func, "roi", expected, roi)
+    return [(real(func, "roi", p[0]), real(func, "roi", p[1])) for p in pairs]
+
+
+# --------------------------------------------------------------------------------------------
+# execution
+# --------------------------------------------------------------------------------------------
+
+
+def _gather(source: np.ndarray, tables: dict[int, IndexTable], result: np.ndarray, nthreads: int) -> None:
+    """nearest: one N-D gather of raw bytes; runs of unresized axes are merged."""
+    shape, strides = source.shape, source.strides
+    last = max(tables)
+    block = source.itemsize * math.prod(shape[last + 1 :])
+    dims: list[int] = []
+    offsets: list[np.ndarray] = []
+    run = 1  # length of the current run of unresized axes
+    for a in range(last + 1):
+        if a in tables:
+            if run > 1:
+                dims.append(run)
+                offsets.append(np.arange(run, dtype=np.intp) * strides[a - 1])
+            run = 1
+            dims.append(tables[a].index.shape[0])
+            offsets.append(tables[a].index * strides[a])
+        else:
+            run *= shape[a]
+    table = np.concatenate(offsets).astype(np.intp, copy=False)
+    work = result.size
+    _kernels.gather(
+        source.reshape(-1).view(np.uint8),
+        result.reshape(-1).view(np.uint8),
+        table,
+        np.asarray(dims, dtype=np.intp),
+        block,
+        _threads.team_size(nthreads, work),
+    )
+
+
+def _pass_order(shape: tuple[int, ...], tables: dict[int, WeightTable]) -> list[int]:
+    """The order of the one-axis passes that does the least work (multiply-adds plus
+    elements read), trying every order for up to 4 axes."""
+    axes = list(tables)
+
+    def cost(order: Sequence[int]) -> int:
+        current = list(shape)
+        total = 0
+        for a in order:
+            total += math.prod(current)
+            current[a] = tables[a].start.shape[0]
+            total += math.prod(current) * tables[a].taps
+        return total
+
+    if len(axes) <= 4:
+        return list(min(permutations(axes), key=cost))
+    return sorted(axes, key=lambda a: tables[a].start.shape[0] / max(1, tables[a].in_len))
+
+
+def _resample(source: np.ndarray, tables: dict[int, WeightTable], result: np.ndarray, nthreads: int) -> None:
+    """The weighted modes: one pass per resized axis; intermediates in the accumulator type."""
+    accumulator = _ACCUMULATOR[source.dtype]
+    current = source if source.dtype != np.float16 else source.astype(np.float32)
+    order = _pass_order(source.shape, tables)
+    for i, a in enumerate(order):
+        table = tables[a]
+        shape = list(current.shape)
+        shape[a] = table.start.shape[0]
+        if i == len(order) - 1 and result.dtype != np.float16:
+            target = result
+        else:
+            target = np.empty(shape, dtype=accumulator)
+        _apply_table(current, target, a, table, nthreads)
+        current = target
+    if current is not result:
+        np.copyto(result, current, casting="unsafe")
+
+
+def _apply_table(src: np.ndarray, dst: np.ndarray, axis: int, table: WeightTable, nthreads: int) -> None:
+    P = math.prod(src.shape[:axis])
+    inner = math.prod(src.shape[axis + 1 :])
+    L, M = src.shape[axis], dst.shape[axis]
+    wide = np.float64 in (src.dtype, dst.dtype) or np.int32 in (src.dtype, dst.dtype)
+    weights = table.weights.astype(np.float64 if wide else np.float32)
+    n = _threads.team_size(nthreads, P * M * inner * table.taps)
+    if inner == 1:
+        kernel = _kernels.resample_last_d if wide else _kernels.resample_last_f
+        kernel(src.reshape(P, L), dst.reshape(P, M), table.start, weights, n)
+    else:
+        kernel = _kernels.resample_mid_d if wide else _kernels.resample_mid_f
+        kernel(src.reshape(P, L, inner), dst.reshape(P, M, inner), table.start, weights, n)
+
+
+def _extrapolate(result: np.ndarray, tables: dict[int, Any], value: float) -> None:
+    """tf_crop_and_resize: outputs whose source lies outside the input take ``value``."""
+    masks = [(a, t.outside) for a, t in tables.items() if t.outside is not None]
+    if not masks:
+        return
+    if result.dtype.kind in "iu":
+        info = np.iinfo(result.dtype)
+        fill = np.asarray(np.clip(np.rint(value), info.min, info.max)).astype(result.dtype)
+    else:
+        fill = np.asarray(value).astype(result.dtype)
+    for a, mask in masks:
+        np.moveaxis(result, a, 0)[mask] = fill

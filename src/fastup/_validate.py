@@ -1,0 +1,171 @@
+"""Shared argument checks, the one normalising copy, and output allocation.
+
+Every message names the function, the argument, what was expected and what came:
+``fastup.resize: 'mode' must be one of 'nearest', 'linear', ...; got 'cubc'.``
+TypeError for a wrong kind, ValueError for a bad value, MemoryError for an output that cannot
+be allocated; nothing is written to a caller's array before all checks have passed.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+# bytes above which an output is refused before trying (no machine has this much memory)
+_MAX_BYTES = 1 << 62
+
+
+def fail_type(func: str, name: str, expected: str, got: Any) -> TypeError:
+    return TypeError(f"fastup.{func}: {name!r} must be {expected}; got {_describe(got)}.")
+
+
+def fail_value(func: str, name: str, expected: str, got: Any) -> ValueError:
+    return ValueError(f"fastup.{func}: {name!r} must be {expected}; got {_describe(got)}.")
+
+
+def _describe(value: Any) -> str:
+    if isinstance(value, np.ndarray):
+        return f"an array of shape {value.shape} and dtype {value.dtype}"
+    if isinstance(value, (str, numbers.Number, tuple, list, type(None), np.generic)):
+        text = repr(value)
+        return text if len(text) <= 80 else text[:77] + "..."
+    return f"an object of type {type(value).__name__}"
+
+
+def choice(func: str, name: str, value: Any, choices: Sequence[str]) -> str:
+    """A string option, one of ``choices``."""
+    listed = ", ".join(repr(c) for c in choices)
+    if not isinstance(value, str):
+        raise fail_type(func, name, f"one of {listed}", value)
+    if value not in choices:
+        raise fail_value(func, name, f"one of {listed}", value)
+    return value
+
+
+def flag(func: str, name: str, value: Any) -> bool:
+    """A boolean option: True/False (NumPy booleans and the integers 0/1 too)."""
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    if isinstance(value, numbers.Integral) and int(value) in (0, 1):
+        return bool(value)
+    raise fail_type(func, name, "True or False", value)
+
+
+def real(func: str, name: str, value: Any, *, finite: bool = True) -> float:
+    """A real number (not bool), finite unless ``finite=False``."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+        raise fail_type(func, name, "a real number", value)
+    value = float(value)
+    if finite and not math.isfinite(value):
+        raise fail_value(func, name, "finite", value)
+    return value
+
+
+def integer(func: str, name: str, value: Any) -> int:
+    """An integer (Python or NumPy, not bool)."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
+        raise fail_type(func, name, "an integer", value)
+    return int(value)
+
+
+def int_or_ints(func: str, name: str, value: Any) -> tuple[list[int], bool]:
+    """One integer or a sequence of integers: (values, was_scalar)."""
+    if isinstance(value, np.ndarray) and value.ndim == 0:
+        value = value.item()
+    if isinstance(value, numbers.Integral) and not isinstance(value, (bool, np.bool_)):
+        return [int(value)], True
+    if isinstance(value, (str, bytes)) or not isinstance(value, (Sequence, np.ndarray)):
+        raise fail_type(func, name, "an integer or a sequence of integers", value)
+    items = list(value)
+    for item in items:
+        if isinstance(item, (bool, np.bool_)) or not isinstance(item, numbers.Integral):
+            raise fail_type(func, name, "an integer or a sequence of integers", value)
+    return [int(v) for v in items], False
+
+
+def real_or_reals(func: str, name: str, value: Any) -> tuple[list[float], bool]:
+    """One real number or a sequence of them: (values, was_scalar)."""
+    if isinstance(value, np.ndarray) and value.ndim == 0:
+        value = value.item()
+    if isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_)):
+        return [float(value)], True
+    if isinstance(value, (str, bytes)) or not isinstance(value, (Sequence, np.ndarray)):
+        raise fail_type(func, name, "a number or a sequence of numbers", value)
+    items = list(value)
+    for item in items:
+        if isinstance(item, (bool, np.bool_)) or not isinstance(item, numbers.Real):
+            raise fail_type(func, name, "a number or a sequence of numbers", value)
+    return [float(v) for v in items], False
+
+
+def as_array(func: str, name: str, x: Any) -> np.ndarray:
+    """``np.asarray`` for any array-like (lists, CPU torch tensors, DLPack producers...)."""
+    if not isinstance(x, np.ndarray):
+        try:
+            x = np.asarray(x)
+        except Exception as exc:  # ragged lists, tensors on a device, ...
+            raise TypeError(
+                f"fastup.{func}: {name!r} must be an array or array-like; np.asarray failed: {exc}"
+            ) from None
+    if x.dtype.kind in "OUSVMm":
+        raise TypeError(
+            f"fastup.{func}: {name!r} must hold numbers; got an array of dtype {x.dtype}."
+        )
+    return x
+
+
+def normalised(x: np.ndarray, dtype: np.dtype | None = None) -> np.ndarray:
+    """The one normalising copy: C-contiguous, native byte order (and ``dtype`` if given).
+
+    No copy when ``x`` already is all that.
+    """
+    target = x.dtype.newbyteorder("=") if dtype is None else np.dtype(dtype)
+    return np.ascontiguousarray(x, dtype=target)
+
+
+def check_out(
+    func: str, out: Any, shape: tuple[int, ...], dtype: np.dtype, inputs: Sequence[np.ndarray]
+) -> np.ndarray:
+    """``out=``: an ndarray of the right shape and dtype, C-contiguous, writeable, not
+    overlapping any input."""
+    if not isinstance(out, np.ndarray):
+        raise fail_type(func, "out", "a numpy.ndarray", out)
+    if out.shape != tuple(shape):
+        raise ValueError(
+            f"fastup.{func}: 'out' must have shape {tuple(shape)}; got shape {out.shape}."
+        )
+    if out.dtype != dtype:
+        raise TypeError(f"fastup.{func}: 'out' must have dtype {dtype}; got dtype {out.dtype}.")
+    if not out.flags.c_contiguous:
+        raise ValueError(f"fastup.{func}: 'out' must be C-contiguous.")
+    if not out.flags.writeable:
+        raise ValueError(f"fastup.{func}: 'out' must be writeable; got a read-only array.")
+    for array in inputs:
+        try:
+            overlap = np.shares_memory(out, array, max_work=10_000)
+        except np.exceptions.TooHardError:
+            overlap = True
+        if overlap:
+            raise ValueError(f"fastup.{func}: 'out' must not overlap the input.")
+    return out
+
+
+def allocate(func: str, shape: Sequence[int], dtype: Any) -> np.ndarray:
+    """``np.empty(shape, dtype)``, or a MemoryError giving the size before anything runs."""
+    dtype = np.dtype(dtype)
+    count = math.prod(int(n) for n in shape)
+    nbytes = count * dtype.itemsize
+    message = (
+        f"fastup.{func}: cannot allocate an output of shape {tuple(shape)} and dtype {dtype}: "
+        f"{nbytes:,} bytes"
+    )
+    if nbytes > _MAX_BYTES or count > np.iinfo(np.intp).max:
+        raise MemoryError(message + ".")
+    try:
+        return np.empty(tuple(shape), dtype=dtype)
+    except (MemoryError, ValueError) as exc:
+        raise MemoryError(message + f" ({exc}).") from None
