@@ -39,7 +39,9 @@ class BuildExt(build_ext):
         if self.compiler.compiler_type == "msvc":
             return [(["/openmp"], [])]
         candidates = [(["-fopenmp"], ["-fopenmp"])]
-        if sys.platform == "darwin":  # Apple clang: libomp installed beside it (Homebrew or vendored)
+        if (
+            sys.platform == "darwin"
+        ):  # Apple clang: libomp installed beside it (Homebrew or vendored)
             candidates.append((["-Xpreprocessor", "-fopenmp"], ["-lomp"]))
         return candidates
 

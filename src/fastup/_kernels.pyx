@@ -26,7 +26,7 @@ from libc.string cimport memcpy, memset
 cdef extern from "_openmp_shim.h" nogil:
     int FASTUP_OPENMP_VERSION
     int fastup_omp_get_max_threads()
-    int fastup_omp_get_thread_limit()
+    int fastup_omp_get_thread_num()
 
 cdef extern from "fastup_build_info.h":
     const char* FASTUP_BUILD_COMPILER
@@ -109,6 +109,23 @@ def omp_max_threads():
     """``omp_get_max_threads()`` of the calling thread (1 without OpenMP): OMP_NUM_THREADS and
     threadpoolctl limits show up here."""
     return fastup_omp_get_max_threads()
+
+
+def team_probe(int nthreads):
+    """Run one parallel region of ``nthreads`` and return how many distinct threads ran in it
+    (1 in a serial build): a build test checks that OpenMP really runs threads."""
+    cdef int seen[256]
+    cdef int i, count = 0
+    if nthreads < 1 or nthreads > 256:
+        raise ValueError("team_probe: 1 to 256 threads")
+    for i in range(256):
+        seen[i] = 0
+    with nogil:
+        for i in prange(nthreads, num_threads=nthreads, schedule="static"):
+            seen[fastup_omp_get_thread_num()] = 1
+    for i in range(256):
+        count += seen[i]
+    return count
 
 
 cdef inline void _put(dst_t* p, acc_t v) noexcept nogil:

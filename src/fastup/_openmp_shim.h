@@ -7,11 +7,11 @@
 #include <omp.h>
 #define FASTUP_OPENMP_VERSION _OPENMP
 static int fastup_omp_get_max_threads(void) { return omp_get_max_threads(); }
-static int fastup_omp_get_thread_limit(void) { return omp_get_thread_limit(); }
+static int fastup_omp_get_thread_num(void) { return omp_get_thread_num(); }
 #else
 #define FASTUP_OPENMP_VERSION 0
 static int fastup_omp_get_max_threads(void) { return 1; }
-static int fastup_omp_get_thread_limit(void) { return 1; }
+static int fastup_omp_get_thread_num(void) { return 0; }
 #endif
 
 #endif

@@ -31,7 +31,6 @@ from ._validate import (
     fail_value,
     flag,
     int_or_ints,
-    integer,
     normalised,
     real,
     real_or_reals,
@@ -176,31 +175,37 @@ def resize(
         and not math.isfinite(extrapolation_value)
     ):
         raise fail_value(
-            func, "extrapolation_value", f"finite for an array of dtype {dtype}",
+            func,
+            "extrapolation_value",
+            f"finite for an array of dtype {dtype}",
             extrapolation_value,
         )
     specs, out_shape = resolve_axes(
         func, x.shape, size, scale, axes, coordinate_mode, roi, size_policy
     )
     nthreads = _threads.resolve(func, workers)
+    if out is None:  # before the tables: an impossible size fails here, with the size
+        result = allocate(func, out_shape, dtype)
+    else:
+        result = check_out(func, out, out_shape, dtype, [x])
     if mode == "nearest":
         tables = {a: nearest_table(s, coordinate_mode, nearest_mode) for a, s in specs.items()}
     else:
         tables = {
             a: weight_table(
-                s, coordinate_mode, mode, cubic_a=cubic_a, exclude_outside=exclude_outside,
+                s,
+                coordinate_mode,
+                mode,
+                cubic_a=cubic_a,
+                exclude_outside=exclude_outside,
                 antialias=antialias,
             )
             for a, s in specs.items()
         }
-    if out is None:
-        result = allocate(func, out_shape, dtype)
-    else:
-        result = check_out(func, out, out_shape, dtype, [x])
     # every check has passed: from here on the output is written
     if result.size == 0:
         return result
-    active = {a: t for a, t in tables.items() if not t.is_identity()}
+    active = {a: t for a, t in tables.items() if not t.identity}
     source = normalised(x)
     if not active:
         np.copyto(result, source)
@@ -321,9 +326,7 @@ def _axes(func: str, ndim: int, axes: Any, count: int, scalar: bool, spatial: bo
                 )
             return list(range(2, ndim))
         if count > ndim:
-            raise ValueError(
-                f"fastup.{func}: {count} sizes/scales for an array of {ndim} dims."
-            )
+            raise ValueError(f"fastup.{func}: {count} sizes/scales for an array of {ndim} dims.")
         return list(range(ndim - count, ndim))
     items, _ = int_or_ints(func, "axes", axes)
     result = []
@@ -360,7 +363,9 @@ def _roi(func: str, roi: Any, k: int) -> list[tuple[float, float]]:
 # --------------------------------------------------------------------------------------------
 
 
-def _gather(source: np.ndarray, tables: dict[int, IndexTable], result: np.ndarray, nthreads: int) -> None:
+def _gather(
+    source: np.ndarray, tables: dict[int, IndexTable], result: np.ndarray, nthreads: int
+) -> None:
     """nearest: one N-D gather of raw bytes; runs of unresized axes are merged."""
     shape, strides = source.shape, source.strides
     last = max(tables)
@@ -409,7 +414,9 @@ def _pass_order(shape: tuple[int, ...], tables: dict[int, WeightTable]) -> list[
     return sorted(axes, key=lambda a: tables[a].start.shape[0] / max(1, tables[a].in_len))
 
 
-def _resample(source: np.ndarray, tables: dict[int, WeightTable], result: np.ndarray, nthreads: int) -> None:
+def _resample(
+    source: np.ndarray, tables: dict[int, WeightTable], result: np.ndarray, nthreads: int
+) -> None:
     """The weighted modes: one pass per resized axis; intermediates in the accumulator type."""
     accumulator = _ACCUMULATOR[source.dtype]
     current = source if source.dtype != np.float16 else source.astype(np.float32)
@@ -428,12 +435,14 @@ def _resample(source: np.ndarray, tables: dict[int, WeightTable], result: np.nda
         np.copyto(result, current, casting="unsafe")
 
 
-def _apply_table(src: np.ndarray, dst: np.ndarray, axis: int, table: WeightTable, nthreads: int) -> None:
+def _apply_table(
+    src: np.ndarray, dst: np.ndarray, axis: int, table: WeightTable, nthreads: int
+) -> None:
     P = math.prod(src.shape[:axis])
     inner = math.prod(src.shape[axis + 1 :])
     L, M = src.shape[axis], dst.shape[axis]
     wide = np.float64 in (src.dtype, dst.dtype) or np.int32 in (src.dtype, dst.dtype)
-    weights = table.weights.astype(np.float64 if wide else np.float32)
+    weights = table.weights if wide else table.weights32
     n = _threads.team_size(nthreads, P * M * inner * table.taps)
     if inner == 1:
         kernel = _kernels.resample_last_d if wide else _kernels.resample_last_f

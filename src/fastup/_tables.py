@@ -38,8 +38,9 @@ Kernels, with ``s = max(1, 1/scale)`` when ``antialias`` (else 1): the weight of
   ``a|t|^3 - 5a|t|^2 + 8a|t| - 4a`` for 1 < |t| < 2, support 2;
 * lanczos (Lanczos-3): ``sinc(t) sinc(t/3)`` for |t| < 3, support 3;
 
-taps outside ``[0, L)`` are clamped to the edge, or (``exclude_outside``) dropped; weights are
-renormalised to sum 1 for antialias, lanczos and exclude_outside. ``area`` weighs input pixel
+taps outside ``[0, L)`` are clamped to the edge, or (``exclude_outside``) dropped, unless
+that would drop every tap (then they stay clamped); weights are renormalised to sum 1 for
+antialias, lanczos and exclude_outside. ``area`` weighs input pixel
 ``j`` (covering ``[j - 0.5, j + 0.5)``) by its overlap with the box of width ``1/scale``
 centred on ``x``, divided by the width (so with half_pixel the box of output ``o`` is
 ``[o/scale, (o+1)/scale)`` in pixel-edge coordinates: OpenCV INTER_AREA).
@@ -49,11 +50,17 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import cached_property, lru_cache
 
 import numpy as np
 
 MODES = ("nearest", "linear", "cubic", "area", "lanczos")
-MODE_ALIASES = {"bilinear": "linear", "trilinear": "linear", "bicubic": "cubic", "tricubic": "cubic"}
+MODE_ALIASES = {
+    "bilinear": "linear",
+    "trilinear": "linear",
+    "bicubic": "cubic",
+    "tricubic": "cubic",
+}
 COORDINATE_MODES = (
     "half_pixel",
     "half_pixel_symmetric",
@@ -66,8 +73,10 @@ NEAREST_MODES = ("round_prefer_floor", "round_prefer_ceil", "floor", "ceil")
 SIZE_POLICIES = ("stretch", "not_larger", "not_smaller")
 KERNEL_SUPPORT = {"linear": 1, "cubic": 2, "lanczos": 3}
 
-# Area weights below this fraction of the box are rounding noise of the box edges.
-_AREA_NOISE = 1e-9
+# An area overlap within this many ulps of the box edges is rounding noise, not a tap.
+_AREA_NOISE_ULPS = 64
+# Tables are cached: data pipelines resize many arrays of the same shape the same way.
+_CACHE_SIZE = 256
 
 
 @dataclass(frozen=True)
@@ -85,11 +94,14 @@ class AxisSpec:
 class IndexTable:
     index: np.ndarray  # intp (M,), each in [0, L)
     outside: np.ndarray | None  # bool (M,) or None
+    in_len: int
 
-    def is_identity(self) -> bool:
+    @cached_property
+    def identity(self) -> bool:
         return (
             self.outside is None
-            and np.array_equal(self.index, np.arange(self.index.shape[0]))
+            and self.index.shape[0] == self.in_len
+            and np.array_equal(self.index, np.arange(self.in_len))
         )
 
 
@@ -104,7 +116,13 @@ class WeightTable:
     def taps(self) -> int:
         return self.weights.shape[1]
 
-    def is_identity(self) -> bool:
+    @cached_property
+    def weights32(self) -> np.ndarray:
+        """The weights rounded to float32, for the float32 kernels."""
+        return _frozen(self.weights.astype(np.float32))
+
+    @cached_property
+    def identity(self) -> bool:
         m = self.start.shape[0]
         return (
             self.outside is None
@@ -115,7 +133,9 @@ class WeightTable:
         )
 
 
-def source_coordinates(spec: AxisSpec, coordinate_mode: str) -> tuple[np.ndarray, np.ndarray | None]:
+def source_coordinates(
+    spec: AxisSpec, coordinate_mode: str
+) -> tuple[np.ndarray, np.ndarray | None]:
     """x(o) for o in range(M), and the tf_crop_and_resize ``outside`` mask (else None)."""
     L, M, scale = spec.in_len, spec.out_len, spec.scale
     o = np.arange(M, dtype=np.float64)
@@ -124,10 +144,10 @@ def source_coordinates(spec: AxisSpec, coordinate_mode: str) -> tuple[np.ndarray
         if spec.exact:  # output_width_int == output_width: half_pixel_symmetric is half_pixel
             x = ((2.0 * o + 1.0) * L - M) / (2.0 * M)
         else:
-            x = (o + 0.5) / scale - 0.5
-            if coordinate_mode == "half_pixel_symmetric":
-                adjustment = M / (scale * L)
-                x = L / 2.0 * (1.0 - adjustment) + x
+            if coordinate_mode == "half_pixel_symmetric":  # in ONNX's order of operations
+                x = L / 2.0 * (1.0 - M / (scale * L)) + (o + 0.5) / scale - 0.5
+            else:
+                x = (o + 0.5) / scale - 0.5
         if coordinate_mode == "pytorch_half_pixel" and M == 1:
             x = np.zeros(1)
     elif coordinate_mode == "align_corners":
@@ -138,7 +158,7 @@ def source_coordinates(spec: AxisSpec, coordinate_mode: str) -> tuple[np.ndarray
         assert spec.roi is not None
         begin, end = spec.roi
         if M > 1:
-            x = begin * (L - 1) + o * ((end - begin) * (L - 1) / (M - 1))
+            x = begin * (L - 1) + o * (end - begin) * (L - 1) / (M - 1)  # ONNX's order
         else:
             x = np.full(M, 0.5 * (begin + end) * (L - 1))
         outside = (x < 0) | (x > L - 1)
@@ -149,6 +169,16 @@ def source_coordinates(spec: AxisSpec, coordinate_mode: str) -> tuple[np.ndarray
     return x, outside
 
 
+def _frozen(a: np.ndarray) -> np.ndarray:
+    a.flags.writeable = False  # tables are cached and shared: nobody may change them
+    return a
+
+
+def _clamp(a: np.ndarray, lo: float, hi: float) -> np.ndarray:
+    return np.minimum(np.maximum(a, lo), hi)  # np.clip costs 10x more on short arrays
+
+
+@lru_cache(maxsize=_CACHE_SIZE)
 def nearest_table(spec: AxisSpec, coordinate_mode: str, nearest_mode: str) -> IndexTable:
     x, outside = source_coordinates(spec, coordinate_mode)
     if nearest_mode == "round_prefer_floor":
@@ -159,25 +189,30 @@ def nearest_table(spec: AxisSpec, coordinate_mode: str, nearest_mode: str) -> In
         index = np.floor(x)
     else:
         index = np.ceil(x)
-    index = np.clip(index, 0, spec.in_len - 1).astype(np.intp)
-    return IndexTable(index, outside)
+    index = _clamp(index, 0, spec.in_len - 1).astype(np.intp)
+    return IndexTable(_frozen(index), outside if outside is None else _frozen(outside), spec.in_len)
 
 
 def kernel_weights(mode: str, t: np.ndarray, cubic_a: float) -> np.ndarray:
     """k(t) of the interpolation kernels (see the module docstring)."""
     at = np.abs(t)
     if mode == "linear":
-        return np.maximum(0.0, 1.0 - at)
-    if mode == "cubic":
+        k = np.maximum(0.0, 1.0 - at)
+    elif mode == "cubic":
         a = cubic_a
         inner = ((a + 2.0) * at - (a + 3.0)) * at * at + 1.0
         outer = ((a * at - 5.0 * a) * at + 8.0 * a) * at - 4.0 * a
-        return np.where(at <= 1.0, inner, np.where(at < 2.0, outer, 0.0))
-    if mode == "lanczos":
-        return np.where(at < 3.0, np.sinc(t) * np.sinc(t / 3.0), 0.0)
-    raise AssertionError(mode)  # pragma: no cover
+        k = np.where(at <= 1.0, inner, np.where(at < 2.0, outer, 0.0))
+    elif mode == "lanczos":
+        k = np.where(at < 3.0, np.sinc(t) * np.sinc(t / 3.0), 0.0)
+    else:  # pragma: no cover
+        raise AssertionError(mode)
+    # every kernel interpolates: k(0) = 1 and k(n) = 0 at the other integers, exactly (sin(pi n)
+    # is not exactly 0 in floating point), so a source on a sample copies that sample
+    return np.where(t == np.rint(t), (t == 0.0).astype(np.float64), k)
 
 
+@lru_cache(maxsize=_CACHE_SIZE)
 def weight_table(
     spec: AxisSpec,
     coordinate_mode: str,
@@ -190,14 +225,17 @@ def weight_table(
     x, outside = source_coordinates(spec, coordinate_mode)
     L = spec.in_len
     if mode == "area":
-        width = 1.0 / spec.scale
-        left = x + 0.5 - 0.5 * width  # the box in pixel-edge coordinates
-        right = left + width
+        left, right = _area_box(spec, coordinate_mode, x)
+        width = spec.in_len / spec.out_len if spec.exact else 1.0 / spec.scale
         first = np.floor(left).astype(np.intp)
         taps = first[:, None] + np.arange(int(math.ceil(width)) + 1)
         overlap = np.minimum(right[:, None], taps + 1.0) - np.maximum(left[:, None], taps)
-        weights = np.clip(overlap, 0.0, None) / width
-        weights[weights < _AREA_NOISE] = 0.0
+        noise = (
+            _AREA_NOISE_ULPS
+            * np.finfo(np.float64).eps
+            * np.maximum(1.0, np.maximum(np.abs(left), np.abs(right)))
+        )
+        weights = np.where(overlap > noise[:, None], overlap, 0.0) / width
         normalise = False
     else:
         stretch = 1.0 / spec.scale if antialias and spec.scale < 1.0 else 1.0
@@ -210,7 +248,30 @@ def weight_table(
         weights = kernel_weights(mode, t, cubic_a)
         normalise = antialias or mode == "lanczos"
     start, folded = _fold(taps, weights, L, exclude_outside, normalise)
-    return WeightTable(start, folded, outside, L)
+    return WeightTable(
+        _frozen(start), _frozen(folded), outside if outside is None else _frozen(outside), L
+    )
+
+
+def _area_box(spec: AxisSpec, coordinate_mode: str, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Edges of each output's box in pixel-edge coordinates (pixel j covers [j, j + 1)),
+    computed without cancellation where the formula allows, so that a box edge that lies on a
+    pixel edge lands there exactly."""
+    L, M, scale = spec.in_len, spec.out_len, spec.scale
+    o = np.arange(M, dtype=np.float64)
+    half = coordinate_mode in ("half_pixel", "pytorch_half_pixel") or (
+        coordinate_mode == "half_pixel_symmetric" and spec.exact
+    )
+    if half and not (coordinate_mode == "pytorch_half_pixel" and M == 1):
+        if spec.exact:  # [o L / M, (o + 1) L / M)
+            return o * L / M, (o + 1.0) * L / M
+        return o / scale, (o + 1.0) / scale
+    if coordinate_mode == "asymmetric":  # centre o / scale + 1/2
+        if spec.exact:
+            return (2.0 * o * L - L + M) / (2.0 * M), (2.0 * o * L + L + M) / (2.0 * M)
+        return (o - 0.5) / scale + 0.5, (o + 0.5) / scale + 0.5
+    half_width = 0.5 * L / M if spec.exact else 0.5 / scale
+    return x + 0.5 - half_width, x + 0.5 + half_width
 
 
 def _fold(
@@ -220,18 +281,21 @@ def _fold(
     pack each row into a window ``[start, start + T)`` that lies inside [0, L)."""
     M, T = weights.shape
     if exclude_outside:
-        weights = np.where((taps >= 0) & (taps < L), weights, 0.0)
+        kept = np.where((taps >= 0) & (taps < L), weights, 0.0)
+        # an output with nothing inside the input keeps its edge-clamped weights
+        nothing_inside = np.logical_and.reduce(kept == 0.0, axis=1)
+        weights = np.where(nothing_inside[:, None], weights, kept)
         normalise = True
     if normalise:
         total = weights.sum(axis=1, keepdims=True)
         weights = weights / np.where(total == 0.0, 1.0, total)
     n = min(T, L)
-    start = np.clip(taps[:, 0], 0, L - n)
-    cols = np.clip(taps, 0, L - 1) - start[:, None]
+    start = _clamp(taps[:, 0], 0, L - n)
+    cols = _clamp(taps, 0, L - 1) - start[:, None]
     flat = (np.arange(M)[:, None] * n + cols).ravel()
     folded = np.bincount(flat, weights=weights.ravel(), minlength=M * n).reshape(M, n)
     # drop columns that no output uses
-    used = np.flatnonzero(np.any(folded != 0.0, axis=0))
+    used = np.flatnonzero(np.logical_or.reduce(folded != 0.0, axis=0))
     if used.size == 0:
         return start.astype(np.intp), folded[:, :1]
     lo, hi = int(used[0]), int(used[-1]) + 1

@@ -99,11 +99,15 @@ def resolve(func: str, workers: Any) -> int:
     if value > 0:
         return value
     if value == 0:
-        raise fail_value(func, "workers", "a nonzero integer (negative counts back from the CPUs)", 0)
+        raise fail_value(
+            func, "workers", "a nonzero integer (negative counts back from the CPUs)", 0
+        )
     n = usable_cpus() + 1 + value
     if n < 1:
         raise fail_value(
-            func, "workers", f"at least -{usable_cpus()} (this machine has {usable_cpus()} CPUs)",
+            func,
+            "workers",
+            f"at least -{usable_cpus()} (this machine has {usable_cpus()} CPUs)",
             value,
         )
     return n

@@ -38,12 +38,12 @@ def _describe(value: Any) -> str:
 
 def choice(func: str, name: str, value: Any, choices: Sequence[str]) -> str:
     """A string option, one of ``choices``."""
+    if isinstance(value, str) and value in choices:
+        return value
     listed = ", ".join(repr(c) for c in choices)
     if not isinstance(value, str):
         raise fail_type(func, name, f"one of {listed}", value)
-    if value not in choices:
-        raise fail_value(func, name, f"one of {listed}", value)
-    return value
+    raise fail_value(func, name, f"one of {listed}", value)
 
 
 def flag(func: str, name: str, value: Any) -> bool:
@@ -119,12 +119,10 @@ def as_array(func: str, name: str, x: Any) -> np.ndarray:
 
 
 def normalised(x: np.ndarray, dtype: np.dtype | None = None) -> np.ndarray:
-    """The one normalising copy: C-contiguous, native byte order (and ``dtype`` if given).
-
-    No copy when ``x`` already is all that.
-    """
+    """The one normalising copy: C-contiguous, aligned, native byte order (and ``dtype`` if
+    given). No copy when ``x`` already is all that."""
     target = x.dtype.newbyteorder("=") if dtype is None else np.dtype(dtype)
-    return np.ascontiguousarray(x, dtype=target)
+    return np.require(x, dtype=target, requirements=("C", "A"))
 
 
 def check_out(
@@ -157,15 +155,17 @@ def check_out(
 def allocate(func: str, shape: Sequence[int], dtype: Any) -> np.ndarray:
     """``np.empty(shape, dtype)``, or a MemoryError giving the size before anything runs."""
     dtype = np.dtype(dtype)
-    count = math.prod(int(n) for n in shape)
-    nbytes = count * dtype.itemsize
-    message = (
-        f"fastup.{func}: cannot allocate an output of shape {tuple(shape)} and dtype {dtype}: "
-        f"{nbytes:,} bytes"
-    )
-    if nbytes > _MAX_BYTES or count > np.iinfo(np.intp).max:
-        raise MemoryError(message + ".")
+    nbytes = math.prod(shape) * dtype.itemsize
+
+    def failure(detail: str) -> MemoryError:
+        return MemoryError(
+            f"fastup.{func}: cannot allocate an output of shape {tuple(shape)} and dtype "
+            f"{dtype}: {nbytes:,} bytes{detail}."
+        )
+
+    if nbytes > _MAX_BYTES:
+        raise failure("")
     try:
         return np.empty(tuple(shape), dtype=dtype)
     except (MemoryError, ValueError) as exc:
-        raise MemoryError(message + f" ({exc}).") from None
+        raise failure(f" ({exc})") from None

@@ -1,0 +1,61 @@
+"""The build: OpenMP present (and really running threads) when it should be, safe flags, and
+``show_config``."""
+
+import os
+
+import pytest
+
+import fastup
+from fastup import _kernels
+
+
+def _openmp_required() -> bool:
+    return _kernels.build_info()["require_openmp"] or os.environ.get(
+        "FASTUP_REQUIRE_OPENMP", ""
+    ).strip().lower() in ("1", "true", "yes", "on")
+
+
+def test_openmp_present_when_required():
+    """A build made with FASTUP_REQUIRE_OPENMP=1 (every wheel; CI) must have OpenMP: a silently
+    serial build would pass every other test."""
+    config = fastup.show_config(print_=False)
+    if not _openmp_required():
+        pytest.skip("this build did not require OpenMP")
+    assert config["openmp"], "built with FASTUP_REQUIRE_OPENMP=1 but the kernels lack OpenMP"
+    assert config["openmp_version"] >= 201107
+
+
+def test_parallel_region_runs_threads():
+    if not fastup.show_config(print_=False)["openmp"]:
+        assert _kernels.team_probe(4) == 1
+        pytest.skip("serial build")
+    assert _kernels.team_probe(1) == 1
+    assert _kernels.team_probe(2) == 2
+    assert _kernels.team_probe(3) == 3
+
+
+def test_no_unsafe_flags():
+    flags = _kernels.build_info()["cflags"]
+    assert "-ffast-math" not in flags and "-Ofast" not in flags
+    assert "-march=native" not in flags
+
+
+def test_show_config_reports_everything(capsys):
+    config = fastup.show_config()
+    printed = capsys.readouterr().out
+    for key in (
+        "version",
+        "openmp",
+        "openmp_version",
+        "openmp_runtimes",
+        "threads",
+        "compiler",
+        "cflags",
+        "ldflags",
+    ):
+        assert key in config
+        assert key in printed
+    assert config["version"] == fastup.__version__
+    assert config["threads"]["workers_default"] == fastup.get_workers()
+    if config["openmp"] and os.path.exists("/proc/self/maps"):
+        assert config["openmp_runtimes"], "OpenMP build but no runtime library found loaded"

@@ -1,0 +1,391 @@
+"""fastup.resize against fastup.oracle.resize: every mode x coordinate mode x dtype x axes
+choice over a registry of problems, awkward memory layouts, and Hypothesis-generated cases;
+plus the properties every resize must have."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from _arrays import FLOAT_DTYPES, NEAREST_DTYPES, WEIGHTED_DTYPES, awkward, random_values
+from hypothesis import given
+from hypothesis import strategies as st
+
+import fastup
+from fastup import oracle
+
+MODES = ["nearest", "linear", "cubic", "area", "lanczos"]
+COORDINATE_MODES = [
+    "half_pixel",
+    "half_pixel_symmetric",
+    "pytorch_half_pixel",
+    "align_corners",
+    "asymmetric",
+    "tf_crop_and_resize",
+]
+ROIS = [(0.1, 0.85), (-0.2, 1.15), (0.3, 0.3), (1.0, 0.0)]
+
+# name: (input shape, resize keyword arguments)
+PROBLEMS = {
+    "up_nchw": ((2, 3, 7, 11), dict(size=(13, 29))),
+    "down_nchw": ((1, 2, 23, 17), dict(size=(7, 5))),
+    "mixed_nchw": ((2, 1, 13, 6), dict(size=(5, 19))),
+    "scale_nchw": ((1, 2, 9, 10), dict(scale=(1.7, 0.6))),
+    "signal_1d": ((3, 31), dict(size=(47,))),
+    "hwc": ((11, 7, 3), dict(size=(5, 16), axes=(0, 1))),
+    "nhwc_scale": ((2, 9, 8, 4), dict(scale=(0.5, 2.5), axes=(1, 2))),
+    "volume": ((1, 2, 5, 6, 7), dict(size=(9, 3, 11))),
+    "from_length_1": ((2, 1, 1, 5), dict(size=(4, 3))),
+    "to_length_1": ((1, 1, 6, 5), dict(size=(1, 1))),
+    "axes_reversed": ((4, 5, 6), dict(size=(9, 3), axes=(2, 0))),
+    "scalar_scale": ((1, 2, 6, 5), dict(scale=1.5)),
+}
+
+
+def with_roi(kwargs: dict, coordinate_mode: str, ndim: int) -> dict:
+    kwargs = dict(kwargs, coordinate_mode=coordinate_mode)
+    if coordinate_mode == "tf_crop_and_resize":
+        values = kwargs.get("size", kwargs.get("scale"))
+        count = len(values) if isinstance(values, tuple) else ndim - 2
+        if "axes" in kwargs:
+            count = len(kwargs["axes"])
+        kwargs["roi"] = [ROIS[i % len(ROIS)] for i in range(count)]
+        kwargs["extrapolation_value"] = -3.0
+    return kwargs
+
+
+def data_scale(x: np.ndarray) -> float:
+    finite = np.asarray(x, dtype=np.float64)
+    finite = finite[np.isfinite(finite)]
+    return float(np.max(np.abs(finite))) if finite.size else 1.0
+
+
+def assert_matches_oracle(fast: np.ndarray, x: np.ndarray, mode: str, **kwargs) -> None:
+    slow = oracle.resize(x, mode=mode, **kwargs)
+    native = x.dtype.newbyteorder("=")
+    assert fast.dtype == native and slow.dtype == native
+    assert fast.shape == slow.shape
+    assert fast.flags.c_contiguous
+    if mode == "nearest":  # a pure gather: bit for bit
+        if native == np.dtype(np.longdouble) and native.itemsize > 8:
+            np.testing.assert_array_equal(fast, slow)  # long double bytes include padding
+        else:
+            np.testing.assert_array_equal(fast.view(np.uint8), slow.view(np.uint8))
+        return
+    if native.kind in "iu":
+        difference = np.abs(fast.astype(np.int64) - slow.astype(np.int64))
+        assert difference.max(initial=0) <= 1, f"integer result off by {difference.max()}"
+        return
+    tolerance = {np.float16: 2e-3, np.float32: 2e-5, np.float64: 1e-11}[native.type]
+    scale = data_scale(x)
+    np.testing.assert_allclose(
+        fast.astype(np.float64),
+        slow.astype(np.float64),
+        rtol=tolerance,
+        atol=tolerance * scale,
+        equal_nan=True,
+    )
+
+
+@pytest.mark.parametrize("dtype", WEIGHTED_DTYPES, ids=lambda d: np.dtype(d).name)
+@pytest.mark.parametrize("coordinate_mode", COORDINATE_MODES)
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("problem", list(PROBLEMS))
+def test_registry_matches_oracle(problem, mode, coordinate_mode, dtype):
+    shape, kwargs = PROBLEMS[problem]
+    kwargs = with_roi(kwargs, coordinate_mode, len(shape))
+    x = random_values(shape, dtype, np.random.default_rng(abs(hash(problem)) % 2**32))
+    assert_matches_oracle(fastup.resize(x, mode=mode, **kwargs), x, mode, **kwargs)
+
+
+@pytest.mark.parametrize("antialias", [False, True])
+@pytest.mark.parametrize("exclude_outside", [False, True])
+@pytest.mark.parametrize("mode", ["linear", "cubic", "lanczos", "area"])
+@pytest.mark.parametrize("problem", ["down_nchw", "mixed_nchw", "scale_nchw", "volume", "hwc"])
+@pytest.mark.parametrize("coordinate_mode", ["half_pixel", "align_corners", "asymmetric"])
+def test_kernel_options_match_oracle(problem, mode, exclude_outside, antialias, coordinate_mode):
+    if antialias and mode == "area":
+        pytest.skip("area has no antialias option")
+    shape, kwargs = PROBLEMS[problem]
+    kwargs = dict(
+        kwargs,
+        coordinate_mode=coordinate_mode,
+        exclude_outside=exclude_outside,
+        antialias=antialias,
+        cubic_a=-0.5,
+    )
+    x = random_values(shape, np.float64, np.random.default_rng(5))
+    assert_matches_oracle(fastup.resize(x, mode=mode, **kwargs), x, mode, **kwargs)
+
+
+@pytest.mark.parametrize("dtype", NEAREST_DTYPES, ids=lambda d: np.dtype(d).name)
+@pytest.mark.parametrize(
+    "nearest_mode", ["round_prefer_floor", "round_prefer_ceil", "floor", "ceil"]
+)
+@pytest.mark.parametrize("coordinate_mode", COORDINATE_MODES)
+def test_nearest_every_dtype_bit_for_bit(dtype, nearest_mode, coordinate_mode):
+    for problem in ("up_nchw", "down_nchw", "nhwc_scale", "axes_reversed", "volume"):
+        shape, kwargs = PROBLEMS[problem]
+        kwargs = with_roi(kwargs, coordinate_mode, len(shape))
+        if np.dtype(dtype).kind == "b":
+            kwargs["extrapolation_value"] = 1.0
+        x = random_values(shape, dtype, np.random.default_rng(7))
+        fast = fastup.resize(x, mode="nearest", nearest_mode=nearest_mode, **kwargs)
+        assert_matches_oracle(fast, x, "nearest", nearest_mode=nearest_mode, **kwargs)
+
+
+@pytest.mark.parametrize(
+    "dtype",
+    [np.float32, np.float64, np.uint8, np.int16, np.float16, np.complex64],
+    ids=lambda d: np.dtype(d).name,
+)
+@pytest.mark.parametrize("mode", MODES)
+def test_awkward_layouts(mode, dtype):
+    if mode != "nearest" and np.dtype(dtype).kind == "c":
+        pytest.skip("complex is for nearest only")
+    rng = np.random.default_rng(11)
+    for problem in ("up_nchw", "hwc", "axes_reversed"):
+        shape, kwargs = PROBLEMS[problem]
+        for label, x in awkward(shape, dtype, rng):
+            before = x.copy()
+            fast = fastup.resize(x, mode=mode, **kwargs)
+            np.testing.assert_array_equal(x, before, err_msg=label)
+            assert_matches_oracle(fast, x, mode, **kwargs)
+
+
+def test_out_argument_is_filled_and_returned():
+    x = random_values((2, 3, 9, 7), np.float32, np.random.default_rng(0))
+    for mode in MODES:
+        out = np.full((2, 3, 4, 12), np.nan, np.float32)
+        result = fastup.resize(x, (4, 12), mode=mode, out=out)
+        assert result is out
+        np.testing.assert_array_equal(out, fastup.resize(x, (4, 12), mode=mode))
+
+
+def test_accepts_array_likes():
+    torch = pytest.importorskip("torch")
+    values = [[1.0, 2.0], [3.0, 4.0]]
+    expected = fastup.resize(np.array(values), (3, 5))
+    np.testing.assert_array_equal(fastup.resize(values, (3, 5)), expected)
+    np.testing.assert_array_equal(
+        fastup.resize(torch.tensor(values, dtype=torch.float64), (3, 5)), expected
+    )
+
+
+def test_empty_outputs():
+    x = np.ones((0, 3, 4, 4), np.float32)
+    assert fastup.resize(x, (8, 8)).shape == (0, 3, 8, 8)
+    assert fastup.resize(np.ones((2, 5)), (0,)).shape == (2, 0)
+    assert fastup.resize(np.ones((2, 5)), scale=(0.1,)).shape == (2, 0)
+
+
+def test_api_documented_example_x_squared():
+    """API.md: 10 -> 14 samples of x**2, linear, half_pixel: 49 where onnx.reference gives 36."""
+    result = fastup.resize(np.arange(10.0) ** 2, (14,))
+    assert result[10] == 49.0
+
+
+@given(
+    ndim=st.integers(1, 4),
+    data=st.data(),
+    mode=st.sampled_from(MODES),
+    coordinate_mode=st.sampled_from(COORDINATE_MODES),
+    dtype=st.sampled_from([np.float64, np.float32, np.uint8, np.int32]),
+    use_scale=st.booleans(),
+    exclude_outside=st.booleans(),
+    antialias=st.booleans(),
+)
+def test_generated_cases_match_oracle(
+    ndim, data, mode, coordinate_mode, dtype, use_scale, exclude_outside, antialias
+):
+    shape = tuple(data.draw(st.lists(st.integers(1, 9), min_size=ndim, max_size=ndim)))
+    axes = data.draw(st.lists(st.integers(0, ndim - 1), min_size=1, max_size=ndim, unique=True))
+    kwargs = dict(
+        axes=axes,
+        coordinate_mode=coordinate_mode,
+        exclude_outside=exclude_outside,
+        antialias=antialias and mode in ("linear", "cubic", "lanczos"),
+    )
+    if use_scale:
+        kwargs["scale"] = data.draw(
+            st.lists(
+                st.sampled_from([0.25, 0.5, 0.75, 1.0, 1.25, 1.5, 2.0, 3.0, 1 / 3]),
+                min_size=len(axes),
+                max_size=len(axes),
+            )
+        )
+    else:
+        kwargs["size"] = data.draw(
+            st.lists(st.integers(1, 12), min_size=len(axes), max_size=len(axes))
+        )
+    if coordinate_mode == "tf_crop_and_resize":
+        kwargs["roi"] = [data.draw(st.sampled_from(ROIS)) for _ in axes]
+    x = random_values(shape, dtype, np.random.default_rng(data.draw(st.integers(0, 2**16))))
+    assert_matches_oracle(fastup.resize(x, mode=mode, **kwargs), x, mode, **kwargs)
+
+
+# ------------------------------------------------------------------------------------------
+# properties
+# ------------------------------------------------------------------------------------------
+
+
+@given(
+    value=st.floats(-1e6, 1e6),
+    mode=st.sampled_from(MODES),
+    coordinate_mode=st.sampled_from(COORDINATE_MODES[:5]),
+    size=st.tuples(st.integers(1, 20), st.integers(1, 20)),
+    shape=st.tuples(st.integers(1, 9), st.integers(1, 9)),
+    exclude_outside=st.booleans(),
+    antialias=st.booleans(),
+)
+def test_constant_stays_constant(
+    value, mode, coordinate_mode, size, shape, exclude_outside, antialias
+):
+    x = np.full(shape, value)
+    result = fastup.resize(
+        x,
+        size,
+        mode=mode,
+        coordinate_mode=coordinate_mode,
+        exclude_outside=exclude_outside,
+        antialias=antialias and mode in ("linear", "cubic", "lanczos"),
+    )
+    np.testing.assert_allclose(result, value, rtol=1e-12, atol=1e-300)
+    as_uint8 = fastup.resize(np.full(shape, 200, np.uint8), size, mode=mode)
+    assert np.all(as_uint8 == 200)
+
+
+@given(
+    mode=st.sampled_from(MODES),
+    coordinate_mode=st.sampled_from(COORDINATE_MODES),
+    dtype=st.sampled_from([np.float32, np.float64, np.uint8, np.int16, np.float16]),
+    shape=st.tuples(st.integers(1, 6), st.integers(1, 9), st.integers(1, 9)),
+)
+def test_same_size_is_the_identity(mode, coordinate_mode, dtype, shape):
+    x = random_values(shape, dtype, np.random.default_rng(0))
+    kwargs = {}
+    if coordinate_mode == "tf_crop_and_resize":
+        kwargs["roi"] = [(0.0, 1.0), (0.0, 1.0)]
+    result = fastup.resize(x, shape[1:], mode=mode, coordinate_mode=coordinate_mode, **kwargs)
+    np.testing.assert_array_equal(result, x)
+    np.testing.assert_array_equal(fastup.resize(x, scale=(1.0, 1.0), mode=mode), x)
+
+
+@given(
+    factors=st.tuples(st.integers(1, 5), st.integers(1, 5)),
+    shape=st.tuples(st.integers(1, 5), st.integers(1, 7), st.integers(1, 7)),
+    dtype=st.sampled_from([np.uint8, np.float32, np.bool_, np.int64, np.complex128]),
+    variant=st.sampled_from(
+        [
+            ("half_pixel", "round_prefer_floor"),
+            ("half_pixel", "round_prefer_ceil"),
+            ("asymmetric", "floor"),
+            ("pytorch_half_pixel", "round_prefer_ceil"),
+        ]
+    ),
+)
+def test_integer_factor_nearest_is_repeat(factors, shape, dtype, variant):
+    x = random_values(shape, dtype, np.random.default_rng(1))
+    coordinate_mode, nearest_mode = variant
+    size = (shape[1] * factors[0], shape[2] * factors[1])
+    if coordinate_mode == "pytorch_half_pixel" and 1 in size:
+        return  # pytorch_half_pixel maps a length-1 output to the first sample, not the middle
+    expected = np.repeat(np.repeat(x, factors[0], axis=1), factors[1], axis=2)
+    result = fastup.resize(
+        x, size, mode="nearest", coordinate_mode=coordinate_mode, nearest_mode=nearest_mode
+    )
+    np.testing.assert_array_equal(result, expected)
+    by_scale = fastup.resize(
+        x,
+        scale=[float(f) for f in factors],
+        axes=(1, 2),
+        mode="nearest",
+        coordinate_mode=coordinate_mode,
+        nearest_mode=nearest_mode,
+    )
+    np.testing.assert_array_equal(by_scale, expected)
+
+
+@given(
+    shape=st.lists(st.integers(0, 40), min_size=1, max_size=4),
+    scale=st.floats(0.01, 8.0),
+    mode=st.sampled_from(MODES),
+)
+def test_output_shape_formula(shape, scale, mode):
+    x = np.zeros(shape, np.float32)
+    axes = list(range(len(shape)))
+    result = fastup.resize(x, scale=[scale] * len(shape), axes=axes, mode=mode)
+    assert result.shape == tuple(math.floor(n * scale) for n in shape)
+
+
+@pytest.mark.parametrize(
+    ("policy", "size", "expected"),
+    [
+        # 30 x 40 into 20 x 20: not_larger scale = min(20/30, 20/40) = 0.5 -> 15 x 20;
+        # not_smaller scale = max(...) = 2/3 -> round_half_up(20.0) x round_half_up(26.67) = 20 x 27
+        ("stretch", (20, 20), (20, 20)),
+        ("not_larger", (20, 20), (15, 20)),
+        ("not_smaller", (20, 20), (20, 27)),
+        # 30 x 40 into 5 x 100: not_larger = 1/6 -> 5 x round(6.67)=7; not_smaller = 2.5 -> 75 x 100
+        ("not_larger", (5, 100), (5, 7)),
+        ("not_smaller", (5, 100), (75, 100)),
+    ],
+)
+def test_size_policy_shapes(policy, size, expected):
+    x = np.zeros((30, 40), np.float32)
+    assert fastup.resize(x, size, size_policy=policy).shape == expected
+    assert_matches_oracle(
+        fastup.resize(x, size, size_policy=policy), x, "linear", size=size, size_policy=policy
+    )
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_nan_reaches_exactly_the_outputs_that_use_it(mode):
+    x = np.zeros(16)
+    x[7] = np.nan
+    result = fastup.resize(x, (32,), mode=mode)
+    slow = oracle.resize(x, (32,), mode=mode)
+    np.testing.assert_array_equal(np.isnan(result), np.isnan(slow))
+    assert 0 < np.isnan(result).sum() < 32
+
+
+@pytest.mark.parametrize("dtype", FLOAT_DTYPES)
+def test_float_results_keep_the_dtype(dtype):
+    x = random_values((3, 8, 8), dtype, np.random.default_rng(0))
+    for mode in MODES:
+        assert fastup.resize(x, (5, 11), mode=mode).dtype == np.dtype(dtype)
+
+
+def test_half_pixel_symmetric_follows_onnx_order_of_operations():
+    # 5 -> floor(2.5) = 2, adjustment 2/2.5, offset 2.5 * 0.2 = 0.5: x(0) = 0.5 + 0.5/0.5 - 0.5
+    # = 1 exactly when evaluated as (offset + (o + .5) / scale) - .5, so floor gives 1
+    x = np.arange(5.0)
+    kwargs = dict(scale=0.5, axes=0, coordinate_mode="half_pixel_symmetric")
+    np.testing.assert_array_equal(
+        fastup.resize(x, mode="nearest", nearest_mode="floor", **kwargs), [1, 3]
+    )
+    x[0] = np.nan  # x(0) == 1 exactly: the NaN at 0 has weight 0 and must not leak
+    np.testing.assert_array_equal(fastup.resize(x, mode="linear", **kwargs), [1, 3])
+
+
+def test_area_exclude_outside_never_drops_a_whole_box():
+    # asymmetric x3: the last box [3/2, 11/6] lies beyond the input; the edge pixel takes it
+    for exclude_outside in (False, True):
+        result = fastup.resize(
+            np.array([1.0, 2.0]),
+            scale=3.0,
+            axes=0,
+            mode="area",
+            coordinate_mode="asymmetric",
+            exclude_outside=exclude_outside,
+        )
+        np.testing.assert_allclose(result, [1, 1, 2, 2, 2, 2], rtol=1e-15)
+
+
+def test_area_keeps_small_genuine_overlaps():
+    # scale 0.9999999999 on 10 samples: box 0 is [0, 1.0000000001), a 1e-10 overlap with pixel 1
+    x = np.zeros(10)
+    x[1] = np.nan
+    assert np.isnan(fastup.resize(x, scale=0.9999999999, axes=0, mode="area")[0])
+    assert not np.isnan(fastup.resize(x, scale=1.0, axes=0, mode="area")[0])
