@@ -121,6 +121,7 @@ setup(
             "cdivision": True,
             "initializedcheck": False,
             "embedsignature": True,
+            "autotestdict": False,
         },
     ),
     cmdclass={"build_ext": BuildExt},
