@@ -80,7 +80,9 @@ class BuildExt(build_ext):
                 if require:
                     raise RuntimeError(message + " (FASTUP_REQUIRE_OPENMP=1 was set)")
                 self.warn(message)
-        cflags = ["/O2"] if msvc else ["-O3"]
+        # Cython instantiates every combination of a fused cdef function; the unused ones are
+        # dropped by the compiler, and need not be reported.
+        cflags = ["/O2"] if msvc else ["-O3", "-Wno-unused-function"]
         ldflags = []
         if openmp is not None:
             cflags += openmp[0]

@@ -14,19 +14,36 @@ import fastup
 
 # name: (input shape, dtype, fastup kwargs, output shape)
 WORKLOADS = {
-    "W1-nchw-x2-nearest": ((8, 64, 128, 128), np.float32,
-                           dict(size=(256, 256), mode="nearest", coordinate_mode="asymmetric",
-                                nearest_mode="floor"), (8, 64, 256, 256)),
-    "W1-nchw-x2-bilinear": ((8, 64, 128, 128), np.float32, dict(size=(256, 256), mode="linear"),
-                            (8, 64, 256, 256)),
-    "W1-nchw-x2-bicubic": ((8, 64, 128, 128), np.float32, dict(size=(256, 256), mode="cubic"),
-                           (8, 64, 256, 256)),
-    "W3-hwc-uint8-x2-bilinear": ((1080, 1920, 3), np.uint8,
-                                 dict(size=(2160, 3840), axes=(0, 1), mode="linear"),
-                                 (2160, 3840, 3)),
-    "W6-nchw-down4-antialias": ((8, 3, 512, 512), np.float32,
-                                dict(size=(128, 128), mode="linear", antialias=True),
-                                (8, 3, 128, 128)),
+    "W1-nchw-x2-nearest": (
+        (8, 64, 128, 128),
+        np.float32,
+        dict(size=(256, 256), mode="nearest", coordinate_mode="asymmetric", nearest_mode="floor"),
+        (8, 64, 256, 256),
+    ),
+    "W1-nchw-x2-bilinear": (
+        (8, 64, 128, 128),
+        np.float32,
+        dict(size=(256, 256), mode="linear"),
+        (8, 64, 256, 256),
+    ),
+    "W1-nchw-x2-bicubic": (
+        (8, 64, 128, 128),
+        np.float32,
+        dict(size=(256, 256), mode="cubic"),
+        (8, 64, 256, 256),
+    ),
+    "W3-hwc-uint8-x2-bilinear": (
+        (1080, 1920, 3),
+        np.uint8,
+        dict(size=(2160, 3840), axes=(0, 1), mode="linear"),
+        (2160, 3840, 3),
+    ),
+    "W6-nchw-down4-antialias": (
+        (8, 3, 512, 512),
+        np.float32,
+        dict(size=(128, 128), mode="linear", antialias=True),
+        (8, 3, 128, 128),
+    ),
 }
 
 
@@ -40,8 +57,12 @@ def _input(shape, dtype):
 def _record(benchmark, x, out_shape, threads, library):
     moved = x.nbytes + int(np.prod(out_shape)) * x.itemsize
     benchmark.extra_info.update(
-        shape=list(x.shape), out_shape=list(out_shape), dtype=str(x.dtype), threads=threads,
-        library=library, bytes_moved=moved,
+        shape=list(x.shape),
+        out_shape=list(out_shape),
+        dtype=str(x.dtype),
+        threads=threads,
+        library=library,
+        bytes_moved=moved,
     )
     stats = getattr(benchmark, "stats", None)
     if stats is not None and getattr(stats, "stats", None) is not None and stats.stats.median:
@@ -108,8 +129,9 @@ def test_opencv(benchmark, workload, threads):
     if kwargs.get("antialias"):
         pytest.skip("OpenCV has no antialiased linear resize")
     benchmark.group = f"{name}-{threads}T"
-    flag = {"nearest": cv2.INTER_NEAREST, "linear": cv2.INTER_LINEAR,
-            "cubic": cv2.INTER_CUBIC}[kwargs["mode"]]
+    flag = {"nearest": cv2.INTER_NEAREST, "linear": cv2.INTER_LINEAR, "cubic": cv2.INTER_CUBIC}[
+        kwargs["mode"]
+    ]
     height, width = kwargs["size"]
     if x.ndim == 3:  # one HWC image
         benchmark(cv2.resize, x, (width, height), interpolation=flag)

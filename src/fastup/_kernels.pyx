@@ -6,8 +6,8 @@ The kernels never see a mode name or a convention. They apply per-axis tables bu
 
 * ``gather``: nearest-neighbour N-D gather of raw bytes (any dtype) through per-axis byte-offset
   tables;
-* ``resample_last``: out[r, m] = sum_t w[m, t] * x[r, start[m] + t], the resized axis contiguous;
-* ``resample_mid``: out[p, m, :] = sum_t w[m, t] * x[p, start[m] + t, :], whole contiguous rows.
+* ``resample``: out[p, m, i] = sum_t w[m, t] * x[p, start[m] + t, i] along one axis, either as a
+  gather over outputs (few elements follow the axis) or as sums of whole contiguous rows.
 
 Thread rules (the Python side, ``fastup._threads``, decides ``nthreads``): with ``nthreads <= 1``
 no OpenMP region is entered at all (safe in a child forked from a multi-threaded parent); with
@@ -59,33 +59,8 @@ ctypedef fused acc_t:
     float
     double
 
-# The wrappers' combinations: small integers and float32 accumulate in float32 (``*_f``); int32
-# and float64 accumulate in float64 (``*_d``). Integers in, float out is a first pass of several;
-# float in, integer out is a last pass, rounded and saturated.
-ctypedef fused fin_t:
-    uint8_t
-    int8_t
-    uint16_t
-    int16_t
-    float
-
-ctypedef fused fout_t:
-    uint8_t
-    int8_t
-    uint16_t
-    int16_t
-    float
-
-ctypedef fused din_t:
-    int32_t
-    double
-
-ctypedef fused dout_t:
-    int32_t
-    double
-
-# Rows of a resample_mid output are processed in chunks of this many elements, so the running sum
-# stays in L1 cache while the taps stream through.
+# Rows of a "rows" pass are processed in chunks of this many elements, so the running sum stays
+# in L1 cache while the taps stream through.
 DEF CHUNK = 1024
 
 # Adding then subtracting 1.5 * 2**(mantissa bits) rounds to the nearest integer, ties to even
@@ -200,6 +175,15 @@ cdef void _gather_rows(const uint8_t* src, uint8_t* dst, const Py_ssize_t* offse
         elif block == 8:
             for o in range(n_last):
                 memcpy(out + 8 * o, s + last[o], 8)
+        elif block == 3:  # uint8 RGB
+            for o in range(n_last):
+                memcpy(out + 3 * o, s + last[o], 3)
+        elif block == 6:  # uint16 RGB
+            for o in range(n_last):
+                memcpy(out + 6 * o, s + last[o], 6)
+        elif block == 12:  # float32 RGB
+            for o in range(n_last):
+                memcpy(out + 12 * o, s + last[o], 12)
         elif block == 16:
             for o in range(n_last):
                 memcpy(out + 16 * o, s + last[o], 16)
@@ -243,73 +227,84 @@ def gather(const uint8_t[::1] src, uint8_t[::1] dst, const Py_ssize_t[::1] offse
 # --------------------------------------------------------------------------------------------
 # linear / cubic / lanczos / area: apply a (start, weights) table along one axis
 # --------------------------------------------------------------------------------------------
+#
+# The array is viewed as (P, L, I): P independent outer slices, the resized axis of length L,
+# and I elements after it. A pass computes out[p, m, i] = sum_t w[m, t] * x[p, start[m] + t, i].
+#
+# * "gather" passes (small I: the resized axis is the last one, or only a few channels follow
+#   it): loop over outputs m, then the I channels, with the taps unrolled for T = 2 and 4;
+# * "rows" passes (large I): each output row is a weighted sum of T whole input rows, and the
+#   innermost loop runs over I contiguous elements (SIMD).
+#
+# Taps with an exact zero weight are not read (NaN/inf outside an output's support stay out):
+# the rows kernel tests every weight (once per row); the gather kernel recomputes the outputs
+# listed in ``careful`` (those whose window holds a zero weight) after its branch-free loop.
 
-cdef void _last_rows(const src_t* src, dst_t* dst, Py_ssize_t L, Py_ssize_t M,
-                     const Py_ssize_t* start, const acc_t* w, Py_ssize_t T,
-                     Py_ssize_t r0, Py_ssize_t r1) noexcept nogil:
-    cdef Py_ssize_t r, m, t
+cdef void _gather_rows_w(const src_t* src, dst_t* dst, Py_ssize_t L, Py_ssize_t M, Py_ssize_t I,
+                         const Py_ssize_t* start, const acc_t* w, const Py_ssize_t* careful,
+                         Py_ssize_t ncareful, Py_ssize_t T, Py_ssize_t r0,
+                         Py_ssize_t r1) noexcept nogil:
+    """Outer slices r0..r1 of a gather pass. Every output is first computed with all its taps
+    (branch-free, unrolled for T = 2 and 4); then the few outputs listed in ``careful``, whose
+    windows hold a zero weight, are recomputed reading only their nonzero taps."""
+    cdef Py_ssize_t r, m, t, c, k
     cdef const src_t* s
     cdef const src_t* x
     cdef const acc_t* wm
     cdef dst_t* d
-    cdef acc_t acc, wt
+    cdef dst_t* dm
+    cdef acc_t acc
     for r in range(r0, r1):
-        s = src + r * L
-        d = dst + r * M
-        for m in range(M):
-            x = s + start[m]
-            wm = w + m * T
-            acc = 0
-            for t in range(T):
-                wt = wm[t]
-                if wt != 0:
-                    acc = acc + wt * <acc_t>x[t]
-            _put(d + m, acc)
-
-
-def resample_last_f(const fin_t[:, ::1] src, fout_t[:, ::1] dst, const Py_ssize_t[::1] start,
-                  const float[:, ::1] weights, int nthreads):
-    """dst[r, m] = sum_t weights[m, t] * src[r, start[m] + t]; every start[m] + t < src.shape[1]."""
-    cdef Py_ssize_t R = src.shape[0], L = src.shape[1], M = dst.shape[1], T = weights.shape[1]
-    cdef Py_ssize_t c, nthr
-    if dst.shape[0] != R or start.shape[0] != M or weights.shape[0] != M:
-        raise ValueError("resample_last: shape mismatch")
-    if R == 0 or M == 0:
-        return
-    if T == 0 or L == 0:
-        raise ValueError("resample_last: empty table or input")
-    nthr = min(<Py_ssize_t>nthreads, R)
-    with nogil:
-        if nthr > 1:
-            for c in prange(nthr, num_threads=nthr, schedule="static"):
-                _last_rows(&src[0, 0], &dst[0, 0], L, M, &start[0], &weights[0, 0], T,
-                           c * R // nthr, (c + 1) * R // nthr)
+        s = src + r * L * I
+        d = dst + r * M * I
+        if I == 1 and T == 2:
+            for m in range(M):
+                x = s + start[m]
+                _put(d + m, w[2 * m] * <acc_t>x[0] + w[2 * m + 1] * <acc_t>x[1])
+        elif I == 1 and T == 4:
+            for m in range(M):
+                x = s + start[m]
+                wm = w + 4 * m
+                _put(d + m, wm[0] * <acc_t>x[0] + wm[1] * <acc_t>x[1]
+                     + wm[2] * <acc_t>x[2] + wm[3] * <acc_t>x[3])
+        elif T == 2:
+            for m in range(M):
+                x = s + start[m] * I
+                dm = d + m * I
+                for c in range(I):
+                    _put(dm + c, w[2 * m] * <acc_t>x[c] + w[2 * m + 1] * <acc_t>x[I + c])
+        elif T == 4:
+            for m in range(M):
+                x = s + start[m] * I
+                dm = d + m * I
+                wm = w + 4 * m
+                for c in range(I):
+                    _put(dm + c, wm[0] * <acc_t>x[c] + wm[1] * <acc_t>x[I + c]
+                         + wm[2] * <acc_t>x[2 * I + c] + wm[3] * <acc_t>x[3 * I + c])
         else:
-            _last_rows(&src[0, 0], &dst[0, 0], L, M, &start[0], &weights[0, 0], T, 0, R)
+            for m in range(M):
+                x = s + start[m] * I
+                dm = d + m * I
+                wm = w + T * m
+                for c in range(I):
+                    acc = wm[0] * <acc_t>x[c]
+                    for t in range(1, T):
+                        acc = acc + wm[t] * <acc_t>x[t * I + c]
+                    _put(dm + c, acc)
+        for k in range(ncareful):
+            m = careful[k]
+            x = s + start[m] * I
+            dm = d + m * I
+            wm = w + T * m
+            for c in range(I):
+                acc = 0
+                for t in range(T):
+                    if wm[t] != 0:
+                        acc = acc + wm[t] * <acc_t>x[t * I + c]
+                _put(dm + c, acc)
 
 
-def resample_last_d(const din_t[:, ::1] src, dout_t[:, ::1] dst, const Py_ssize_t[::1] start,
-                  const double[:, ::1] weights, int nthreads):
-    """dst[r, m] = sum_t weights[m, t] * src[r, start[m] + t]; every start[m] + t < src.shape[1]."""
-    cdef Py_ssize_t R = src.shape[0], L = src.shape[1], M = dst.shape[1], T = weights.shape[1]
-    cdef Py_ssize_t c, nthr
-    if dst.shape[0] != R or start.shape[0] != M or weights.shape[0] != M:
-        raise ValueError("resample_last: shape mismatch")
-    if R == 0 or M == 0:
-        return
-    if T == 0 or L == 0:
-        raise ValueError("resample_last: empty table or input")
-    nthr = min(<Py_ssize_t>nthreads, R)
-    with nogil:
-        if nthr > 1:
-            for c in prange(nthr, num_threads=nthr, schedule="static"):
-                _last_rows(&src[0, 0], &dst[0, 0], L, M, &start[0], &weights[0, 0], T,
-                           c * R // nthr, (c + 1) * R // nthr)
-        else:
-            _last_rows(&src[0, 0], &dst[0, 0], L, M, &start[0], &weights[0, 0], T, 0, R)
-
-
-cdef void _mid_rows(const src_t* src, dst_t* dst, Py_ssize_t L, Py_ssize_t M, Py_ssize_t I,
+cdef void _row_sums(const src_t* src, dst_t* dst, Py_ssize_t L, Py_ssize_t M, Py_ssize_t I,
                     const Py_ssize_t* start, const acc_t* w, Py_ssize_t T,
                     Py_ssize_t r0, Py_ssize_t r1) noexcept nogil:
     cdef acc_t buf[CHUNK]
@@ -356,45 +351,149 @@ cdef void _mid_rows(const src_t* src, dst_t* dst, Py_ssize_t L, Py_ssize_t M, Py
             i0 = i0 + n
 
 
-def resample_mid_f(const fin_t[:, :, ::1] src, fout_t[:, :, ::1] dst, const Py_ssize_t[::1] start,
-                 const float[:, ::1] weights, int nthreads):
-    """dst[p, m, :] = sum_t weights[m, t] * src[p, start[m] + t, :] (whole contiguous rows)."""
-    cdef Py_ssize_t P = src.shape[0], L = src.shape[1], I = src.shape[2]
-    cdef Py_ssize_t M = dst.shape[1], T = weights.shape[1], R, c, nthr
-    if dst.shape[0] != P or dst.shape[2] != I or start.shape[0] != M or weights.shape[0] != M:
-        raise ValueError("resample_mid: shape mismatch")
-    R = P * M
-    if R == 0 or I == 0:
-        return
-    if T == 0 or L == 0:
-        raise ValueError("resample_mid: empty table or input")
-    nthr = min(<Py_ssize_t>nthreads, R)
-    with nogil:
-        if nthr > 1:
-            for c in prange(nthr, num_threads=nthr, schedule="static"):
-                _mid_rows(&src[0, 0, 0], &dst[0, 0, 0], L, M, I, &start[0], &weights[0, 0], T,
-                          c * R // nthr, (c + 1) * R // nthr)
-        else:
-            _mid_rows(&src[0, 0, 0], &dst[0, 0, 0], L, M, I, &start[0], &weights[0, 0], T, 0, R)
+cdef void _pass(const src_t* src, dst_t* dst, const acc_t* w, Py_ssize_t P, Py_ssize_t L,
+                Py_ssize_t M, Py_ssize_t I, const Py_ssize_t* start, const Py_ssize_t* careful,
+                Py_ssize_t ncareful, Py_ssize_t T, bint rows, int nthreads) noexcept nogil:
+    """One pass, on ``nthreads`` threads: equal contiguous blocks of outer slices (gather) or
+    of output rows (rows)."""
+    cdef Py_ssize_t units = P * M if rows else P
+    cdef Py_ssize_t c, nthr = nthreads
+    if nthr > units:
+        nthr = units
+    if nthr > 1:
+        for c in prange(nthr, num_threads=nthr, schedule="static"):
+            if rows:
+                _row_sums(src, dst, L, M, I, start, w, T, c * units // nthr,
+                          (c + 1) * units // nthr)
+            else:
+                _gather_rows_w(src, dst, L, M, I, start, w, careful, ncareful, T,
+                               c * units // nthr, (c + 1) * units // nthr)
+    elif rows:
+        _row_sums(src, dst, L, M, I, start, w, T, 0, units)
+    else:
+        _gather_rows_w(src, dst, L, M, I, start, w, careful, ncareful, T, 0, units)
 
 
-def resample_mid_d(const din_t[:, :, ::1] src, dout_t[:, :, ::1] dst, const Py_ssize_t[::1] start,
-                 const double[:, ::1] weights, int nthreads):
-    """dst[p, m, :] = sum_t weights[m, t] * src[p, start[m] + t, :] (whole contiguous rows)."""
-    cdef Py_ssize_t P = src.shape[0], L = src.shape[1], I = src.shape[2]
-    cdef Py_ssize_t M = dst.shape[1], T = weights.shape[1], R, c, nthr
-    if dst.shape[0] != P or dst.shape[2] != I or start.shape[0] != M or weights.shape[0] != M:
-        raise ValueError("resample_mid: shape mismatch")
-    R = P * M
-    if R == 0 or I == 0:
+def resample(src, dst, const Py_ssize_t[::1] start, weights, const Py_ssize_t[::1] careful,
+             Py_ssize_t P, Py_ssize_t L, Py_ssize_t M, Py_ssize_t I, bint rows, int nthreads):
+    """out[p, m, i] = sum_t weights[m, t] * src[p, start[m] + t, i] along one axis.
+
+    ``src`` (P * L * I elements) and ``dst`` (P * M * I) are C-contiguous arrays;
+    ``weights`` (M, T) is float32 when the pair (src, dst) accumulates in float32 (uint8,
+    int8, uint16, int16, float32) and float64 for int32 and float64. ``careful`` lists the
+    outputs with a zero weight inside their window. ``rows`` picks the rows kernel.
+    """
+    cdef const uint8_t[::1] s = _bytes(src, P * L * I)
+    cdef uint8_t[::1] d = _bytes(dst, P * M * I)
+    cdef Py_ssize_t T = weights.shape[1] if weights.ndim == 2 else 0
+    cdef const float[:, ::1] wf
+    cdef const double[:, ::1] wd
+    cdef const void* sp
+    cdef void* dp
+    cdef const Py_ssize_t* st
+    cdef const Py_ssize_t* cf
+    cdef Py_ssize_t nc = careful.shape[0], k
+    cdef int kind
+    if weights.shape[0] != M or start.shape[0] != M or T < 1:
+        raise ValueError("resample: table size mismatch")
+    for k in range(nc):
+        if careful[k] < 0 or careful[k] >= M:
+            raise ValueError("resample: careful output index out of range")
+    if P * M * I == 0:
         return
-    if T == 0 or L == 0:
-        raise ValueError("resample_mid: empty table or input")
-    nthr = min(<Py_ssize_t>nthreads, R)
+    if not _windows_inside(&start[0], M, T, L):
+        raise ValueError("resample: a table window reaches outside the input")
+    kind = _PAIRS.get((src.dtype.char, dst.dtype.char, weights.dtype.char), -1)
+    if kind < 0:
+        raise TypeError(f"resample: no kernel for {src.dtype} -> {dst.dtype} "
+                        f"with {weights.dtype} weights")
+    sp = <const void*>&s[0]
+    dp = <void*>&d[0]
+    st = &start[0]
+    cf = &careful[0] if nc else NULL
+    if weights.dtype.char == "f":
+        wf = weights
+        _dispatch_f(kind, sp, dp, &wf[0, 0], P, L, M, I, st, cf, nc, T, rows, nthreads)
+    else:
+        wd = weights
+        _dispatch_d(kind, sp, dp, &wd[0, 0], P, L, M, I, st, cf, nc, T, rows, nthreads)
+
+
+cdef object _bytes(a, Py_ssize_t count):
+    """A flat byte view of a C-contiguous array of ``count`` elements (checked)."""
+    if not a.flags.c_contiguous or a.size != count:
+        raise ValueError("resample: arrays must be C-contiguous and of the stated size")
+    return a.reshape(-1).view("u1")
+
+
+cdef bint _windows_inside(const Py_ssize_t* start, Py_ssize_t M, Py_ssize_t T,
+                          Py_ssize_t L) noexcept:
+    """Every window [start[m], start[m] + T) lies in [0, L): the kernels index without checks."""
+    cdef Py_ssize_t m
+    if L < 1:
+        return False
+    for m in range(M):
+        if start[m] < 0 or start[m] + T > L:
+            return False
+    return True
+
+
+# (src dtype char, dst dtype char, weights dtype char) -> kernel number. float32 accumulation:
+# small integers and float32; float64 accumulation: int32 and float64. Integers in, float out
+# is the first pass of several; float in, integer out the last; integer to the same integer a
+# single pass.
+_PAIRS = {
+    ("B", "f", "f"): 0, ("b", "f", "f"): 1, ("H", "f", "f"): 2, ("h", "f", "f"): 3,
+    ("f", "f", "f"): 4, ("f", "B", "f"): 5, ("f", "b", "f"): 6, ("f", "H", "f"): 7,
+    ("f", "h", "f"): 8, ("B", "B", "f"): 9, ("b", "b", "f"): 10, ("H", "H", "f"): 11,
+    ("h", "h", "f"): 12,
+    ("i", "d", "d"): 20, ("d", "d", "d"): 21, ("d", "i", "d"): 22, ("i", "i", "d"): 23,
+}
+
+
+cdef void _dispatch_f(int kind, const void* s, void* d, const float* w, Py_ssize_t P,
+                      Py_ssize_t L, Py_ssize_t M, Py_ssize_t I, const Py_ssize_t* st,
+                      const Py_ssize_t* cf, Py_ssize_t nc, Py_ssize_t T, bint rows,
+                      int n) noexcept:
     with nogil:
-        if nthr > 1:
-            for c in prange(nthr, num_threads=nthr, schedule="static"):
-                _mid_rows(&src[0, 0, 0], &dst[0, 0, 0], L, M, I, &start[0], &weights[0, 0], T,
-                          c * R // nthr, (c + 1) * R // nthr)
-        else:
-            _mid_rows(&src[0, 0, 0], &dst[0, 0, 0], L, M, I, &start[0], &weights[0, 0], T, 0, R)
+        if kind == 0:
+            _pass(<const uint8_t*>s, <float*>d, w, P, L, M, I, st, cf, nc, T, rows, n)
+        elif kind == 1:
+            _pass(<const int8_t*>s, <float*>d, w, P, L, M, I, st, cf, nc, T, rows, n)
+        elif kind == 2:
+            _pass(<const uint16_t*>s, <float*>d, w, P, L, M, I, st, cf, nc, T, rows, n)
+        elif kind == 3:
+            _pass(<const int16_t*>s, <float*>d, w, P, L, M, I, st, cf, nc, T, rows, n)
+        elif kind == 4:
+            _pass(<const float*>s, <float*>d, w, P, L, M, I, st, cf, nc, T, rows, n)
+        elif kind == 5:
+            _pass(<const float*>s, <uint8_t*>d, w, P, L, M, I, st, cf, nc, T, rows, n)
+        elif kind == 6:
+            _pass(<const float*>s, <int8_t*>d, w, P, L, M, I, st, cf, nc, T, rows, n)
+        elif kind == 7:
+            _pass(<const float*>s, <uint16_t*>d, w, P, L, M, I, st, cf, nc, T, rows, n)
+        elif kind == 8:
+            _pass(<const float*>s, <int16_t*>d, w, P, L, M, I, st, cf, nc, T, rows, n)
+        elif kind == 9:
+            _pass(<const uint8_t*>s, <uint8_t*>d, w, P, L, M, I, st, cf, nc, T, rows, n)
+        elif kind == 10:
+            _pass(<const int8_t*>s, <int8_t*>d, w, P, L, M, I, st, cf, nc, T, rows, n)
+        elif kind == 11:
+            _pass(<const uint16_t*>s, <uint16_t*>d, w, P, L, M, I, st, cf, nc, T, rows, n)
+        elif kind == 12:
+            _pass(<const int16_t*>s, <int16_t*>d, w, P, L, M, I, st, cf, nc, T, rows, n)
+
+
+cdef void _dispatch_d(int kind, const void* s, void* d, const double* w, Py_ssize_t P,
+                      Py_ssize_t L, Py_ssize_t M, Py_ssize_t I, const Py_ssize_t* st,
+                      const Py_ssize_t* cf, Py_ssize_t nc, Py_ssize_t T, bint rows,
+                      int n) noexcept:
+    with nogil:
+        if kind == 20:
+            _pass(<const int32_t*>s, <double*>d, w, P, L, M, I, st, cf, nc, T, rows, n)
+        elif kind == 21:
+            _pass(<const double*>s, <double*>d, w, P, L, M, I, st, cf, nc, T, rows, n)
+        elif kind == 22:
+            _pass(<const double*>s, <int32_t*>d, w, P, L, M, I, st, cf, nc, T, rows, n)
+        elif kind == 23:
+            _pass(<const int32_t*>s, <int32_t*>d, w, P, L, M, I, st, cf, nc, T, rows, n)

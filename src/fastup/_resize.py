@@ -48,6 +48,12 @@ _ACCUMULATOR = {
     np.dtype(np.float64): np.dtype(np.float64),
 }
 _SUPPORTED = "float16, float32, float64, uint8, int8, uint16, int16, int32"
+# A pass sums whole contiguous rows (SIMD over them) when at least this many elements follow the
+# resized axis; otherwise it gathers output by output.
+ROWS_MIN_INNER = 16
+# Relative cost of a multiply-add in a gather pass (scalar) against a rows pass (SIMD); measured
+# on x86-64 for float32 and uint8 data.
+GATHER_COST = 3
 _MAX_LENGTH = 1 << 62
 
 
@@ -396,17 +402,20 @@ def _gather(
 
 
 def _pass_order(shape: tuple[int, ...], tables: dict[int, WeightTable]) -> list[int]:
-    """The order of the one-axis passes that does the least work (multiply-adds plus
-    elements read), trying every order for up to 4 axes."""
+    """The order of the one-axis passes that does the least work, trying every order for up
+    to 4 axes. Work: elements read and written, plus multiply-adds, which cost
+    ``GATHER_COST`` times more in a gather pass than in a (SIMD) rows pass."""
     axes = list(tables)
 
-    def cost(order: Sequence[int]) -> int:
+    def cost(order: Sequence[int]) -> float:
         current = list(shape)
-        total = 0
+        total = 0.0
         for a in order:
-            total += math.prod(current)
+            before = math.prod(current)
+            rows = math.prod(current[a + 1 :]) >= ROWS_MIN_INNER
             current[a] = tables[a].start.shape[0]
-            total += math.prod(current) * tables[a].taps
+            after = math.prod(current)
+            total += before + after + after * tables[a].taps * (1 if rows else GATHER_COST)
         return total
 
     if len(axes) <= 4:
@@ -442,14 +451,19 @@ def _apply_table(
     inner = math.prod(src.shape[axis + 1 :])
     L, M = src.shape[axis], dst.shape[axis]
     wide = np.float64 in (src.dtype, dst.dtype) or np.int32 in (src.dtype, dst.dtype)
-    weights = table.weights if wide else table.weights32
-    n = _threads.team_size(nthreads, P * M * inner * table.taps)
-    if inner == 1:
-        kernel = _kernels.resample_last_d if wide else _kernels.resample_last_f
-        kernel(src.reshape(P, L), dst.reshape(P, M), table.start, weights, n)
-    else:
-        kernel = _kernels.resample_mid_d if wide else _kernels.resample_mid_f
-        kernel(src.reshape(P, L, inner), dst.reshape(P, M, inner), table.start, weights, n)
+    _kernels.resample(
+        src,
+        dst,
+        table.start,
+        table.weights if wide else table.weights32,
+        table.careful,
+        P,
+        L,
+        M,
+        inner,
+        inner >= ROWS_MIN_INNER,
+        _threads.team_size(nthreads, P * M * inner * table.taps),
+    )
 
 
 def _extrapolate(result: np.ndarray, tables: dict[int, Any], value: float) -> None:

@@ -117,6 +117,11 @@ class WeightTable:
         return self.weights.shape[1]
 
     @cached_property
+    def careful(self) -> np.ndarray:
+        """intp: the outputs whose window holds a zero weight (that tap must not be read)."""
+        return _frozen(np.flatnonzero((self.weights == 0.0).any(axis=1)).astype(np.intp))
+
+    @cached_property
     def weights32(self) -> np.ndarray:
         """The weights rounded to float32, for the float32 kernels."""
         return _frozen(self.weights.astype(np.float32))
