@@ -29,9 +29,13 @@ def _run_python(code: str, **env: str) -> str:
 
 def test_default_follows_environment():
     code = "import fastup; print(fastup.get_workers())"
+    assert _run_python(code, FASTUP_NUM_THREADS="5", OMP_NUM_THREADS="1") == "5"
+    if not fastup.show_config(print_=False)["openmp"]:
+        # a serial build has no OpenMP runtime to read OMP_NUM_THREADS: one thread
+        assert _run_python(code, OMP_NUM_THREADS="3") == "1"
+        return
     assert _run_python(code, OMP_NUM_THREADS="1") == "1"
     assert _run_python(code, OMP_NUM_THREADS="3") == "3"
-    assert _run_python(code, FASTUP_NUM_THREADS="5", OMP_NUM_THREADS="1") == "5"
     cpus = _threads.usable_cpus()
     assert _run_python(code) == str(cpus)
 

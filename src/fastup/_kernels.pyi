@@ -17,34 +17,16 @@ def gather(
     nthreads: int,
 ) -> None: ...
 
-# float32 accumulators: uint8, int8, uint16, int16, float32 in and out
-def resample_last_f(
+def resample(
     src: np.ndarray,
     dst: np.ndarray,
     start: npt.NDArray[np.intp],
-    weights: npt.NDArray[np.float32],
-    nthreads: int,
-) -> None: ...
-def resample_mid_f(
-    src: np.ndarray,
-    dst: np.ndarray,
-    start: npt.NDArray[np.intp],
-    weights: npt.NDArray[np.float32],
-    nthreads: int,
-) -> None: ...
-
-# float64 accumulators: int32, float64 in and out
-def resample_last_d(
-    src: np.ndarray,
-    dst: np.ndarray,
-    start: npt.NDArray[np.intp],
-    weights: npt.NDArray[np.float64],
-    nthreads: int,
-) -> None: ...
-def resample_mid_d(
-    src: np.ndarray,
-    dst: np.ndarray,
-    start: npt.NDArray[np.intp],
-    weights: npt.NDArray[np.float64],
+    weights: npt.NDArray[np.float32] | npt.NDArray[np.float64],
+    careful: npt.NDArray[np.intp],
+    P: int,
+    L: int,
+    M: int,
+    I: int,
+    rows: bool,
     nthreads: int,
 ) -> None: ...
