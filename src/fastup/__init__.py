@@ -1,7 +1,7 @@
 """fastup: fast, exact resizing of NumPy arrays in every common convention.
 
-Public API: ``resize``, ``get_workers``, ``set_workers``, ``show_config``, and the pure-NumPy
-reference implementation ``fastup.oracle``.
+Public API: ``resize``, ``resize_backward``, ``get_workers``, ``set_workers``, ``show_config``,
+and the pure-NumPy reference implementation ``fastup.oracle``.
 """
 
 from __future__ import annotations
@@ -10,12 +10,19 @@ import sys
 from typing import Any
 
 from . import _kernels
-from ._resize import resize
+from ._resize import resize, resize_backward
 from ._threads import get_workers, set_workers
 
 __version__ = "0.1.0"
 
-__all__ = ["__version__", "get_workers", "resize", "set_workers", "show_config"]
+__all__ = [
+    "__version__",
+    "get_workers",
+    "resize",
+    "resize_backward",
+    "set_workers",
+    "show_config",
+]
 
 
 def show_config(print_: bool = True) -> dict[str, Any]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 from itertools import permutations
 from typing import Any
 
@@ -19,6 +20,7 @@ from ._tables import (
     AxisSpec,
     IndexTable,
     WeightTable,
+    adjoint_table,
     nearest_table,
     weight_table,
 )
@@ -156,6 +158,194 @@ def resize(
     """
     func = "resize"
     x = as_array(func, "x", x)
+    plan = _plan(
+        func,
+        x.shape,
+        x.dtype,
+        size,
+        scale,
+        axes,
+        mode,
+        coordinate_mode,
+        nearest_mode,
+        cubic_a,
+        exclude_outside,
+        antialias,
+        roi,
+        extrapolation_value,
+        size_policy,
+    )
+    nthreads = _threads.resolve(func, workers)
+    dtype = x.dtype.newbyteorder("=")
+    if out is None:  # before the tables: an impossible size fails here, with the size
+        result = allocate(func, plan.out_shape, dtype)
+    else:
+        result = check_out(func, out, plan.out_shape, dtype, [x])
+    tables = plan.tables()
+    # every check has passed: from here on the output is written
+    if result.size == 0:
+        return result
+    active = {a: t for a, t in tables.items() if not t.identity}
+    source = normalised(x)
+    if not active:
+        np.copyto(result, source)
+    elif plan.mode == "nearest":
+        _gather(source, active, result, nthreads)
+    else:
+        _resample(source, active, result, nthreads)
+    _extrapolate(result, tables, plan.extrapolation_value)
+    return result
+
+
+def resize_backward(
+    grad_out: Any,
+    input_shape: Sequence[int],
+    size: int | Sequence[int] | None = None,
+    *,
+    scale: float | Sequence[float] | None = None,
+    axes: int | Sequence[int] | None = None,
+    mode: str = "linear",
+    coordinate_mode: str = "half_pixel",
+    nearest_mode: str = "round_prefer_floor",
+    cubic_a: float = -0.75,
+    exclude_outside: bool = False,
+    antialias: bool = False,
+    roi: Sequence[Sequence[float]] | None = None,
+    extrapolation_value: float = 0.0,
+    size_policy: str = "stretch",
+    workers: int | None = None,
+    out: np.ndarray | None = None,
+) -> np.ndarray:
+    """The gradient of ``resize`` with respect to its input: its exact adjoint.
+
+    For the same arguments, ``<resize(x, ...), g> == <x, resize_backward(g, x.shape, ...)>``
+    up to rounding: each one-axis pass of ``resize`` is a linear map with a sparse matrix (the
+    per-axis table), and this applies the transposed matrices. Outputs that take
+    ``extrapolation_value`` (``tf_crop_and_resize``) depend on no input and pass no gradient;
+    nearest scatters each output's gradient onto the input it copied.
+
+    Parameters
+    ----------
+    grad_out : array_like
+        The gradient of the loss with respect to ``resize``'s output; float16 (computed in
+        float32), float32 or float64, of the shape ``resize`` would return.
+    input_shape : sequence of int
+        The shape of ``resize``'s input ``x``.
+    size, scale, axes, mode, coordinate_mode, nearest_mode, cubic_a, exclude_outside, \
+antialias, roi, extrapolation_value, size_policy
+        Exactly as given to ``resize``.
+    workers, out
+        As in ``resize``; ``out`` has shape ``input_shape`` and the dtype of ``grad_out``.
+
+    Returns
+    -------
+    ndarray
+        The gradient with respect to ``x``: shape ``input_shape``, dtype of ``grad_out``.
+    """
+    func = "resize_backward"
+    grad = as_array(func, "grad_out", grad_out)
+    dtype = grad.dtype.newbyteorder("=")
+    if dtype.kind != "f" or dtype not in _ACCUMULATOR:
+        raise TypeError(
+            f"fastup.{func}: 'grad_out' must have dtype float16, float32 or float64; got "
+            f"{grad.dtype}."
+        )
+    shape, _ = int_or_ints(func, "input_shape", input_shape)
+    if any(n < 0 for n in shape):
+        raise fail_value(func, "input_shape", "non-negative lengths", input_shape)
+    plan = _plan(
+        func,
+        tuple(shape),
+        dtype,
+        size,
+        scale,
+        axes,
+        mode,
+        coordinate_mode,
+        nearest_mode,
+        cubic_a,
+        exclude_outside,
+        antialias,
+        roi,
+        extrapolation_value,
+        size_policy,
+    )
+    if grad.shape != plan.out_shape:
+        raise ValueError(
+            f"fastup.{func}: 'grad_out' must have the shape resize returns for input_shape "
+            f"{tuple(shape)}: {plan.out_shape}; got {grad.shape}."
+        )
+    nthreads = _threads.resolve(func, workers)
+    if out is None:
+        result = allocate(func, shape, dtype)
+    else:
+        result = check_out(func, out, tuple(shape), dtype, [grad])
+    adjoints = {a: adjoint_table(t) for a, t in plan.tables().items()}
+    if result.size == 0:
+        return result
+    if grad.size == 0:
+        result[...] = 0
+        return result
+    active = {a: t for a, t in adjoints.items() if not t.identity}
+    source = normalised(grad)
+    if not active:
+        np.copyto(result, source)
+    else:
+        _resample(source, active, result, nthreads)
+    return result
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """A validated resize: its mode and options, per-axis specs and output shape."""
+
+    mode: str
+    coordinate_mode: str
+    nearest_mode: str
+    cubic_a: float
+    exclude_outside: bool
+    antialias: bool
+    extrapolation_value: float
+    specs: dict[int, AxisSpec]
+    out_shape: tuple[int, ...]
+
+    def tables(self) -> dict[int, IndexTable | WeightTable]:
+        if self.mode == "nearest":
+            return {
+                a: nearest_table(s, self.coordinate_mode, self.nearest_mode)
+                for a, s in self.specs.items()
+            }
+        return {
+            a: weight_table(
+                s,
+                self.coordinate_mode,
+                self.mode,
+                cubic_a=self.cubic_a,
+                exclude_outside=self.exclude_outside,
+                antialias=self.antialias,
+            )
+            for a, s in self.specs.items()
+        }
+
+
+def _plan(
+    func: str,
+    shape: tuple[int, ...],
+    dtype: np.dtype,
+    size: Any,
+    scale: Any,
+    axes: Any,
+    mode: Any,
+    coordinate_mode: Any,
+    nearest_mode: Any,
+    cubic_a: Any,
+    exclude_outside: Any,
+    antialias: Any,
+    roi: Any,
+    extrapolation_value: Any,
+    size_policy: Any,
+) -> _Plan:
+    """Every check of the resize arguments, for an input of ``shape`` and ``dtype``."""
     mode = _mode(func, mode)
     coordinate_mode = choice(func, "coordinate_mode", coordinate_mode, COORDINATE_MODES)
     nearest_mode = choice(func, "nearest_mode", nearest_mode, NEAREST_MODES)
@@ -169,10 +359,10 @@ def resize(
             f"fastup.{func}: 'antialias' needs mode 'linear', 'cubic' or 'lanczos'; got mode "
             f"{mode!r} (area already averages, nearest copies)."
         )
-    dtype = x.dtype.newbyteorder("=")
+    dtype = np.dtype(dtype).newbyteorder("=")
     if mode != "nearest" and dtype not in _ACCUMULATOR:
         raise TypeError(
-            f"fastup.{func}: mode {mode!r} supports the dtypes {_SUPPORTED}; got {x.dtype} "
+            f"fastup.{func}: mode {mode!r} supports the dtypes {_SUPPORTED}; got {dtype} "
             f"(mode 'nearest' takes every numeric dtype and bool)."
         )
     if (
@@ -187,40 +377,19 @@ def resize(
             extrapolation_value,
         )
     specs, out_shape = resolve_axes(
-        func, x.shape, size, scale, axes, coordinate_mode, roi, size_policy
+        func, shape, size, scale, axes, coordinate_mode, roi, size_policy
     )
-    nthreads = _threads.resolve(func, workers)
-    if out is None:  # before the tables: an impossible size fails here, with the size
-        result = allocate(func, out_shape, dtype)
-    else:
-        result = check_out(func, out, out_shape, dtype, [x])
-    if mode == "nearest":
-        tables = {a: nearest_table(s, coordinate_mode, nearest_mode) for a, s in specs.items()}
-    else:
-        tables = {
-            a: weight_table(
-                s,
-                coordinate_mode,
-                mode,
-                cubic_a=cubic_a,
-                exclude_outside=exclude_outside,
-                antialias=antialias,
-            )
-            for a, s in specs.items()
-        }
-    # every check has passed: from here on the output is written
-    if result.size == 0:
-        return result
-    active = {a: t for a, t in tables.items() if not t.identity}
-    source = normalised(x)
-    if not active:
-        np.copyto(result, source)
-    elif mode == "nearest":
-        _gather(source, active, result, nthreads)
-    else:
-        _resample(source, active, result, nthreads)
-    _extrapolate(result, tables, extrapolation_value)
-    return result
+    return _Plan(
+        mode,
+        coordinate_mode,
+        nearest_mode,
+        cubic_a,
+        exclude_outside,
+        antialias,
+        extrapolation_value,
+        specs,
+        out_shape,
+    )
 
 
 def _mode(func: str, mode: Any) -> str:

@@ -305,3 +305,35 @@ def _fold(
         return start.astype(np.intp), folded[:, :1]
     lo, hi = int(used[0]), int(used[-1]) + 1
     return (start + lo).astype(np.intp), np.ascontiguousarray(folded[:, lo:hi])
+
+
+def adjoint_table(table: IndexTable | WeightTable) -> WeightTable:
+    """The transposed table: for each input j, the outputs whose taps read j, with the same
+    weights. Applying it to a gradient of the output gives the gradient of the input (the
+    adjoint of the pass). Outputs outside the input (tf_crop_and_resize) read nothing.
+
+    The outputs that read j form one contiguous run (x(o) is monotone), so the result is again
+    a window table."""
+    if isinstance(table, IndexTable):
+        start, weights = table.index, np.ones((table.index.shape[0], 1))
+    else:
+        start, weights = table.start, table.weights
+    M, T = weights.shape
+    L = table.in_len
+    if table.outside is not None:
+        weights = np.where(table.outside[:, None], 0.0, weights)
+    outputs = np.repeat(np.arange(M), T)
+    inputs = (start[:, None] + np.arange(T)).ravel()
+    values = weights.ravel()
+    keep = values != 0.0
+    outputs, inputs, values = outputs[keep], inputs[keep], values[keep]
+    first = np.full(L, M, dtype=np.intp)
+    last = np.full(L, -1, dtype=np.intp)
+    np.minimum.at(first, inputs, outputs)
+    np.maximum.at(last, inputs, outputs)
+    width = max(1, int(np.max(last - first + 1, initial=1)))
+    width = min(width, max(M, 1))
+    new_start = _clamp(np.where(last >= 0, first, 0), 0, max(M - width, 0)).astype(np.intp)
+    transposed = np.zeros((L, width))
+    transposed[inputs, outputs - new_start[inputs]] = values
+    return WeightTable(_frozen(new_start), _frozen(transposed), None, M)
