@@ -1,7 +1,8 @@
 """fastup: fast, exact resizing of NumPy arrays in every common convention.
 
-Public API: ``resize``, ``resize_backward``, ``get_workers``, ``set_workers``, ``show_config``,
-and the pure-NumPy reference implementation ``fastup.oracle``.
+Public API: ``resize`` and ``resize_backward``; ``conv_transpose``, ``conv`` and
+``conv_transpose_backward``; ``interpolation_kernel`` and ``checkerboard``; ``get_workers``,
+``set_workers``, ``show_config``; and the pure-NumPy reference ``fastup.oracle``.
 """
 
 from __future__ import annotations
@@ -10,6 +11,13 @@ import sys
 from typing import Any
 
 from . import _kernels
+from ._deconv import (
+    checkerboard,
+    conv,
+    conv_transpose,
+    conv_transpose_backward,
+    interpolation_kernel,
+)
 from ._resize import resize, resize_backward
 from ._threads import get_workers, set_workers
 
@@ -17,7 +25,12 @@ __version__ = "0.1.0"
 
 __all__ = [
     "__version__",
+    "checkerboard",
+    "conv",
+    "conv_transpose",
+    "conv_transpose_backward",
     "get_workers",
+    "interpolation_kernel",
     "resize",
     "resize_backward",
     "set_workers",
@@ -29,8 +42,8 @@ def show_config(print_: bool = True) -> dict[str, Any]:
     """Report how this fastup was built and how it will run threads.
 
     Returns a dict (and prints it unless ``print_=False``): version, whether the kernels have
-    OpenMP (and its version and the runtime libraries loaded), thread counts, and the compiler
-    and flags of the build.
+    OpenMP (and its version and the runtime libraries loaded), the matrix-product micro-kernel
+    chosen for this CPU, thread counts, and the compiler and flags of the build.
     """
     from . import _threads
 
@@ -43,6 +56,7 @@ def show_config(print_: bool = True) -> dict[str, Any]:
         "openmp_version": build["openmp_version"],
         "openmp_runtimes": _threads.openmp_runtimes(),
         "openmp_required_at_build": build["require_openmp"],
+        "gemm_kernel": _kernels.gemm_isa(),
         "threads": _threads.thread_info(),
         "compiler": build["compiler"],
         "cflags": build["cflags"],

@@ -16,7 +16,6 @@ def gather(
     block: int,
     nthreads: int,
 ) -> None: ...
-
 def resample(
     src: np.ndarray,
     dst: np.ndarray,
@@ -28,5 +27,29 @@ def resample(
     M: int,
     I: int,
     rows: bool,
+    nthreads: int,
+) -> None: ...
+
+# convolution family (float32 or float64 throughout)
+def gemm_isa() -> str: ...
+def gemm(
+    A: npt.NDArray[np.floating],
+    B: npt.NDArray[np.floating],
+    C: npt.NDArray[np.floating],
+    accumulate: bool,
+    nthreads: int,
+) -> None: ...
+def im2col(
+    x: npt.NDArray[np.floating],
+    cols: npt.NDArray[np.floating],
+    geometry: npt.NDArray[np.intp],
+    o0: int,
+    nthreads: int,
+) -> None: ...
+def col2im(
+    cols: npt.NDArray[np.floating],
+    out: npt.NDArray[np.floating],
+    geometry: npt.NDArray[np.intp],
+    i0: int,
     nthreads: int,
 ) -> None: ...

@@ -497,3 +497,206 @@ cdef void _dispatch_d(int kind, const void* s, void* d, const double* w, Py_ssiz
             _pass(<const double*>s, <int32_t*>d, w, P, L, M, I, st, cf, nc, T, rows, n)
         elif kind == 23:
             _pass(<const int32_t*>s, <int32_t*>d, w, P, L, M, I, st, cf, nc, T, rows, n)
+
+
+# --------------------------------------------------------------------------------------------
+# convolution and transposed convolution: GEMM, im2col, col2im
+# --------------------------------------------------------------------------------------------
+#
+# One (batch, group) slice at a time, the Python side (fastup._deconv) runs
+#   conv:            cols = im2col(x);     out = W @ cols
+#   conv_transpose:  cols = W^T @ x;       out = col2im(cols)
+#   backward:        grad_x = W @ im2col(grad_out);  grad_W += x @ im2col(grad_out)^T
+# Spatial geometry is always 3-D here (1-D and 2-D problems get leading length-1 dims).
+# Every kernel splits its work into fixed units (column blocks of C, rows of cols, output
+# planes) so that no element's arithmetic depends on the thread count.
+
+ctypedef fused real_t:
+    float
+    double
+
+cdef extern from "_gemm.h" nogil:
+    int fastup_sgemm(Py_ssize_t M, Py_ssize_t N, Py_ssize_t K, const float* A, Py_ssize_t rsa,
+                     Py_ssize_t csa, const float* B, Py_ssize_t rsb, Py_ssize_t csb, float* C,
+                     Py_ssize_t ldc, int accumulate)
+    int fastup_dgemm(Py_ssize_t M, Py_ssize_t N, Py_ssize_t K, const double* A, Py_ssize_t rsa,
+                     Py_ssize_t csa, const double* B, Py_ssize_t rsb, Py_ssize_t csb, double* C,
+                     Py_ssize_t ldc, int accumulate)
+    int fastup_use_avx2()
+
+# columns of C per unit of GEMM work handed to a thread
+DEF GEMM_COLUMN_UNIT = 64
+
+
+def gemm_isa():
+    """Which micro-kernel the matrix product uses on this machine: 'avx2' or 'generic'."""
+    return "avx2" if fastup_use_avx2() else "generic"
+
+
+cdef int _gemm_block(const real_t* A, Py_ssize_t rsa, Py_ssize_t csa, const real_t* B,
+                     Py_ssize_t rsb, Py_ssize_t csb, real_t* C, Py_ssize_t ldc, Py_ssize_t M,
+                     Py_ssize_t K, Py_ssize_t j0, Py_ssize_t j1, int accumulate) noexcept nogil:
+    if real_t is float:
+        return fastup_sgemm(M, j1 - j0, K, A, rsa, csa, B + j0 * csb, rsb, csb, C + j0, ldc,
+                            accumulate)
+    else:
+        return fastup_dgemm(M, j1 - j0, K, A, rsa, csa, B + j0 * csb, rsb, csb, C + j0, ldc,
+                            accumulate)
+
+
+def gemm(const real_t[:, :] A, const real_t[:, :] B, real_t[:, ::1] C, bint accumulate,
+         int nthreads):
+    """C = (C if accumulate else 0) + A @ B, for A and B of any strides; C with unit column
+    stride, not overlapping A or B."""
+    cdef Py_ssize_t M = A.shape[0], K = A.shape[1], N = B.shape[1]
+    cdef Py_ssize_t ldc = C.strides[0] // sizeof(real_t)
+    cdef Py_ssize_t rsa = A.strides[0] // sizeof(real_t), csa = A.strides[1] // sizeof(real_t)
+    cdef Py_ssize_t rsb = B.strides[0] // sizeof(real_t), csb = B.strides[1] // sizeof(real_t)
+    cdef Py_ssize_t units, c, nthr, u0, u1
+    cdef int failed = 0
+    if B.shape[0] != K or C.shape[0] != M or C.shape[1] != N:
+        raise ValueError("gemm: shape mismatch")
+    if M == 0 or N == 0:
+        return
+    units = (N + GEMM_COLUMN_UNIT - 1) // GEMM_COLUMN_UNIT
+    nthr = min(<Py_ssize_t>nthreads, units)
+    with nogil:
+        if nthr > 1:
+            for c in prange(nthr, num_threads=nthr, schedule="static"):
+                u0 = c * units // nthr
+                u1 = (c + 1) * units // nthr
+                if _gemm_block(&A[0, 0], rsa, csa, &B[0, 0], rsb, csb, &C[0, 0], ldc, M, K,
+                               u0 * GEMM_COLUMN_UNIT, min(u1 * GEMM_COLUMN_UNIT, N),
+                               accumulate) != 0:
+                    failed = 1
+        else:
+            failed = _gemm_block(&A[0, 0], rsa, csa, &B[0, 0], rsb, csb, &C[0, 0], ldc, M, K,
+                                 0, N, accumulate) != 0
+    if failed:
+        raise MemoryError("gemm: cannot allocate the packing buffers")
+
+
+cdef void _im2col_rows(const real_t* x, real_t* cols, const Py_ssize_t* g, Py_ssize_t c0,
+                       Py_ssize_t c1, Py_ssize_t o0, Py_ssize_t o1) noexcept nogil:
+    """cols[row, o - o0] = x[c, o*s - p + q*d] (zero outside) for rows (c, q) in [c0, c1).
+
+    g: input lengths (3), output lengths (3), kernel (3), stride (3), pad begin (3),
+    dilation (3)."""
+    cdef Py_ssize_t row, c, q, qz, qy, qx, o, oz, oy, ox, iz, iy, ix
+    cdef Py_ssize_t kprod = g[6] * g[7] * g[8], width = o1 - o0
+    cdef Py_ssize_t plane = g[0] * g[1] * g[2]
+    cdef real_t* out
+    cdef const real_t* xc
+    for row in range(c0, c1):
+        c = row // kprod
+        q = row - c * kprod
+        qz = q // (g[7] * g[8])
+        qy = (q // g[8]) % g[7]
+        qx = q % g[8]
+        xc = x + c * plane
+        out = cols + row * width
+        oz = o0 // (g[4] * g[5])
+        oy = (o0 // g[5]) % g[4]
+        ox = o0 % g[5]
+        for o in range(width):
+            iz = oz * g[9] - g[12] + qz * g[15]
+            iy = oy * g[10] - g[13] + qy * g[16]
+            ix = ox * g[11] - g[14] + qx * g[17]
+            if 0 <= iz < g[0] and 0 <= iy < g[1] and 0 <= ix < g[2]:
+                out[o] = xc[(iz * g[1] + iy) * g[2] + ix]
+            else:
+                out[o] = 0
+            ox = ox + 1
+            if ox == g[5]:
+                ox = 0
+                oy = oy + 1
+                if oy == g[4]:
+                    oy = 0
+                    oz = oz + 1
+
+
+def im2col(const real_t[::1] x, real_t[:, ::1] cols, const Py_ssize_t[::1] geometry,
+           Py_ssize_t o0, int nthreads):
+    """Columns o0 .. o0 + cols.shape[1] of the unfolded input of a convolution: x holds C planes
+    of the input lengths; cols has C * prod(kernel) rows."""
+    cdef const Py_ssize_t* g = &geometry[0]
+    cdef Py_ssize_t rows = cols.shape[0], width = cols.shape[1], c, nthr
+    if geometry.shape[0] != 18:
+        raise ValueError("im2col: geometry has 18 entries")
+    if rows == 0 or width == 0:
+        return
+    if x.shape[0] != (rows // (g[6] * g[7] * g[8])) * g[0] * g[1] * g[2]:
+        raise ValueError("im2col: input size mismatch")
+    if o0 < 0 or o0 + width > g[3] * g[4] * g[5]:
+        raise ValueError("im2col: column range outside the output")
+    nthr = min(<Py_ssize_t>nthreads, rows)
+    with nogil:
+        if nthr > 1:
+            for c in prange(nthr, num_threads=nthr, schedule="static"):
+                _im2col_rows(&x[0], &cols[0, 0], g, c * rows // nthr, (c + 1) * rows // nthr,
+                             o0, o0 + width)
+        else:
+            _im2col_rows(&x[0], &cols[0, 0], g, 0, rows, o0, o0 + width)
+
+
+cdef void _col2im_planes(const real_t* cols, real_t* out, const Py_ssize_t* g, Py_ssize_t c0,
+                         Py_ssize_t c1, Py_ssize_t i0, Py_ssize_t i1) noexcept nogil:
+    """out[c, i*s - p + q*d] += cols[(c, q), i - i0] for output planes c in [c0, c1) and input
+    positions i in [i0, i1): the scatter of a transposed convolution, one plane per unit.
+
+    g: as for im2col, with "input" the transposed convolution's input (the columns) and
+    "output" its output (the planes written)."""
+    cdef Py_ssize_t c, q, qz, qy, qx, i, iz, iy, ix, oz, oy, ox
+    cdef Py_ssize_t kprod = g[6] * g[7] * g[8], width = i1 - i0
+    cdef Py_ssize_t plane = g[3] * g[4] * g[5]
+    cdef const real_t* col
+    cdef real_t* outc
+    for c in range(c0, c1):
+        outc = out + c * plane
+        for q in range(kprod):
+            qz = q // (g[7] * g[8])
+            qy = (q // g[8]) % g[7]
+            qx = q % g[8]
+            col = cols + (c * kprod + q) * width
+            iz = i0 // (g[1] * g[2])
+            iy = (i0 // g[2]) % g[1]
+            ix = i0 % g[2]
+            for i in range(width):
+                oz = iz * g[9] - g[12] + qz * g[15]
+                oy = iy * g[10] - g[13] + qy * g[16]
+                ox = ix * g[11] - g[14] + qx * g[17]
+                if 0 <= oz < g[3] and 0 <= oy < g[4] and 0 <= ox < g[5]:
+                    outc[(oz * g[4] + oy) * g[5] + ox] += col[i]
+                ix = ix + 1
+                if ix == g[2]:
+                    ix = 0
+                    iy = iy + 1
+                    if iy == g[1]:
+                        iy = 0
+                        iz = iz + 1
+
+
+def col2im(const real_t[:, ::1] cols, real_t[::1] out, const Py_ssize_t[::1] geometry,
+           Py_ssize_t i0, int nthreads):
+    """Scatter-add columns i0 .. i0 + cols.shape[1] of a transposed convolution into ``out``
+    (C planes of the output lengths); rows of cols are (c, kernel position)."""
+    cdef const Py_ssize_t* g = &geometry[0]
+    cdef Py_ssize_t kprod, planes, width = cols.shape[1], c, nthr
+    if geometry.shape[0] != 18:
+        raise ValueError("col2im: geometry has 18 entries")
+    kprod = g[6] * g[7] * g[8]
+    planes = cols.shape[0] // kprod
+    if planes * kprod != cols.shape[0] or out.shape[0] != planes * g[3] * g[4] * g[5]:
+        raise ValueError("col2im: size mismatch")
+    if i0 < 0 or i0 + width > g[0] * g[1] * g[2]:
+        raise ValueError("col2im: column range outside the input")
+    if planes == 0 or width == 0:
+        return
+    nthr = min(<Py_ssize_t>nthreads, planes)
+    with nogil:
+        if nthr > 1:
+            for c in prange(nthr, num_threads=nthr, schedule="static"):
+                _col2im_planes(&cols[0, 0], &out[0], g, c * planes // nthr,
+                               (c + 1) * planes // nthr, i0, i0 + width)
+        else:
+            _col2im_planes(&cols[0, 0], &out[0], g, 0, planes, i0, i0 + width)

@@ -1,0 +1,237 @@
+/* fastup's matrix product: C = (accumulate ? C : 0) + A B, single-threaded, deterministic.
+ *
+ * A is M x K and B is K x N, each given by a pointer and a row and a column stride (so either
+ * may be a transpose); C is M x N with row stride ldc and unit column stride. The callers split
+ * C into column blocks and run one call per thread: every element of C is the same sequence of
+ * operations (k ascending in blocks of KC, a fixed micro-kernel per machine) whatever the split,
+ * so results do not depend on the number of threads.
+ *
+ * Layout follows the usual packed-panel scheme (Goto; BLIS): B is packed into KC x NR panels,
+ * A into MR x KC panels, and an MR x NR micro-kernel keeps its tile of C in registers. The
+ * micro-kernel is written with GCC/Clang vector extensions; on x86-64 a second copy of the
+ * whole routine is compiled for AVX2+FMA and chosen at run time (the wheels stay baseline
+ * x86-64: no -march flags). Other compilers get plain C loops.
+ */
+#ifndef FASTUP_GEMM_H
+#define FASTUP_GEMM_H
+
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define FASTUP_KC 256
+#define FASTUP_MC 96
+#define FASTUP_NC 2048
+
+#if defined(__GNUC__) || defined(__clang__)
+#define FASTUP_VECTOR_EXT 1
+#else
+#define FASTUP_VECTOR_EXT 0
+#endif
+
+#if FASTUP_VECTOR_EXT && (defined(__x86_64__) || defined(__i386__)) && !defined(FASTUP_NO_AVX2)
+#define FASTUP_HAVE_AVX2_PATH 1
+#else
+#define FASTUP_HAVE_AVX2_PATH 0
+#endif
+
+static void *fastup_aligned_malloc(size_t bytes) {
+    void *raw = malloc(bytes + 64 + sizeof(void *));
+    char *p;
+    if (raw == NULL) return NULL;
+    p = (char *)raw + sizeof(void *);
+    p += (64 - ((size_t)p & 63)) & 63;
+    ((void **)p)[-1] = raw;
+    return p;
+}
+
+static void fastup_aligned_free(void *p) {
+    if (p != NULL) free(((void **)p)[-1]);
+}
+
+/* Pack B[pc:pc+kc, jc:jc+nc] into panels of NR columns, zero-padded. */
+#define FASTUP_PACK_B(T, NR)                                                                  \
+    static void fastup_pack_b_##T##_##NR(ptrdiff_t kc, ptrdiff_t nc, const T *B,              \
+                                          ptrdiff_t rsb, ptrdiff_t csb, T *packed) {          \
+        ptrdiff_t jr, k, j;                                                                   \
+        for (jr = 0; jr < nc; jr += NR) {                                                     \
+            ptrdiff_t nr = nc - jr < NR ? nc - jr : NR;                                       \
+            T *dst = packed + jr * kc;                                                        \
+            for (k = 0; k < kc; k++) {                                                        \
+                const T *src = B + k * rsb + jr * csb;                                        \
+                for (j = 0; j < nr; j++) dst[k * NR + j] = src[j * csb];                      \
+                for (; j < NR; j++) dst[k * NR + j] = 0;                                      \
+            }                                                                                 \
+        }                                                                                     \
+    }
+
+/* Pack A[ic:ic+mc, pc:pc+kc] into panels of MR rows, zero-padded. */
+#define FASTUP_PACK_A(T, MR)                                                                  \
+    static void fastup_pack_a_##T##_##MR(ptrdiff_t mc, ptrdiff_t kc, const T *A,              \
+                                          ptrdiff_t rsa, ptrdiff_t csa, T *packed) {          \
+        ptrdiff_t ir, k, i;                                                                   \
+        for (ir = 0; ir < mc; ir += MR) {                                                     \
+            ptrdiff_t mr = mc - ir < MR ? mc - ir : MR;                                       \
+            T *dst = packed + ir * kc;                                                        \
+            for (k = 0; k < kc; k++) {                                                        \
+                const T *src = A + ir * rsa + k * csa;                                        \
+                for (i = 0; i < mr; i++) dst[k * MR + i] = src[i * rsa];                      \
+                for (; i < MR; i++) dst[k * MR + i] = 0;                                      \
+            }                                                                                 \
+        }                                                                                     \
+    }
+
+/* The blocked driver around a micro-kernel UK(kc, Ap, Bp, acc) that writes an MR x NR tile of
+ * sums into acc (row-major). ATTR: function attributes (a target, or nothing). */
+#define FASTUP_DRIVER(NAME, T, MR, NR, UK, ATTR)                                              \
+    ATTR static int NAME(ptrdiff_t M, ptrdiff_t N, ptrdiff_t K, const T *A, ptrdiff_t rsa,    \
+                         ptrdiff_t csa, const T *B, ptrdiff_t rsb, ptrdiff_t csb, T *C,       \
+                         ptrdiff_t ldc, int accumulate) {                                     \
+        T *Ap, *Bp;                                                                           \
+        T tile[MR * NR];                                                                      \
+        ptrdiff_t jc, pc, ic, jr, ir, i, j;                                                   \
+        if (M <= 0 || N <= 0) return 0;                                                      \
+        if (K <= 0) {                                                                         \
+            if (!accumulate)                                                                  \
+                for (i = 0; i < M; i++) memset(C + i * ldc, 0, (size_t)N * sizeof(T));        \
+            return 0;                                                                         \
+        }                                                                                     \
+        Ap = (T *)fastup_aligned_malloc(sizeof(T) * FASTUP_MC * FASTUP_KC);                   \
+        Bp = (T *)fastup_aligned_malloc(sizeof(T) * FASTUP_KC * (FASTUP_NC + NR));            \
+        if (Ap == NULL || Bp == NULL) {                                                       \
+            fastup_aligned_free(Ap);                                                          \
+            fastup_aligned_free(Bp);                                                          \
+            return -1;                                                                        \
+        }                                                                                     \
+        for (jc = 0; jc < N; jc += FASTUP_NC) {                                               \
+            ptrdiff_t nc = N - jc < FASTUP_NC ? N - jc : FASTUP_NC;                           \
+            for (pc = 0; pc < K; pc += FASTUP_KC) {                                           \
+                ptrdiff_t kc = K - pc < FASTUP_KC ? K - pc : FASTUP_KC;                       \
+                int add = accumulate || pc > 0;                                               \
+                fastup_pack_b_##T##_##NR(kc, nc, B + pc * rsb + jc * csb, rsb, csb, Bp);      \
+                for (ic = 0; ic < M; ic += FASTUP_MC) {                                       \
+                    ptrdiff_t mc = M - ic < FASTUP_MC ? M - ic : FASTUP_MC;                   \
+                    fastup_pack_a_##T##_##MR(mc, kc, A + ic * rsa + pc * csa, rsa, csa, Ap);  \
+                    for (jr = 0; jr < nc; jr += NR) {                                         \
+                        ptrdiff_t nr = nc - jr < NR ? nc - jr : NR;                           \
+                        for (ir = 0; ir < mc; ir += MR) {                                     \
+                            ptrdiff_t mr = mc - ir < MR ? mc - ir : MR;                       \
+                            T *c = C + (ic + ir) * ldc + jc + jr;                             \
+                            UK(kc, Ap + ir * kc, Bp + jr * kc, tile);                         \
+                            for (i = 0; i < mr; i++)                                          \
+                                for (j = 0; j < nr; j++)                                      \
+                                    c[i * ldc + j] = (add ? c[i * ldc + j] : (T)0)            \
+                                                     + tile[i * NR + j];                      \
+                        }                                                                     \
+                    }                                                                         \
+                }                                                                             \
+            }                                                                                 \
+        }                                                                                     \
+        fastup_aligned_free(Ap);                                                              \
+        fastup_aligned_free(Bp);                                                              \
+        return 0;                                                                             \
+    }
+
+#if FASTUP_VECTOR_EXT
+/* A 6 x (2 * W) micro-kernel on vectors of W elements of type T: 12 accumulators. */
+#define FASTUP_UKERNEL(NAME, T, V, W, ATTR)                                                   \
+    ATTR static inline void NAME(ptrdiff_t kc, const T *A, const T *B, T *tile) {             \
+        V c00 = {0}, c01 = {0}, c10 = {0}, c11 = {0}, c20 = {0}, c21 = {0};                   \
+        V c30 = {0}, c31 = {0}, c40 = {0}, c41 = {0}, c50 = {0}, c51 = {0};                   \
+        ptrdiff_t k;                                                                          \
+        for (k = 0; k < kc; k++) {                                                            \
+            V b0, b1;                                                                         \
+            const T *a = A + 6 * k;                                                           \
+            memcpy(&b0, B + 2 * W * k, sizeof(V));                                            \
+            memcpy(&b1, B + 2 * W * k + W, sizeof(V));                                        \
+            c00 += a[0] * b0; c01 += a[0] * b1;                                               \
+            c10 += a[1] * b0; c11 += a[1] * b1;                                               \
+            c20 += a[2] * b0; c21 += a[2] * b1;                                               \
+            c30 += a[3] * b0; c31 += a[3] * b1;                                               \
+            c40 += a[4] * b0; c41 += a[4] * b1;                                               \
+            c50 += a[5] * b0; c51 += a[5] * b1;                                               \
+        }                                                                                     \
+        memcpy(tile + 0 * 2 * W, &c00, sizeof(V)); memcpy(tile + 0 * 2 * W + W, &c01, sizeof(V)); \
+        memcpy(tile + 1 * 2 * W, &c10, sizeof(V)); memcpy(tile + 1 * 2 * W + W, &c11, sizeof(V)); \
+        memcpy(tile + 2 * 2 * W, &c20, sizeof(V)); memcpy(tile + 2 * 2 * W + W, &c21, sizeof(V)); \
+        memcpy(tile + 3 * 2 * W, &c30, sizeof(V)); memcpy(tile + 3 * 2 * W + W, &c31, sizeof(V)); \
+        memcpy(tile + 4 * 2 * W, &c40, sizeof(V)); memcpy(tile + 4 * 2 * W + W, &c41, sizeof(V)); \
+        memcpy(tile + 5 * 2 * W, &c50, sizeof(V)); memcpy(tile + 5 * 2 * W + W, &c51, sizeof(V)); \
+    }
+
+typedef float fastup_f4 __attribute__((vector_size(16)));
+typedef double fastup_d2 __attribute__((vector_size(16)));
+FASTUP_PACK_A(float, 6)
+FASTUP_PACK_B(float, 8)
+FASTUP_PACK_A(double, 6)
+FASTUP_PACK_B(double, 4)
+FASTUP_UKERNEL(fastup_uk_f_generic, float, fastup_f4, 4, )
+FASTUP_UKERNEL(fastup_uk_d_generic, double, fastup_d2, 2, )
+FASTUP_DRIVER(fastup_sgemm_generic, float, 6, 8, fastup_uk_f_generic, )
+FASTUP_DRIVER(fastup_dgemm_generic, double, 6, 4, fastup_uk_d_generic, )
+
+#if FASTUP_HAVE_AVX2_PATH
+#define FASTUP_AVX2 __attribute__((target("avx2,fma")))
+typedef float fastup_f8 __attribute__((vector_size(32)));
+typedef double fastup_d4 __attribute__((vector_size(32)));
+FASTUP_PACK_B(float, 16)
+FASTUP_PACK_B(double, 8)
+FASTUP_UKERNEL(fastup_uk_f_avx2, float, fastup_f8, 8, FASTUP_AVX2)
+FASTUP_UKERNEL(fastup_uk_d_avx2, double, fastup_d4, 4, FASTUP_AVX2)
+FASTUP_DRIVER(fastup_sgemm_avx2, float, 6, 16, fastup_uk_f_avx2, FASTUP_AVX2)
+FASTUP_DRIVER(fastup_dgemm_avx2, double, 6, 8, fastup_uk_d_avx2, FASTUP_AVX2)
+
+static int fastup_use_avx2(void) {
+    static int answer = -1;
+    if (answer < 0) {
+        __builtin_cpu_init();
+        answer = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+    }
+    return answer;
+}
+#else
+static int fastup_use_avx2(void) { return 0; }
+#endif
+
+#else /* no vector extensions: plain loops, 4 x 4 tiles */
+#define FASTUP_UKERNEL_PLAIN(NAME, T, MR, NR)                                                 \
+    static void NAME(ptrdiff_t kc, const T *A, const T *B, T *tile) {                         \
+        ptrdiff_t k, i, j;                                                                    \
+        for (i = 0; i < MR * NR; i++) tile[i] = 0;                                            \
+        for (k = 0; k < kc; k++)                                                              \
+            for (i = 0; i < MR; i++)                                                          \
+                for (j = 0; j < NR; j++) tile[i * NR + j] += A[k * MR + i] * B[k * NR + j];   \
+    }
+FASTUP_PACK_A(float, 4)
+FASTUP_PACK_B(float, 4)
+FASTUP_PACK_A(double, 4)
+FASTUP_PACK_B(double, 4)
+FASTUP_UKERNEL_PLAIN(fastup_uk_f_generic, float, 4, 4)
+FASTUP_UKERNEL_PLAIN(fastup_uk_d_generic, double, 4, 4)
+FASTUP_DRIVER(fastup_sgemm_generic, float, 4, 4, fastup_uk_f_generic, )
+FASTUP_DRIVER(fastup_dgemm_generic, double, 4, 4, fastup_uk_d_generic, )
+static int fastup_use_avx2(void) { return 0; }
+#endif
+
+/* The entry points: 0 on success, -1 when the packing buffers cannot be allocated. */
+static int fastup_sgemm(ptrdiff_t M, ptrdiff_t N, ptrdiff_t K, const float *A, ptrdiff_t rsa,
+                        ptrdiff_t csa, const float *B, ptrdiff_t rsb, ptrdiff_t csb, float *C,
+                        ptrdiff_t ldc, int accumulate) {
+#if FASTUP_HAVE_AVX2_PATH
+    if (fastup_use_avx2())
+        return fastup_sgemm_avx2(M, N, K, A, rsa, csa, B, rsb, csb, C, ldc, accumulate);
+#endif
+    return fastup_sgemm_generic(M, N, K, A, rsa, csa, B, rsb, csb, C, ldc, accumulate);
+}
+
+static int fastup_dgemm(ptrdiff_t M, ptrdiff_t N, ptrdiff_t K, const double *A, ptrdiff_t rsa,
+                        ptrdiff_t csa, const double *B, ptrdiff_t rsb, ptrdiff_t csb, double *C,
+                        ptrdiff_t ldc, int accumulate) {
+#if FASTUP_HAVE_AVX2_PATH
+    if (fastup_use_avx2())
+        return fastup_dgemm_avx2(M, N, K, A, rsa, csa, B, rsb, csb, C, ldc, accumulate);
+#endif
+    return fastup_dgemm_generic(M, N, K, A, rsa, csa, B, rsb, csb, C, ldc, accumulate);
+}
+
+#endif
