@@ -621,6 +621,7 @@ def test_demo_writes_the_picture(demo):
     assert data[8:16] == struct.pack(">I", 13) + b"IHDR"
     width, height, depth, colour = struct.unpack(">IIBB", data[16:26])
     assert (width, height, depth, colour) == (_demo.WIDTH, _demo.HEIGHT, 8, 2)
+    assert (width, height) == (700, 547)  # 5 panels of 128 in 3 captioned, labelled rows
     picture = decode_png(data)
     assert picture.shape == (height, width, 3)
 
@@ -639,6 +640,13 @@ def test_demo_writes_the_picture(demo):
     label = picture[top - _demo.LABEL_HEIGHT :, left:][: mask.shape[0], : mask.shape[1]]
     assert_array_equal(label, np.repeat(np.where(mask, 255, 24)[:, :, None], 3, axis=2))
     assert (picture[:10] == 24).all() and (picture[:, :10] == 24).all()  # the margins
+    assert (picture[-10:] == 24).all() and (picture[:, -10:] == 24).all()
+    # the caption of the third row
+    mask = _demo.text_mask(_demo.CAPTIONS[2], 2)
+    caption = picture[_demo.panel_origin(2, 0)[0] - _demo.LABEL_HEIGHT - _demo.CAPTION_HEIGHT :]
+    caption = caption[: mask.shape[0], 10 : 10 + mask.shape[1]]
+    assert_array_equal(caption[mask], np.broadcast_to(_demo.CAPTION_COLOUR, (mask.sum(), 3)))
+    assert (caption[~mask] == 24).all()
 
     # the zone plate: without antialias the outer rings alias into high-contrast false rings,
     # with it (and a lanczos kernel) they fade to grey; the centre keeps its rings in all
@@ -660,10 +668,80 @@ def test_demo_writes_the_picture(demo):
         assert_array_equal(np.asarray(image), picture)
 
 
+def _grey(picture, row, column):
+    """The panel at ``row``, ``column`` of an RGB picture as int grey levels (R = G = B)."""
+    rgb = panel(picture, row, column).astype(int)
+    assert (rgb == rgb[:, :, :1]).all()
+    return rgb[:, :, 0]
+
+
+def test_demo_transposed_convolution_row(demo):
+    """Row 2: kernel 3 stride 2 paints a period-2 checkerboard over flat regions, the linear
+    interpolation kernel does not, and the tap-count maps follow fastup.checkerboard."""
+    Image = pytest.importorskip("PIL.Image")
+    _, _, _, path = demo
+    with Image.open(path) as image:
+        assert (image.mode, image.size) == ("RGB", (_demo.WIDTH, _demo.HEIGHT))
+        picture = np.asarray(image)
+    for column, label_text in enumerate(
+        ("INPUT", "K3 S2 ONES", "LINEAR K4", "TAPS K3 S2", "TAPS K4 S2")
+    ):
+        top, left = _demo.panel_origin(2, column)
+        mask = _demo.text_mask(label_text, 2)
+        label = picture[top - _demo.LABEL_HEIGHT :, left:][: mask.shape[0], : mask.shape[1]]
+        assert_array_equal(label, np.repeat(np.where(mask, 255, 24)[:, :, None], 3, axis=2))
+
+    source = _demo.deconv_source()
+    assert source.shape == (64, 64) and source.min() == 0.5 and source.max() == 1.0
+    assert_array_equal(
+        _grey(picture, 2, 0), np.repeat(np.repeat(_demo.to_uint8(source), 2, 0), 2, 1)
+    )
+    # outputs 2i, 2i + 1 (per axis) of both kernels only see inputs i - 1 .. i + 1: where that
+    # 3 x 3 neighbourhood is constant, the panel shows what a flat input gives
+    windows = np.lib.stride_tricks.sliding_window_view(source, (3, 3))
+    flat = np.zeros((64, 64), dtype=bool)
+    flat[1:-1, 1:-1] = (windows == windows[:, :, 1:2, 1:2]).all(axis=(2, 3))
+    assert flat[source == 0.5].sum() > 500 and flat[source == 1.0].sum() > 300
+    value = np.repeat(np.repeat(source, 2, 0), 2, 1)
+    flat = np.repeat(np.repeat(flat, 2, 0), 2, 1)
+    k3, linear = _grey(picture, 2, 1), _grey(picture, 2, 2)
+
+    # kernel 3, padding 1: odd outputs get 2 taps per axis, even ones 1; the kernel is ones / 4
+    counts = np.outer(*2 * [np.tile([1, 2], 64)])
+    assert_array_equal(k3[flat], _demo.to_uint8(value * counts / 4)[flat])
+    assert_array_equal(linear[flat], _demo.to_uint8(value)[flat])  # weights sum to 1 per phase
+
+    def period_two(grey):
+        """Mean |difference| between neighbouring even and odd rows and columns, where flat."""
+        rows = np.abs(grey[0::2] - grey[1::2])[flat[0::2] & flat[1::2]]
+        columns = np.abs(grey[:, 0::2] - grey[:, 1::2])[flat[:, 0::2] & flat[:, 1::2]]
+        return rows.mean(), columns.mean()
+
+    assert min(period_two(k3)) > 40
+    assert max(period_two(linear)) == 0
+    # away from the flat regions the two show the same picture, one of them darker and dotted
+    assert abs(k3.mean() / linear.mean() - 9 / 16) < 0.02
+    assert np.corrcoef(k3.ravel(), linear.ravel())[0, 1] > 0.3
+
+    # the tap-count maps: 8 x 8 blocks of count / 4
+    assert_array_equal(fastup.checkerboard(3, 2), [2, 1])
+    for column, kernel in ((3, 3), (4, 4)):
+        grey = _grey(picture, 2, column)
+        counts = grey[::8, ::8]
+        assert_array_equal(grey, np.repeat(np.repeat(counts, 8, 0), 8, 1))
+        period = fastup.checkerboard((kernel, kernel), (2, 2))
+        assert_array_equal(counts, _demo.to_uint8(np.tile(period, (8, 8)) / 4))
+    k3_map = _grey(picture, 2, 3)[::8, ::8]
+    per_axis = np.tile([2, 1], 8)
+    assert_array_equal(k3_map, _demo.to_uint8(np.outer(per_axis, per_axis) / 4))
+    assert set(np.unique(k3_map)) == {64, 128, 255}  # 1, 2, 4 taps
+    assert (_grey(picture, 2, 4) == 255).all()  # kernel 4: 2 taps per axis everywhere
+
+
 def test_demo_prints_every_panel_with_timings(demo):
     _, out, _, path = demo
     lines = out.splitlines()
-    assert lines[0].startswith("fastup demo: fastup.resize on ")
+    assert lines[0].startswith("fastup demo: fastup.resize and fastup.conv_transpose on ")
     size = f"{_demo.WIDTH}x{_demo.HEIGHT}"
     assert re.fullmatch(rf"wrote {re.escape(str(path))} \({size} RGB PNG\) in \d+\.\d s", lines[-1])
     t = r"\d+\.\d+ (us|ms|s)"
@@ -678,5 +756,12 @@ def test_demo_prints_every_panel_with_timings(demo):
         )
         assert match, line
         assert match[1] == "x".join(map(str, p.source.shape))
-        assert match[2] == "128x128"
+        assert match[2] == ("16x16" if p.label.startswith("TAPS") else "128x128")
         assert float(match.groups()[-1]) < 1e-6  # float32 fastup vs float64 oracle
+    deconv = [re.match(r"deconv x2 +(.+?) +(\d+x\d+) -> (\d+x\d+) ", line) for line in lines]
+    assert [m.groups() for m in deconv if m] == [
+        ("K3 S2 ONES", "64x64", "128x128"),
+        ("LINEAR K4", "64x64", "128x128"),
+        ("TAPS K3 S2", "9x9", "16x16"),
+        ("TAPS K4 S2", "9x9", "16x16"),
+    ]

@@ -9,10 +9,22 @@ The picture is a grid of labelled panels, 128 x 128 pixels each:
   by nearest, linear, cubic and lanczos (blockiness, blur, ringing);
 * row 1: a 512 x 512 zone plate downscaled by 1/4 by nearest, linear without and with
   antialias, lanczos with antialias, and area. Without antialias the rings beyond a quarter of
-  the radius alias into false rings (moire); with it they fade to grey.
+  the radius alias into false rings (moire); with it they fade to grey;
+* row 2: transposed convolutions with stride 2 (``fastup.conv_transpose``). A 64 x 64 crop of
+  the test image, lifted to [0.5, 1] so that every region is a non-zero flat grey or white
+  (shown x2 by nearest), upsampled x2 with a 3 x 3 kernel of ones: with kernel 3 and stride 2
+  the taps overlap unevenly, so a flat input comes out as a period-2 checkerboard (Odena et
+  al., distill.pub 2016). The same upsampling with the weights of
+  ``fastup.interpolation_kernel(2, "linear")`` (kernel 4, even overlap) is smooth. Then the
+  tap counts themselves: ``conv_transpose`` of an image of ones with a kernel of ones counts
+  the taps that reach each output pixel, which is ``np.tile(fastup.checkerboard(k, 2))``:
+  ``[[4, 2], [2, 1]]`` for kernel 3, 4 everywhere for kernel 4. The 3 x 3 kernel is
+  ``ones / 4`` and the maps are drawn as count / 4, so the panel of a flat white region and
+  the kernel 3 map show the same grey levels.
 
-For each panel the time of the ``fastup.resize`` call (best of a few runs) is printed beside
-the time of ``fastup.oracle.resize`` on the same call, their ratio and the largest difference.
+For each panel the time of the ``fastup.resize`` or ``fastup.conv_transpose`` call (best of a
+few runs) is printed beside the time of the same ``fastup.oracle`` function on the same call,
+their ratio and the largest difference.
 """
 
 from __future__ import annotations
@@ -29,6 +41,7 @@ from typing import Any, TextIO
 
 import numpy as np
 
+from ._deconv import conv_transpose, interpolation_kernel
 from ._resize import resize
 from ._threads import get_workers
 
@@ -164,6 +177,12 @@ def demo_image() -> np.ndarray:
 # the 32 x 32 crop of the test image that row 0 upscales: where the four quadrants meet
 CROP = (slice(48, 80), slice(48, 80))
 ZONE_PLATE_SIZE = 512
+# the 64 x 64 crop that row 2 upsamples x2 (checkerboard squares over "FAST" and "UP"), and
+# the grey its black is lifted to
+DECONV_CROP = (slice(36, 100), slice(64, 128))
+DECONV_FLOOR = 0.5
+# the tap-count maps: TAPS_INPUT x TAPS_INPUT ones -> 16 x 16 counts (8 periods per axis)
+TAPS_INPUT = 9
 
 
 def to_uint8(image: np.ndarray) -> np.ndarray:
@@ -236,7 +255,7 @@ CAPTION_HEIGHT = TEXT_HEIGHT + 8  # a row's caption and the space below it
 LABEL_HEIGHT = TEXT_HEIGHT + 5  # a panel's label and the space below it
 ROW_HEIGHT = CAPTION_HEIGHT + LABEL_HEIGHT + PANEL
 WIDTH = 2 * MARGIN + COLUMNS * PANEL + (COLUMNS - 1) * GAP
-HEIGHT = 2 * MARGIN + 2 * ROW_HEIGHT + GAP
+HEIGHT = 2 * MARGIN + 3 * ROW_HEIGHT + 2 * GAP
 
 BACKGROUND = (24, 24, 24)
 CAPTION_COLOUR = (255, 200, 60)
@@ -246,8 +265,9 @@ BOX_COLOUR = (255, 40, 40)
 CAPTIONS = (
     "UPSCALE X4 OF THE 32X32 CROP",
     "DOWNSCALE 1/4 OF A 512X512 ZONE PLATE, AA: ANTIALIAS",
+    "TRANSPOSED CONV X2: K3 S2 CHECKERBOARD VS LINEAR KERNEL",
 )
-ROW_NAMES = ("upscale x4", "downscale 1/4")  # in the printed lines
+ROW_NAMES = ("upscale x4", "downscale 1/4", "deconv x2")  # in the printed lines
 
 # the most time the oracle may take on one panel's call before it is timed on a smaller input
 ORACLE_BUDGET = 0.5  # seconds
@@ -256,20 +276,43 @@ FASTUP_RUNS = 7
 
 @dataclass
 class Panel:
-    """One panel: its place, label, and the ``resize`` keywords that make it from ``source``
-    (no keywords: the panel shows ``source`` itself)."""
+    """One panel: its place, label, and the keywords of the call of ``function`` (``"resize"``
+    or ``"conv_transpose"`` on one (H, W) channel, see ``run``) that makes it from ``source``
+    (no keywords: the panel shows ``source`` itself). ``display``, when given, turns the
+    result into the 128 x 128 image drawn (the tap-count maps)."""
 
     row: int
     column: int
     label: str
     source: np.ndarray
     keywords: dict[str, Any] = field(default_factory=dict)
+    function: str = "resize"
+    display: Callable[[np.ndarray], np.ndarray] | None = None
 
 
 def panel_origin(row: int, column: int) -> tuple[int, int]:
     """(top, left) pixel of the panel at ``row``, ``column`` in the picture."""
     top = MARGIN + row * (ROW_HEIGHT + GAP) + CAPTION_HEIGHT + LABEL_HEIGHT
     return top, MARGIN + column * (PANEL + GAP)
+
+
+def deconv_source() -> np.ndarray:
+    """The 64 x 64 float32 input of row 2: ``DECONV_CROP`` of the test image mapped from
+    [0, 1] to [``DECONV_FLOOR``, 1], so the black areas become flat grey."""
+    crop = demo_image()[DECONV_CROP].astype(np.float64)
+    return (DECONV_FLOOR + (1 - DECONV_FLOOR) * crop).astype(np.float32)
+
+
+def _flat_kernel(size: int, value: float) -> np.ndarray:
+    """A (1, 1, size, size) float32 ``conv_transpose`` kernel with every weight ``value``."""
+    return np.full((1, 1, size, size), value, dtype=np.float32)
+
+
+def _taps_map(counts: np.ndarray) -> np.ndarray:
+    """A square map of tap counts as a PANEL x PANEL image: count / 4 (the most taps of a
+    kernel of 3 or 4 per axis with stride 2), each count a square block."""
+    block = PANEL // counts.shape[0]
+    return np.repeat(np.repeat(counts / 4.0, block, axis=0), block, axis=1)
 
 
 def panels() -> list[Panel]:
@@ -279,6 +322,10 @@ def panels() -> list[Panel]:
     zone = zone_plate(ZONE_PLATE_SIZE).astype(np.float32)
     up = {"scale": (4.0, 4.0)}
     down = {"scale": (0.25, 0.25)}
+    source = deconv_source()
+    linear, linear_padding = interpolation_kernel(2, "linear")
+    ones = np.ones((TAPS_INPUT, TAPS_INPUT), dtype=np.float32)
+    deconv = "conv_transpose"
     return [
         Panel(0, 0, "INPUT", image),
         Panel(0, 1, "NEAREST", crop, {**up, "mode": "nearest"}),
@@ -290,7 +337,54 @@ def panels() -> list[Panel]:
         Panel(1, 2, "LINEAR AA", zone, {**down, "mode": "linear", "antialias": True}),
         Panel(1, 3, "LANCZOS AA", zone, {**down, "mode": "lanczos", "antialias": True}),
         Panel(1, 4, "AREA", zone, {**down, "mode": "area"}),
+        Panel(2, 0, "INPUT", np.repeat(np.repeat(source, 2, axis=0), 2, axis=1)),
+        # 63 * 2 - 2 + 3 + 1 = 128; ones / 4: a flat input keeps its value where all 4 taps land
+        Panel(
+            2,
+            1,
+            "K3 S2 ONES",
+            source,
+            {"weight": _flat_kernel(3, 0.25), "stride": 2, "padding": 1, "output_padding": 1},
+            deconv,
+        ),
+        Panel(
+            2,
+            2,
+            "LINEAR K4",
+            source,
+            {"weight": linear, "stride": 2, "padding": linear_padding},
+            deconv,
+        ),
+        # padding that keeps only outputs every tap can reach: 8 * 2 - 3 + 3 = 16 (kernel 3),
+        # 8 * 2 - 4 + 4 = 16 (kernel 4), starting at phase 0 like fastup.checkerboard
+        Panel(
+            2,
+            3,
+            "TAPS K3 S2",
+            ones,
+            {"weight": _flat_kernel(3, 1.0), "stride": 2, "padding": ((2, 1), (2, 1))},
+            deconv,
+            _taps_map,
+        ),
+        Panel(
+            2,
+            4,
+            "TAPS K4 S2",
+            ones,
+            {"weight": _flat_kernel(4, 1.0), "stride": 2, "padding": 2},
+            deconv,
+            _taps_map,
+        ),
     ]
+
+
+def _one_channel(function: Callable[..., np.ndarray]) -> Callable[..., np.ndarray]:
+    """``function`` (a ``conv_transpose``) on an (H, W) image as one unbatched channel."""
+
+    def call(x: np.ndarray, **keywords: Any) -> np.ndarray:
+        return function(x[None], **keywords)[0]
+
+    return call
 
 
 def _best_time(call: Callable[[], np.ndarray], runs: int) -> tuple[float, np.ndarray]:
@@ -319,14 +413,17 @@ def _shape(array: np.ndarray) -> str:
     return "x".join(str(n) for n in array.shape)
 
 
-def _time_panel(panel: Panel, reference: Callable[..., np.ndarray]) -> tuple[np.ndarray, str]:
-    """Run the panel's call with fastup and the oracle; its result and its printed line.
+def _time_panel(
+    panel: Panel, function: Callable[..., np.ndarray], reference: Callable[..., np.ndarray]
+) -> tuple[np.ndarray, str]:
+    """Run the panel's call with fastup's ``function`` and the oracle's ``reference``; its
+    result and its printed line.
 
     The oracle first runs on the top-left quarter (per axis) of the input; when that predicts
     more than ``ORACLE_BUDGET`` for the full input, the comparison is made on the quarter.
     """
     source, keywords = panel.source, panel.keywords
-    fast_time, result = _best_time(lambda: resize(source, **keywords), FASTUP_RUNS)
+    fast_time, result = _best_time(lambda: function(source, **keywords), FASTUP_RUNS)
     quarter = source[: source.shape[0] // 4, : source.shape[1] // 4]
     small_time, small_expected = _best_time(lambda: reference(quarter, **keywords), 1)
     if small_time * result.size / small_expected.size <= ORACLE_BUDGET:
@@ -334,7 +431,7 @@ def _time_panel(panel: Panel, reference: Callable[..., np.ndarray]) -> tuple[np.
         base_time, compared, where = fast_time, result, ""
     else:
         ref_time, expected = small_time, small_expected
-        base_time, compared = _best_time(lambda: resize(quarter, **keywords), FASTUP_RUNS)
+        base_time, compared = _best_time(lambda: function(quarter, **keywords), FASTUP_RUNS)
         where = (
             f"on {_shape(quarter)} -> {_shape(expected)} (oracle too slow at full size): "
             f"fastup {_format_time(base_time)}, "
@@ -383,17 +480,24 @@ def run(path: str | os.PathLike[str], stream: TextIO | None = None) -> None:
     stream = sys.stdout if stream is None else stream
     start = time.perf_counter()
     print(
-        f"fastup demo: fastup.resize on {get_workers()} thread(s), best of {FASTUP_RUNS} runs, "
-        f"vs fastup.oracle.resize (pure NumPy, float64), float32 data",
+        f"fastup demo: fastup.resize and fastup.conv_transpose on {get_workers()} thread(s), "
+        f"best of {FASTUP_RUNS} runs, vs fastup.oracle (pure NumPy, float64), float32 data",
         file=stream,
         flush=True,
     )
+    functions = {
+        "resize": (resize, oracle.resize),
+        "conv_transpose": (_one_channel(conv_transpose), _one_channel(oracle.conv_transpose)),
+    }
     images: dict[tuple[int, int], np.ndarray] = {}
     labels: dict[tuple[int, int], str] = {}
     for panel in panels():
         labels[panel.row, panel.column] = panel.label
         if panel.keywords:
-            images[panel.row, panel.column], line = _time_panel(panel, oracle.resize)
+            result, line = _time_panel(panel, *functions[panel.function])
+            images[panel.row, panel.column] = (
+                result if panel.display is None else panel.display(result)
+            )
             print(line, file=stream, flush=True)
         else:
             images[panel.row, panel.column] = panel.source

@@ -576,43 +576,62 @@ def gemm(const real_t[:, :] A, const real_t[:, :] B, real_t[:, ::1] C, bint accu
         raise MemoryError("gemm: cannot allocate the packing buffers")
 
 
+cdef inline Py_ssize_t _ceil_div(Py_ssize_t a, Py_ssize_t b) noexcept nogil:
+    """ceil(a / b) for b > 0 and any a."""
+    if a >= 0:
+        return (a + b - 1) // b
+    return -((-a) // b)
+
+
+cdef inline void _valid_range(Py_ssize_t lo, Py_ssize_t hi, Py_ssize_t s, Py_ssize_t shift,
+                              Py_ssize_t n, Py_ssize_t* first, Py_ssize_t* last) noexcept nogil:
+    """The positions v in [lo, hi) with 0 <= v * s + shift < n, as [first, last)."""
+    cdef Py_ssize_t a = _ceil_div(-shift, s), b = _ceil_div(n - shift, s)
+    first[0] = lo if a < lo else (hi if a > hi else a)
+    last[0] = hi if b > hi else (first[0] if b < first[0] else b)
+
+
 cdef void _im2col_rows(const real_t* x, real_t* cols, const Py_ssize_t* g, Py_ssize_t c0,
                        Py_ssize_t c1, Py_ssize_t o0, Py_ssize_t o1) noexcept nogil:
     """cols[row, o - o0] = x[c, o*s - p + q*d] (zero outside) for rows (c, q) in [c0, c1).
 
     g: input lengths (3), output lengths (3), kernel (3), stride (3), pad begin (3),
-    dilation (3)."""
-    cdef Py_ssize_t row, c, q, qz, qy, qx, o, oz, oy, ox, iz, iy, ix
+    dilation (3). The columns are walked line by line (fixed z, y): each line is a zero run, a
+    strided copy of one input line, and a zero run."""
+    cdef Py_ssize_t row, c, q, qz, qy, qx, o, line, oz, oy, ox0, ox1, iz, iy, first, last, v
     cdef Py_ssize_t kprod = g[6] * g[7] * g[8], width = o1 - o0
-    cdef Py_ssize_t plane = g[0] * g[1] * g[2]
+    cdef Py_ssize_t plane = g[0] * g[1] * g[2], shift, sx = g[11], base, at
     cdef real_t* out
-    cdef const real_t* xc
     for row in range(c0, c1):
         c = row // kprod
         q = row - c * kprod
         qz = q // (g[7] * g[8])
         qy = (q // g[8]) % g[7]
         qx = q % g[8]
-        xc = x + c * plane
+        shift = qx * g[17] - g[14]
         out = cols + row * width
-        oz = o0 // (g[4] * g[5])
-        oy = (o0 // g[5]) % g[4]
-        ox = o0 % g[5]
-        for o in range(width):
+        o = o0
+        while o < o1:
+            line = o // g[5]
+            ox0 = o - line * g[5]
+            ox1 = g[5] if o1 - o + ox0 > g[5] else o1 - o + ox0
+            oz = line // g[4]
+            oy = line - oz * g[4]
             iz = oz * g[9] - g[12] + qz * g[15]
             iy = oy * g[10] - g[13] + qy * g[16]
-            ix = ox * g[11] - g[14] + qx * g[17]
-            if 0 <= iz < g[0] and 0 <= iy < g[1] and 0 <= ix < g[2]:
-                out[o] = xc[(iz * g[1] + iy) * g[2] + ix]
+            at = o - o0 - ox0  # out[at + v] holds column x = v of this line
+            if iz < 0 or iz >= g[0] or iy < 0 or iy >= g[1]:
+                memset(out + at + ox0, 0, (ox1 - ox0) * sizeof(real_t))
             else:
-                out[o] = 0
-            ox = ox + 1
-            if ox == g[5]:
-                ox = 0
-                oy = oy + 1
-                if oy == g[4]:
-                    oy = 0
-                    oz = oz + 1
+                _valid_range(ox0, ox1, sx, shift, g[2], &first, &last)
+                if first > ox0:
+                    memset(out + at + ox0, 0, (first - ox0) * sizeof(real_t))
+                base = c * plane + (iz * g[1] + iy) * g[2] + shift
+                for v in range(first, last):
+                    out[at + v] = x[base + v * sx]
+                if ox1 > last:
+                    memset(out + at + last, 0, (ox1 - last) * sizeof(real_t))
+            o = o + (ox1 - ox0)
 
 
 def im2col(const real_t[::1] x, real_t[:, ::1] cols, const Py_ssize_t[::1] geometry,
@@ -642,38 +661,38 @@ def im2col(const real_t[::1] x, real_t[:, ::1] cols, const Py_ssize_t[::1] geome
 cdef void _col2im_planes(const real_t* cols, real_t* out, const Py_ssize_t* g, Py_ssize_t c0,
                          Py_ssize_t c1, Py_ssize_t i0, Py_ssize_t i1) noexcept nogil:
     """out[c, i*s - p + q*d] += cols[(c, q), i - i0] for output planes c in [c0, c1) and input
-    positions i in [i0, i1): the scatter of a transposed convolution, one plane per unit.
+    positions i in [i0, i1): the scatter of a transposed convolution, one plane per unit,
+    walked line by line (fixed z, y) with the valid x range worked out once per line.
 
     g: as for im2col, with "input" the transposed convolution's input (the columns) and
     "output" its output (the planes written)."""
-    cdef Py_ssize_t c, q, qz, qy, qx, i, iz, iy, ix, oz, oy, ox
+    cdef Py_ssize_t c, q, qz, qy, qx, i, line, iz, iy, ix0, ix1, oz, oy, first, last, v
     cdef Py_ssize_t kprod = g[6] * g[7] * g[8], width = i1 - i0
-    cdef Py_ssize_t plane = g[3] * g[4] * g[5]
+    cdef Py_ssize_t plane = g[3] * g[4] * g[5], shift, sx = g[11], base, at
     cdef const real_t* col
-    cdef real_t* outc
     for c in range(c0, c1):
-        outc = out + c * plane
         for q in range(kprod):
             qz = q // (g[7] * g[8])
             qy = (q // g[8]) % g[7]
             qx = q % g[8]
+            shift = qx * g[17] - g[14]
             col = cols + (c * kprod + q) * width
-            iz = i0 // (g[1] * g[2])
-            iy = (i0 // g[2]) % g[1]
-            ix = i0 % g[2]
-            for i in range(width):
+            i = i0
+            while i < i1:
+                line = i // g[2]
+                ix0 = i - line * g[2]
+                ix1 = g[2] if i1 - i + ix0 > g[2] else i1 - i + ix0
+                iz = line // g[1]
+                iy = line - iz * g[1]
                 oz = iz * g[9] - g[12] + qz * g[15]
                 oy = iy * g[10] - g[13] + qy * g[16]
-                ox = ix * g[11] - g[14] + qx * g[17]
-                if 0 <= oz < g[3] and 0 <= oy < g[4] and 0 <= ox < g[5]:
-                    outc[(oz * g[4] + oy) * g[5] + ox] += col[i]
-                ix = ix + 1
-                if ix == g[2]:
-                    ix = 0
-                    iy = iy + 1
-                    if iy == g[1]:
-                        iy = 0
-                        iz = iz + 1
+                if 0 <= oz < g[3] and 0 <= oy < g[4]:
+                    _valid_range(ix0, ix1, sx, shift, g[5], &first, &last)
+                    base = c * plane + (oz * g[4] + oy) * g[5] + shift
+                    at = i - i0 - ix0  # col[at + v] holds column x = v of this line
+                    for v in range(first, last):
+                        out[base + v * sx] += col[at + v]
+                i = i + (ix1 - ix0)
 
 
 def col2im(const real_t[:, ::1] cols, real_t[::1] out, const Py_ssize_t[::1] geometry,

@@ -378,8 +378,10 @@ def build_parser() -> argparse.ArgumentParser:
         "demo",
         help="draw a picture comparing the modes and time fastup against the oracle",
         description=(
-            "Upscale a crop of an embedded test image x4 by every mode and downscale a zone "
-            "plate by 1/4 without and with antialias; write the labelled panels to a PNG and "
+            "Upscale a crop of an embedded test image x4 by every mode, downscale a zone "
+            "plate by 1/4 without and with antialias, and upsample x2 by transposed "
+            "convolution with a 3x3 kernel (checkerboard artifacts, with its tap-count map) "
+            "and with fastup.interpolation_kernel; write the labelled panels to a PNG and "
             "print the time of each fastup call beside fastup.oracle's."
         ),
     )
