@@ -458,3 +458,23 @@ W = np.zeros((4, 3, 3, 3), np.float32)
 def test_errors(call, error, match):
     with pytest.raises(error, match=match):
         call()
+
+
+def test_column_chunks_give_the_same_result(monkeypatch):
+    """Large problems run in column chunks of a fixed budget; force tiny chunks and compare."""
+    from fastup import _deconv
+
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((2, 4, 9, 7))
+    w = rng.standard_normal((4, 3, 3, 3))
+    b = rng.standard_normal(3)
+    kwargs = dict(stride=2, padding=1, output_padding=1)
+    whole = fastup.conv_transpose(x, w, b, **kwargs)
+    g = rng.standard_normal(whole.shape)
+    back = fastup.conv_transpose_backward(g, x, w, **kwargs)
+    conv = fastup.conv(whole, w, stride=2, padding=1)
+    monkeypatch.setattr(_deconv, "_CHUNK_ELEMENTS", 50)
+    np.testing.assert_allclose(fastup.conv_transpose(x, w, b, **kwargs), whole, rtol=1e-13)
+    for a, c in zip(fastup.conv_transpose_backward(g, x, w, **kwargs), back, strict=True):
+        np.testing.assert_allclose(a, c, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(fastup.conv(whole, w, stride=2, padding=1), conv, rtol=1e-13)

@@ -117,6 +117,10 @@ static void fastup_aligned_free(void *p) {
                         for (ir = 0; ir < mc; ir += MR) {                                     \
                             ptrdiff_t mr = mc - ir < MR ? mc - ir : MR;                       \
                             T *c = C + (ic + ir) * ldc + jc + jr;                             \
+                            if (mr == MR && nr == NR) {                                       \
+                                UK##_c(kc, Ap + ir * kc, Bp + jr * kc, c, ldc, add);          \
+                                continue;                                                     \
+                            }                                                                 \
                             UK(kc, Ap + ir * kc, Bp + jr * kc, tile);                         \
                             for (i = 0; i < mr; i++)                                          \
                                 for (j = 0; j < nr; j++)                                      \
@@ -133,30 +137,61 @@ static void fastup_aligned_free(void *p) {
     }
 
 #if FASTUP_VECTOR_EXT
-/* A 6 x (2 * W) micro-kernel on vectors of W elements of type T: 12 accumulators. */
+/* A 6 x (2 * W) micro-kernel on vectors of W elements of type T: 12 accumulators. NAME writes
+ * the tile of sums to ``tile``; NAME##_c adds it to (or stores it into) a full tile of C. */
+#define FASTUP_UK_BODY(T, V, W)                                                               \
+    V c00 = {0}, c01 = {0}, c10 = {0}, c11 = {0}, c20 = {0}, c21 = {0};                       \
+    V c30 = {0}, c31 = {0}, c40 = {0}, c41 = {0}, c50 = {0}, c51 = {0};                       \
+    ptrdiff_t k;                                                                              \
+    for (k = 0; k < kc; k++) {                                                                \
+        V b0, b1;                                                                             \
+        const T *a = A + 6 * k;                                                               \
+        memcpy(&b0, B + 2 * W * k, sizeof(V));                                                \
+        memcpy(&b1, B + 2 * W * k + W, sizeof(V));                                            \
+        c00 += a[0] * b0; c01 += a[0] * b1;                                                   \
+        c10 += a[1] * b0; c11 += a[1] * b1;                                                   \
+        c20 += a[2] * b0; c21 += a[2] * b1;                                                   \
+        c30 += a[3] * b0; c31 += a[3] * b1;                                                   \
+        c40 += a[4] * b0; c41 += a[4] * b1;                                                   \
+        c50 += a[5] * b0; c51 += a[5] * b1;                                                   \
+    }
+
+#define FASTUP_UK_ROW(T, V, W, ROW, LO, HI)                                                    \
+    do {                                                                                      \
+        T *row_ = C + (ROW) * ldc;                                                            \
+        if (add) {                                                                            \
+            V x0, x1;                                                                         \
+            memcpy(&x0, row_, sizeof(V));                                                     \
+            memcpy(&x1, row_ + W, sizeof(V));                                                 \
+            x0 += LO;                                                                         \
+            x1 += HI;                                                                         \
+            memcpy(row_, &x0, sizeof(V));                                                     \
+            memcpy(row_ + W, &x1, sizeof(V));                                                 \
+        } else {                                                                              \
+            memcpy(row_, &LO, sizeof(V));                                                     \
+            memcpy(row_ + W, &HI, sizeof(V));                                                 \
+        }                                                                                     \
+    } while (0)
+
 #define FASTUP_UKERNEL(NAME, T, V, W, ATTR)                                                   \
     ATTR static inline void NAME(ptrdiff_t kc, const T *A, const T *B, T *tile) {             \
-        V c00 = {0}, c01 = {0}, c10 = {0}, c11 = {0}, c20 = {0}, c21 = {0};                   \
-        V c30 = {0}, c31 = {0}, c40 = {0}, c41 = {0}, c50 = {0}, c51 = {0};                   \
-        ptrdiff_t k;                                                                          \
-        for (k = 0; k < kc; k++) {                                                            \
-            V b0, b1;                                                                         \
-            const T *a = A + 6 * k;                                                           \
-            memcpy(&b0, B + 2 * W * k, sizeof(V));                                            \
-            memcpy(&b1, B + 2 * W * k + W, sizeof(V));                                        \
-            c00 += a[0] * b0; c01 += a[0] * b1;                                               \
-            c10 += a[1] * b0; c11 += a[1] * b1;                                               \
-            c20 += a[2] * b0; c21 += a[2] * b1;                                               \
-            c30 += a[3] * b0; c31 += a[3] * b1;                                               \
-            c40 += a[4] * b0; c41 += a[4] * b1;                                               \
-            c50 += a[5] * b0; c51 += a[5] * b1;                                               \
-        }                                                                                     \
+        FASTUP_UK_BODY(T, V, W)                                                               \
         memcpy(tile + 0 * 2 * W, &c00, sizeof(V)); memcpy(tile + 0 * 2 * W + W, &c01, sizeof(V)); \
         memcpy(tile + 1 * 2 * W, &c10, sizeof(V)); memcpy(tile + 1 * 2 * W + W, &c11, sizeof(V)); \
         memcpy(tile + 2 * 2 * W, &c20, sizeof(V)); memcpy(tile + 2 * 2 * W + W, &c21, sizeof(V)); \
         memcpy(tile + 3 * 2 * W, &c30, sizeof(V)); memcpy(tile + 3 * 2 * W + W, &c31, sizeof(V)); \
         memcpy(tile + 4 * 2 * W, &c40, sizeof(V)); memcpy(tile + 4 * 2 * W + W, &c41, sizeof(V)); \
         memcpy(tile + 5 * 2 * W, &c50, sizeof(V)); memcpy(tile + 5 * 2 * W + W, &c51, sizeof(V)); \
+    }                                                                                         \
+    ATTR static inline void NAME##_c(ptrdiff_t kc, const T *A, const T *B, T *C,              \
+                                     ptrdiff_t ldc, int add) {                                \
+        FASTUP_UK_BODY(T, V, W)                                                               \
+        FASTUP_UK_ROW(T, V, W, 0, c00, c01);                                                     \
+        FASTUP_UK_ROW(T, V, W, 1, c10, c11);                                                     \
+        FASTUP_UK_ROW(T, V, W, 2, c20, c21);                                                     \
+        FASTUP_UK_ROW(T, V, W, 3, c30, c31);                                                     \
+        FASTUP_UK_ROW(T, V, W, 4, c40, c41);                                                     \
+        FASTUP_UK_ROW(T, V, W, 5, c50, c51);                                                     \
     }
 
 typedef float fastup_f4 __attribute__((vector_size(16)));
@@ -201,6 +236,15 @@ static int fastup_use_avx2(void) { return 0; }
         for (k = 0; k < kc; k++)                                                              \
             for (i = 0; i < MR; i++)                                                          \
                 for (j = 0; j < NR; j++) tile[i * NR + j] += A[k * MR + i] * B[k * NR + j];   \
+    }                                                                                         \
+    static void NAME##_c(ptrdiff_t kc, const T *A, const T *B, T *C, ptrdiff_t ldc,           \
+                         int add) {                                                           \
+        T tile[MR * NR];                                                                      \
+        ptrdiff_t i, j;                                                                       \
+        NAME(kc, A, B, tile);                                                                 \
+        for (i = 0; i < MR; i++)                                                              \
+            for (j = 0; j < NR; j++)                                                          \
+                C[i * ldc + j] = (add ? C[i * ldc + j] : (T)0) + tile[i * NR + j];            \
     }
 FASTUP_PACK_A(float, 4)
 FASTUP_PACK_B(float, 4)

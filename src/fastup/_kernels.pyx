@@ -544,12 +544,14 @@ cdef int _gemm_block(const real_t* A, Py_ssize_t rsa, Py_ssize_t csa, const real
                             accumulate)
 
 
-def gemm(const real_t[:, :] A, const real_t[:, :] B, real_t[:, ::1] C, bint accumulate,
+def gemm(const real_t[:, :] A, const real_t[:, :] B, real_t[:, :] C, bint accumulate,
          int nthreads):
     """C = (C if accumulate else 0) + A @ B, for A and B of any strides; C with unit column
-    stride, not overlapping A or B."""
+    stride (any row stride), not overlapping A or B."""
     cdef Py_ssize_t M = A.shape[0], K = A.shape[1], N = B.shape[1]
     cdef Py_ssize_t ldc = C.strides[0] // sizeof(real_t)
+    if N > 1 and C.strides[1] != sizeof(real_t):
+        raise ValueError("gemm: C must have unit column stride")
     cdef Py_ssize_t rsa = A.strides[0] // sizeof(real_t), csa = A.strides[1] // sizeof(real_t)
     cdef Py_ssize_t rsb = B.strides[0] // sizeof(real_t), csb = B.strides[1] // sizeof(real_t)
     cdef Py_ssize_t units, c, nthr, u0, u1
