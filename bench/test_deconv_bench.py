@@ -1,6 +1,6 @@
 """Transposed convolution (ConvTranspose2d N=8, C_in=64, C_out=32, 64x64 input, float32) beside
-PyTorch in the same run: forward and backward, at 1 and 2 threads. extra_info gives GFLOP/s
-(2 * N * C_in * C_out * H * W * k * k multiply-adds counted as 2 flops each)."""
+PyTorch in the same run, forward and backward, at 1 and 2 threads: the W7 workloads of
+``fastup bench`` (fastup._bench.DECONV_CASES). extra_info gives GFLOP/s."""
 
 from __future__ import annotations
 
@@ -8,32 +8,23 @@ import numpy as np
 import pytest
 
 import fastup
-
-# name: (kernel, stride, padding, output_padding)
-CONFIGS = {
-    "k4s2p1-dcgan": (4, 2, 1, 0),
-    "k3s2p1op1": (3, 2, 1, 1),
-    "k2s2-unet": (2, 2, 0, 0),
-}
-N, C_IN, C_OUT, SIZE = 8, 64, 32, 64
+from fastup import _bench
 
 
-@pytest.fixture(params=list(CONFIGS))
+@pytest.fixture(params=list(_bench.DECONV_CASES))
 def problem(request):
-    k, s, p, op = CONFIGS[request.param]
-    rng = np.random.default_rng(0)
-    x = rng.standard_normal((N, C_IN, SIZE, SIZE)).astype(np.float32)
-    w = rng.standard_normal((C_IN, C_OUT, k, k)).astype(np.float32)
-    out_len = (SIZE - 1) * s - 2 * p + k + op
-    g = rng.standard_normal((N, C_OUT, out_len, out_len)).astype(np.float32)
-    flops = 2 * N * C_IN * C_OUT * SIZE * SIZE * k * k
-    return request.param, x, w, g, dict(stride=s, padding=p, output_padding=op), flops
+    k, s, p, op = _bench.DECONV_CASES[request.param]
+    quick = request.config.getoption("benchmark_disable")
+    x = _bench.make_input(_bench.DECONV_QUICK if quick else _bench.DECONV_SHAPE, "float32")
+    w = _bench.make_input((x.shape[1], _bench.DECONV_C_OUT, k, k), "float32")
+    kwargs = dict(stride=s, padding=p, output_padding=op)
+    g = _bench.make_input(fastup.conv_transpose(x, w, **kwargs).shape, "float32")
+    flops = 2 * x.shape[0] * x.shape[1] * _bench.DECONV_C_OUT * x.shape[2] * x.shape[3] * k * k
+    return request.param, x, w, g, kwargs, flops
 
 
-def _record(benchmark, name, flops, threads, library, direction):
-    benchmark.extra_info.update(
-        config=name, threads=threads, library=library, direction=direction, flops=flops
-    )
+def _record(benchmark, name, flops, threads, library):
+    benchmark.extra_info.update(config=name, threads=threads, library=library, flops=flops)
     stats = getattr(benchmark, "stats", None)
     if stats is not None and getattr(stats, "stats", None) is not None and stats.stats.median:
         benchmark.extra_info["GFLOP/s"] = flops / stats.stats.median / 1e9
@@ -41,37 +32,36 @@ def _record(benchmark, name, flops, threads, library, direction):
 
 def test_fastup_forward(benchmark, problem, threads):
     name, x, w, _, kwargs, flops = problem
-    benchmark.group = f"deconv-{name}-forward-{threads}T"
+    benchmark.group = f"W7 deconv {name} forward {threads}T"
     benchmark(fastup.conv_transpose, x, w, workers=threads, **kwargs)
-    _record(benchmark, name, flops, threads, "fastup", "forward")
+    _record(benchmark, name, flops, threads, "fastup")
 
 
 def test_torch_forward(benchmark, problem, threads):
     torch = pytest.importorskip("torch")
     name, x, w, _, kwargs, flops = problem
-    benchmark.group = f"deconv-{name}-forward-{threads}T"
+    benchmark.group = f"W7 deconv {name} forward {threads}T"
     xt, wt = torch.from_numpy(x), torch.from_numpy(w)
     benchmark(torch.nn.functional.conv_transpose2d, xt, wt, **kwargs)
-    _record(benchmark, name, flops, threads, "torch", "forward")
+    _record(benchmark, name, flops, threads, "torch")
 
 
 def test_fastup_backward(benchmark, problem, threads):
     name, x, w, g, kwargs, flops = problem
-    benchmark.group = f"deconv-{name}-backward-{threads}T"
+    benchmark.group = f"W7 deconv {name} backward {threads}T"
     benchmark(fastup.conv_transpose_backward, g, x, w, workers=threads, **kwargs)
-    _record(benchmark, name, 2 * flops, threads, "fastup", "backward")
+    _record(benchmark, name, 2 * flops, threads, "fastup")
 
 
 def test_torch_backward(benchmark, problem, threads):
-    """Input and weight gradients through torch's autograd kernels (no forward in the timing)."""
+    """Input and weight gradients through PyTorch's kernels (no forward in the timing)."""
     torch = pytest.importorskip("torch")
     name, x, w, g, kwargs, flops = problem
-    benchmark.group = f"deconv-{name}-backward-{threads}T"
+    benchmark.group = f"W7 deconv {name} backward {threads}T"
     xt, wt, gt = torch.from_numpy(x), torch.from_numpy(w), torch.from_numpy(g)
     s, p, op = kwargs["stride"], kwargs["padding"], kwargs["output_padding"]
 
     def backward():
-        # grad_x of conv_transpose is a convolution of grad_out with the same weight
         grad_x = torch.nn.functional.conv2d(gt, wt, stride=s, padding=p)
         grad_w = torch.ops.aten.convolution_backward(
             gt, xt, wt, None, [s, s], [p, p], [1, 1], True, [op, op], 1, [False, True, False]
@@ -79,4 +69,16 @@ def test_torch_backward(benchmark, problem, threads):
         return grad_x, grad_w
 
     benchmark(backward)
-    _record(benchmark, name, 2 * flops, threads, "torch", "backward")
+    _record(benchmark, name, 2 * flops, threads, "torch")
+
+
+def test_outputs_agree_with_torch(problem):
+    """The benchmarked calls compute the same thing (so the timings compare like with like)."""
+    torch = pytest.importorskip("torch")
+    _, x, w, g, kwargs, _ = problem
+    expected = torch.nn.functional.conv_transpose2d(
+        torch.from_numpy(x), torch.from_numpy(w), **kwargs
+    ).numpy()
+    np.testing.assert_allclose(
+        fastup.conv_transpose(x, w, **kwargs), expected, rtol=1e-4, atol=1e-3
+    )

@@ -6,7 +6,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import permutations
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -39,7 +39,7 @@ from ._validate import (
 )
 
 # dtype -> the accumulator type of the weighted modes (float16 is computed in float32)
-_ACCUMULATOR = {
+_ACCUMULATOR: dict[np.dtype, np.dtype] = {
     np.dtype(np.uint8): np.dtype(np.float32),
     np.dtype(np.int8): np.dtype(np.float32),
     np.dtype(np.uint16): np.dtype(np.float32),
@@ -190,9 +190,9 @@ def resize(
     if not active:
         np.copyto(result, source)
     elif plan.mode == "nearest":
-        _gather(source, active, result, nthreads)
+        _gather(source, cast(dict[int, IndexTable], active), result, nthreads)
     else:
-        _resample(source, active, result, nthreads)
+        _resample(source, cast(dict[int, WeightTable], active), result, nthreads)
     _extrapolate(result, tables, plan.extrapolation_value)
     return result
 
@@ -417,14 +417,12 @@ def resolve_axes(
         )
     if size is not None:
         values, scalar = int_or_ints(func, "size", size)
-        for v in values:
-            if v < 0:
-                raise fail_value(func, "size", "non-negative", size)
+        if any(n < 0 for n in values):
+            raise fail_value(func, "size", "non-negative", size)
     else:
         fvalues, scalar = real_or_reals(func, "scale", scale)
-        for v in fvalues:
-            if not (math.isfinite(v) and v > 0):
-                raise fail_value(func, "scale", "finite and > 0", scale)
+        if not all(math.isfinite(f) and f > 0 for f in fvalues):
+            raise fail_value(func, "scale", "finite and > 0", scale)
         if size_policy != "stretch":
             raise ValueError(
                 f"fastup.{func}: 'size_policy' {size_policy!r} applies to 'size'; with 'scale' "
@@ -477,9 +475,8 @@ def resolve_axes(
     else:
         for i, a in enumerate(axis_list):
             L, s = shape[a], fvalues[i]
-            length = L * s
-            if rois[i] is not None:
-                length = L * (rois[i][1] - rois[i][0]) * s
+            roi_i = rois[i]
+            length = L * s if roi_i is None else L * (roi_i[1] - roi_i[0]) * s
             if not math.isfinite(length) or length >= _MAX_LENGTH:
                 raise MemoryError(
                     f"fastup.{func}: scale {s} makes axis {a} of length {L} about {length:.3g} "
@@ -576,7 +573,7 @@ def _pass_order(shape: tuple[int, ...], tables: dict[int, WeightTable]) -> list[
     ``GATHER_COST`` times more in a gather pass than in a (SIMD) rows pass."""
     axes = list(tables)
 
-    def cost(order: Sequence[int]) -> float:
+    def cost(order: tuple[int, ...]) -> float:
         current = list(shape)
         total = 0.0
         for a in order:
@@ -588,7 +585,7 @@ def _pass_order(shape: tuple[int, ...], tables: dict[int, WeightTable]) -> list[
         return total
 
     if len(axes) <= 4:
-        return list(min(permutations(axes), key=cost))
+        return list(min(permutations(axes), key=lambda order: cost(tuple(order))))
     return sorted(axes, key=lambda a: tables[a].start.shape[0] / max(1, tables[a].in_len))
 
 
@@ -602,7 +599,7 @@ def _resample(
     for i, a in enumerate(order):
         table = tables[a]
         shape = list(current.shape)
-        shape[a] = table.start.shape[0]
+        shape[a] = int(table.start.shape[0])
         if i == len(order) - 1 and result.dtype != np.float16:
             target = result
         else:

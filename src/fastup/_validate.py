@@ -17,6 +17,8 @@ import numpy as np
 
 # bytes above which an output is refused before trying (no machine has this much memory)
 _MAX_BYTES = 1 << 62
+# work bound of the exact overlap test of ``out`` and an input (beyond it: assume overlap)
+_OVERLAP_WORK: Any = 10_000
 
 
 def fail_type(func: str, name: str, expected: str, got: Any) -> TypeError:
@@ -144,7 +146,7 @@ def check_out(
         raise ValueError(f"fastup.{func}: 'out' must be writeable; got a read-only array.")
     for array in inputs:
         try:
-            overlap = np.shares_memory(out, array, max_work=10_000)
+            overlap = np.shares_memory(out, array, max_work=_OVERLAP_WORK)
         except np.exceptions.TooHardError:
             overlap = True
         if overlap:

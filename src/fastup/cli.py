@@ -242,6 +242,7 @@ def _resize_command(args: argparse.Namespace) -> None:
             f"(axes 0, 1); got --axes {','.join(map(str, args.axes))}."
         )
     x = read_array(args.input)
+    axes: tuple[int, ...]
     if kinds[0] != "npy":
         axes = (0, 1)
     elif args.axes is None and x.ndim <= 2:
@@ -284,6 +285,23 @@ def _demo_command(args: argparse.Namespace) -> None:
         _demo.run(args.output)
     except OSError as exc:
         raise CommandError(f"cannot write {args.output!r}: {exc}", status=1) from None
+
+
+def _bench_command(args: argparse.Namespace) -> None:
+    from . import _bench
+
+    if args.workers is not None and args.workers < 1:
+        raise CommandError(f"--workers must be a positive integer; got {args.workers}.")
+    try:
+        _bench.run(
+            quick=args.quick,
+            workers=args.workers,
+            json_path=args.json,
+            markdown=args.markdown,
+            only=args.only,
+        )
+    except OSError as exc:
+        raise CommandError(f"cannot write {args.json!r}: {exc}", status=1) from None
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -393,6 +411,26 @@ def build_parser() -> argparse.ArgumentParser:
         help="the PNG to write (default: fastup-demo.png)",
     )
     p.set_defaults(handler=_demo_command)
+
+    p = commands.add_parser(
+        "bench",
+        help="time fastup beside the installed peers, a plain copy and the oracle",
+        description=(
+            "Time the standard workloads (W1-W7: NCHW/NHWC/uint8 image/1-D/3-D resizes, "
+            "antialiased and area downscales, transposed convolution forward and backward) "
+            "with fastup (into out= and allocating), with each installed peer (PyTorch, "
+            "OpenCV, Pillow) at the same thread count, with a copy of the same bytes, and "
+            "with the oracle on a reduced input; print a table of medians and ratios."
+        ),
+    )
+    p.add_argument("--quick", action="store_true", help="smaller inputs, fewer repeats")
+    p.add_argument(
+        "--workers", type=int, metavar="N", help="only this thread count (default: 1 and 2)"
+    )
+    p.add_argument("--json", metavar="PATH", help="also write every timing to a JSON file")
+    p.add_argument("--markdown", action="store_true", help="print the table in Markdown")
+    p.add_argument("--only", metavar="TEXT", help="only the workloads whose name contains TEXT")
+    p.set_defaults(handler=_bench_command)
     return parser
 
 

@@ -1,0 +1,547 @@
+"""The standard workloads timed beside the peers: ``fastup bench`` (and the ``bench/`` suite).
+
+Each workload is one operation on one input, run by fastup (into a preallocated ``out=`` and
+allocating), by every installed peer (PyTorch, OpenCV, Pillow) at the same thread count, and by
+a plain copy moving as many bytes as the operation reads and writes (the floor of a
+memory-bound kernel). The oracle is timed on a reduced input (it is slow on purpose). Times are
+medians of repeated runs in one process: compare the ratios, not absolute times across runs.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import statistics
+import sys
+import time
+import tracemalloc
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from functools import partial
+from typing import Any
+
+import numpy as np
+
+import fastup
+from fastup import oracle
+
+Runner = Callable[[], Any]
+
+
+@dataclass(frozen=True)
+class Case:
+    """A resize workload: input shape (and the smaller one of ``--quick``), dtype, layout
+    ('nchw': the resized axes last; 'nhwc': axes 1, 2; 'hwc': axes 0, 1) and the resize
+    arguments (always a ``scale``, so that every shape works)."""
+
+    name: str
+    shape: tuple[int, ...]
+    quick_shape: tuple[int, ...]
+    dtype: str
+    layout: str
+    kwargs: dict[str, Any]
+
+
+_NEAREST = dict(mode="nearest", coordinate_mode="asymmetric", nearest_mode="floor")  # PyTorch's
+
+RESIZE_CASES = [
+    *[
+        Case(
+            f"W1 NCHW x2 {label}",
+            (8, 64, 128, 128),
+            (2, 16, 64, 64),
+            "float32",
+            "nchw",
+            dict(scale=(2.0, 2.0), **kw),
+        )
+        for label, kw in (
+            ("nearest", _NEAREST),
+            ("bilinear", dict(mode="linear")),
+            ("bicubic", dict(mode="cubic")),
+        )
+    ],
+    *[
+        Case(
+            f"W2 NHWC x2 {label}",
+            (8, 128, 128, 64),
+            (2, 64, 64, 16),
+            "float32",
+            "nhwc",
+            dict(scale=(2.0, 2.0), **kw),
+        )
+        for label, kw in (
+            ("nearest", _NEAREST),
+            ("bilinear", dict(mode="linear")),
+            ("bicubic", dict(mode="cubic")),
+        )
+    ],
+    *[
+        Case(
+            f"W3 uint8 HWC x2 {label}",
+            (1080, 1920, 3),
+            (270, 480, 3),
+            "uint8",
+            "hwc",
+            dict(scale=(2.0, 2.0), **kw),
+        )
+        for label, kw in (
+            ("nearest", _NEAREST),
+            ("bilinear", dict(mode="linear")),
+            ("bicubic", dict(mode="cubic")),
+        )
+    ],
+    Case(
+        "W4 1-D x4 linear",
+        (16, 32, 65536),
+        (4, 8, 16384),
+        "float32",
+        "nchw",
+        dict(scale=(4.0,), mode="linear"),
+    ),
+    Case(
+        "W5 3-D x2 nearest",
+        (1, 16, 64, 64, 64),
+        (1, 4, 32, 32, 32),
+        "float32",
+        "nchw",
+        dict(scale=(2.0, 2.0, 2.0), **_NEAREST),
+    ),
+    Case(
+        "W5 3-D x2 trilinear",
+        (1, 16, 64, 64, 64),
+        (1, 4, 32, 32, 32),
+        "float32",
+        "nchw",
+        dict(scale=(2.0, 2.0, 2.0), mode="linear"),
+    ),
+    Case(
+        "W6 down 1/4 antialias",
+        (8, 3, 512, 512),
+        (2, 3, 256, 256),
+        "float32",
+        "nchw",
+        dict(scale=(0.25, 0.25), mode="linear", antialias=True),
+    ),
+    Case(
+        "W6 down 1/4 area",
+        (8, 3, 512, 512),
+        (2, 3, 256, 256),
+        "float32",
+        "nchw",
+        dict(scale=(0.25, 0.25), mode="area"),
+    ),
+]
+
+# ConvTranspose2d N=8, C_in=64, C_out=32, 64x64: (kernel, stride, padding, output_padding)
+DECONV_CASES = {"k4s2p1": (4, 2, 1, 0), "k3s2p1op1": (3, 2, 1, 1), "k2s2": (2, 2, 0, 0)}
+DECONV_SHAPE, DECONV_QUICK, DECONV_C_OUT = (8, 64, 64, 64), (2, 32, 32, 32), 32
+
+
+@dataclass
+class Result:
+    workload: str
+    threads: int
+    fastup_out: float | None
+    fastup_alloc: float
+    copy: float | None
+    peers: dict[str, float] = field(default_factory=dict)
+    oracle_speedup: float | None = None  # oracle time / fastup time on the reduced input
+    peak_mb: float | None = None
+    gflops: float | None = None
+
+    def best_peer(self) -> tuple[str, float] | None:
+        return min(self.peers.items(), key=lambda kv: kv[1]) if self.peers else None
+
+
+# ----------------------------------------------------------------------------------------------
+# inputs and axes
+# ----------------------------------------------------------------------------------------------
+
+
+def make_input(shape: Sequence[int], dtype: str) -> np.ndarray:
+    rng = np.random.default_rng(0)
+    if np.dtype(dtype).kind == "u":
+        return rng.integers(0, 256, size=tuple(shape), dtype=dtype)
+    return rng.standard_normal(tuple(shape)).astype(dtype)
+
+
+def resized_axes(case: Case, ndim: int) -> tuple[int, ...]:
+    if case.layout == "nhwc":
+        return (1, 2)
+    if case.layout == "hwc":
+        return (0, 1)
+    return tuple(range(ndim - len(case.kwargs["scale"]), ndim))
+
+
+def out_shape(case: Case, x: np.ndarray) -> tuple[int, ...]:
+    shape = list(x.shape)
+    for a, s in zip(resized_axes(case, x.ndim), case.kwargs["scale"], strict=True):
+        shape[a] = math.floor(shape[a] * s)
+    return tuple(shape)
+
+
+def run_fastup(case: Case, x: np.ndarray, workers: int, out: np.ndarray | None = None) -> Any:
+    return fastup.resize(
+        x, axes=resized_axes(case, x.ndim), workers=workers, out=out, **case.kwargs
+    )
+
+
+# ----------------------------------------------------------------------------------------------
+# peers
+# ----------------------------------------------------------------------------------------------
+
+
+def _module(name: str) -> Any:
+    try:
+        return __import__(name, fromlist=["_"])
+    except ImportError:
+        return None
+
+
+def set_peer_threads(threads: int) -> None:
+    torch, cv2 = _module("torch"), _module("cv2")
+    if torch is not None:
+        torch.set_num_threads(threads)
+    if cv2 is not None:
+        cv2.setNumThreads(threads)
+
+
+def installed_peers() -> dict[str, bool]:
+    return {
+        name: _module(mod) is not None
+        for name, mod in (("torch", "torch"), ("opencv", "cv2"), ("pillow", "PIL.Image"))
+    }
+
+
+_TORCH_OPS = {
+    "nearest": {1: "upsample_nearest1d", 2: "upsample_nearest2d", 3: "upsample_nearest3d"},
+    "linear": {1: "upsample_linear1d", 2: "upsample_bilinear2d", 3: "upsample_trilinear3d"},
+    "cubic": {2: "upsample_bicubic2d"},
+}
+_CV2_FLAGS = {
+    "nearest": "INTER_NEAREST",
+    "linear": "INTER_LINEAR",
+    "cubic": "INTER_CUBIC",
+    "area": "INTER_AREA",
+}
+_PIL_FILTERS = {"nearest": "NEAREST", "linear": "BILINEAR", "cubic": "BICUBIC"}
+
+
+def peer_runners(case: Case, x: np.ndarray, threads: int) -> dict[str, Runner]:
+    """The installed peers doing the same resize (each in its own fastest way: preallocated
+    outputs where the API allows, OpenCV per plane on NCHW data)."""
+    mode = case.kwargs["mode"]
+    antialias = case.kwargs.get("antialias", False)
+    target = out_shape(case, x)
+    runners: dict[str, Runner] = {}
+    torch, cv2, pil = _module("torch"), _module("cv2"), _module("PIL.Image")
+    nspatial = len(case.kwargs["scale"])
+    if torch is not None and case.layout in ("nchw", "nhwc"):
+        xt = torch.from_numpy(x)
+        if case.layout == "nhwc":  # a channels_last tensor: torch's NHWC kernels
+            xt = xt.permute(0, 3, 1, 2)
+            size = target[1:3]
+        else:
+            size = target[-nspatial:]
+        if antialias:
+            runners["torch"] = lambda: torch.nn.functional.interpolate(
+                xt, size=size, mode="bilinear", antialias=True, align_corners=False
+            )
+        elif mode == "area":
+            runners["torch"] = lambda: torch.nn.functional.adaptive_avg_pool2d(xt, size)
+        elif nspatial in _TORCH_OPS.get(mode, {}):
+            op = getattr(torch._C._nn, _TORCH_OPS[mode][nspatial])
+            out = torch.empty(tuple(xt.shape[:2]) + tuple(size), dtype=xt.dtype)
+            if case.layout == "nhwc":
+                out = out.contiguous(memory_format=torch.channels_last)
+            if mode == "nearest":
+                runners["torch"] = lambda: op(xt, list(size), out=out)
+            else:
+                runners["torch"] = lambda: op(xt, list(size), False, out=out)
+    if cv2 is not None and mode in _CV2_FLAGS and not antialias and nspatial == 2:
+        flag = getattr(cv2, _CV2_FLAGS[mode])
+        if case.layout == "hwc":
+            dst = np.empty(target, x.dtype)
+            runners["opencv"] = lambda: cv2.resize(
+                x, (target[1], target[0]), dst=dst, interpolation=flag
+            )
+        elif case.layout == "nhwc" and x.shape[-1] <= 512:
+            images, outs = x, np.empty(target, x.dtype)
+
+            def per_image() -> None:
+                for i in range(images.shape[0]):
+                    cv2.resize(images[i], (target[2], target[1]), dst=outs[i], interpolation=flag)
+
+            runners["opencv"] = per_image
+        elif case.layout == "nchw":
+            planes = x.reshape(-1, *x.shape[-2:])
+            outs = np.empty((planes.shape[0],) + target[-2:], x.dtype)
+
+            def per_plane() -> None:
+                for i in range(planes.shape[0]):
+                    cv2.resize(planes[i], (target[-1], target[-2]), dst=outs[i], interpolation=flag)
+
+            runners["opencv"] = per_plane
+    if pil is not None and threads == 1 and nspatial == 2:
+        if case.layout == "hwc" and mode in _PIL_FILTERS:
+            image = pil.fromarray(x)
+            resample = getattr(pil.Resampling, _PIL_FILTERS[mode])
+            runners["pillow"] = lambda: image.resize((target[1], target[0]), resample)
+        elif case.layout == "nchw" and antialias:
+            pictures = [pil.fromarray(p) for p in x.reshape(-1, *x.shape[-2:])]
+            runners["pillow"] = lambda: [
+                im.resize((target[-1], target[-2]), pil.Resampling.BILINEAR) for im in pictures
+            ]
+    return runners
+
+
+# ----------------------------------------------------------------------------------------------
+# timing
+# ----------------------------------------------------------------------------------------------
+
+
+def median_time(run: Runner, repeat: int) -> float:
+    """Median wall time of ``repeat`` runs after one warm-up run."""
+    run()
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        run()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def copy_time(nbytes: int, repeat: int) -> float:
+    """np.copyto reading and writing ``nbytes`` in all (half read, half written)."""
+    half = max(1, nbytes // 2)
+    source = np.ones(half, np.uint8)
+    target = np.empty(half, np.uint8)
+    return median_time(lambda: np.copyto(target, source), repeat)
+
+
+def peak_megabytes(run: Runner) -> float:
+    """Peak memory NumPy allocated during one call (output included), in MB."""
+    tracemalloc.start()
+    try:
+        run()
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    return peak / 1e6
+
+
+def _small(x: np.ndarray, axes: tuple[int, ...]) -> np.ndarray:
+    """A reduced copy for the oracle: 2 elements of unresized axes, 24 of resized ones."""
+    index = tuple(slice(0, 24) if a in axes else slice(0, 2) for a in range(x.ndim))
+    return np.ascontiguousarray(x[index])
+
+
+def bench_resize(case: Case, threads: Sequence[int], quick: bool, repeat: int) -> list[Result]:
+    x = make_input(case.quick_shape if quick else case.shape, case.dtype)
+    target = out_shape(case, x)
+    out = np.empty(target, x.dtype)
+    moved = x.nbytes + out.nbytes
+    small = _small(x, resized_axes(case, x.ndim))
+    fast_small = median_time(lambda: run_fastup(case, small, 1), repeat)
+    slow_small = median_time(
+        lambda: oracle.resize(small, axes=resized_axes(case, small.ndim), **case.kwargs), 1
+    )
+    peak = peak_megabytes(lambda: run_fastup(case, x, 1))
+    results = []
+    for n in threads:
+        set_peer_threads(n)
+        result = Result(
+            case.name,
+            n,
+            fastup_out=median_time(partial(run_fastup, case, x, n, out), repeat),
+            fastup_alloc=median_time(partial(run_fastup, case, x, n), repeat),
+            copy=copy_time(moved, repeat),
+            oracle_speedup=slow_small / fast_small,
+            peak_mb=peak,
+        )
+        for name, runner in peer_runners(case, x, n).items():
+            result.peers[name] = median_time(runner, repeat)
+        results.append(result)
+    return results
+
+
+def bench_deconv(
+    name: str, threads: Sequence[int], quick: bool, repeat: int, backward: bool
+) -> list[Result]:
+    k, s, p, op = DECONV_CASES[name]
+    x = make_input(DECONV_QUICK if quick else DECONV_SHAPE, "float32")
+    w = make_input((x.shape[1], DECONV_C_OUT, k, k), "float32")
+    kwargs: dict[str, Any] = dict(stride=s, padding=p, output_padding=op)
+    y = fastup.conv_transpose(x, w, **kwargs)
+    g = make_input(y.shape, "float32")
+    flops = 2 * x.shape[0] * x.shape[1] * DECONV_C_OUT * x.shape[2] * x.shape[3] * k * k
+    flops *= 2 if backward else 1
+    xs, ws, gs = x[:1, :4, :12, :12].copy(), w[:4, :4].copy(), None
+    if backward:
+        gs = make_input(fastup.conv_transpose(xs, ws, **kwargs).shape, "float32")
+
+        def fast_small() -> Any:
+            return fastup.conv_transpose_backward(gs, xs, ws, workers=1, **kwargs)
+
+        def slow_small() -> Any:
+            return oracle.conv_transpose_backward(gs, xs, ws, **kwargs)
+    else:
+
+        def fast_small() -> Any:
+            return fastup.conv_transpose(xs, ws, workers=1, **kwargs)
+
+        def slow_small() -> Any:
+            return oracle.conv_transpose(xs, ws, **kwargs)
+
+    speedup = median_time(slow_small, 1) / median_time(fast_small, repeat)
+    torch = _module("torch")
+    peer: Runner | None = None
+    if torch is not None:
+        xt, wt, gt = torch.from_numpy(x), torch.from_numpy(w), torch.from_numpy(g)
+        if backward:
+
+            def peer() -> Any:
+                grad_x = torch.nn.functional.conv2d(gt, wt, stride=s, padding=p)
+                grad_w = torch.ops.aten.convolution_backward(
+                    gt,
+                    xt,
+                    wt,
+                    None,
+                    [s, s],
+                    [p, p],
+                    [1, 1],
+                    True,
+                    [op, op],
+                    1,
+                    [False, True, False],
+                )[1]
+                return grad_x, grad_w
+        else:
+
+            def peer() -> Any:
+                return torch.nn.functional.conv_transpose2d(xt, wt, **kwargs)
+
+    results = []
+    for n in threads:
+        set_peer_threads(n)
+        if backward:
+            fast = median_time(
+                partial(fastup.conv_transpose_backward, g, x, w, workers=n, **kwargs), repeat
+            )
+        else:
+            fast = median_time(partial(fastup.conv_transpose, x, w, workers=n, **kwargs), repeat)
+        result = Result(
+            f"W7 deconv {name} {'backward' if backward else 'forward'}",
+            n,
+            fastup_out=None,
+            fastup_alloc=fast,
+            copy=None,
+            oracle_speedup=speedup,
+            gflops=flops / fast / 1e9,
+        )
+        if peer is not None:
+            result.peers["torch"] = median_time(peer, repeat)
+        results.append(result)
+    return results
+
+
+# ----------------------------------------------------------------------------------------------
+# the command
+# ----------------------------------------------------------------------------------------------
+
+
+def _fmt_time(seconds: float | None) -> str:
+    if seconds is None:
+        return "-"
+    return f"{seconds * 1e3:.2f} ms" if seconds < 1 else f"{seconds:.2f} s"
+
+
+def table(results: Sequence[Result], markdown: bool = False) -> str:
+    header = [
+        "workload",
+        "T",
+        "fastup out=",
+        "fastup",
+        "peak MB",
+        "best peer",
+        "fastup/peer",
+        "fastup/copy",
+        "vs oracle",
+        "GFLOP/s",
+    ]
+    rows = []
+    for r in results:
+        best = r.best_peer()
+        fast = r.fastup_out if r.fastup_out is not None else r.fastup_alloc
+        rows.append(
+            [
+                r.workload,
+                str(r.threads),
+                _fmt_time(r.fastup_out),
+                _fmt_time(r.fastup_alloc),
+                "-" if r.peak_mb is None else f"{r.peak_mb:.0f}",
+                "none installed" if best is None else f"{best[0]} {_fmt_time(best[1])}",
+                "-" if best is None else f"{fast / best[1]:.2f}",
+                "-" if r.copy is None else f"{fast / r.copy:.2f}",
+                "-" if r.oracle_speedup is None else f"{r.oracle_speedup:.0f}x faster",
+                "-" if r.gflops is None else f"{r.gflops:.0f}",
+            ]
+        )
+    if markdown:
+        lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+        lines += ["| " + " | ".join(row) + " |" for row in rows]
+        return "\n".join(lines)
+    widths = [max(len(h), *(len(row[i]) for row in rows)) for i, h in enumerate(header)]
+    lines = ["  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True))]
+    lines += ["  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)) for row in rows]
+    return "\n".join(lines)
+
+
+def run(
+    quick: bool = False,
+    workers: int | None = None,
+    json_path: str | None = None,
+    markdown: bool = False,
+    only: str | None = None,
+    stream: Any = None,
+) -> list[Result]:
+    """Time every workload (those whose name contains ``only``) at 1 and 2 threads (or at
+    ``workers``), print a progress line per step to stderr and the table to ``stream``."""
+    stream = sys.stdout if stream is None else stream
+    threads = [workers] if workers is not None else [1, 2]
+    repeat = 3 if quick else 7
+    jobs: list[tuple[str, Callable[[], list[Result]]]] = []
+    for case in RESIZE_CASES:
+        jobs.append((case.name, partial(bench_resize, case, threads, quick, repeat)))
+    for name in DECONV_CASES:
+        for backward in (False, True):
+            label = f"W7 deconv {name} {'backward' if backward else 'forward'}"
+            jobs.append((label, partial(bench_deconv, name, threads, quick, repeat, backward)))
+    if only:
+        jobs = [(label, job) for label, job in jobs if only.lower() in label.lower()]
+    missing = [name for name, ok in installed_peers().items() if not ok]
+    if missing:
+        print(f"fastup bench: not installed, skipped: {', '.join(missing)}", file=sys.stderr)
+    results: list[Result] = []
+    for i, (label, job) in enumerate(jobs, 1):
+        bar = "#" * (20 * i // len(jobs))
+        print(f"\r[{bar:<20}] {i}/{len(jobs)} {label:<32}", end="", file=sys.stderr, flush=True)
+        results.extend(job())
+    print(file=sys.stderr)
+    print(table(results, markdown), file=stream)
+    config = fastup.show_config(print_=False)
+    print(
+        f"\nfastup {config['version']}, OpenMP {config['openmp_version'] or 'off'}, GEMM "
+        f"{config['gemm_kernel']}, {config['threads']['usable_cpus']} CPUs; "
+        f"{'quick shapes' if quick else 'full shapes'}; medians of {repeat} runs.",
+        file=stream,
+    )
+    if json_path:
+        with open(json_path, "w") as f:
+            json.dump(
+                {"quick": quick, "config": config, "results": [asdict(r) for r in results]},
+                f,
+                indent=1,
+                default=str,
+            )
+    return results
