@@ -65,7 +65,7 @@ def test_resample_refuses_windows_outside_the_input():
         _kernels.resample(
             src, dst, np.array([0, 2, 4], np.intp), weights, careful, 2, 5, 3, 1, False, 1
         )
-    with pytest.raises(ValueError, match="careful output index out of range"):
+    with pytest.raises(ValueError, match="careful output indices must be increasing, in range"):
         _kernels.resample(
             src,
             dst,

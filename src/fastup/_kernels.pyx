@@ -240,68 +240,99 @@ def gather(const uint8_t[::1] src, uint8_t[::1] dst, const Py_ssize_t[::1] offse
 # the rows kernel tests every weight (once per row); the gather kernel recomputes the outputs
 # listed in ``careful`` (those whose window holds a zero weight) after its branch-free loop.
 
-cdef void _gather_rows_w(const src_t* src, dst_t* dst, Py_ssize_t L, Py_ssize_t M, Py_ssize_t I,
-                         const Py_ssize_t* start, const acc_t* w, const Py_ssize_t* careful,
-                         Py_ssize_t ncareful, Py_ssize_t T, Py_ssize_t r0,
-                         Py_ssize_t r1) noexcept nogil:
-    """Outer slices r0..r1 of a gather pass. Every output is first computed with all its taps
-    (branch-free, unrolled for T = 2 and 4); then the few outputs listed in ``careful``, whose
-    windows hold a zero weight, are recomputed reading only their nonzero taps."""
-    cdef Py_ssize_t r, m, t, c, k
-    cdef const src_t* s
+cdef void _gather_span(const src_t* s, dst_t* d, Py_ssize_t I, const Py_ssize_t* start,
+                       const acc_t* w, Py_ssize_t T, Py_ssize_t m0,
+                       Py_ssize_t m1) noexcept nogil:
+    """Outputs m0..m1 of one slice, every tap read (branch-free, unrolled for T = 2, 4)."""
+    cdef Py_ssize_t m, t, c
     cdef const src_t* x
     cdef const acc_t* wm
-    cdef dst_t* d
     cdef dst_t* dm
     cdef acc_t acc
-    for r in range(r0, r1):
-        s = src + r * L * I
-        d = dst + r * M * I
-        if I == 1 and T == 2:
-            for m in range(M):
-                x = s + start[m]
-                _put(d + m, w[2 * m] * <acc_t>x[0] + w[2 * m + 1] * <acc_t>x[1])
-        elif I == 1 and T == 4:
-            for m in range(M):
-                x = s + start[m]
-                wm = w + 4 * m
-                _put(d + m, wm[0] * <acc_t>x[0] + wm[1] * <acc_t>x[1]
-                     + wm[2] * <acc_t>x[2] + wm[3] * <acc_t>x[3])
-        elif T == 2:
-            for m in range(M):
-                x = s + start[m] * I
-                dm = d + m * I
-                for c in range(I):
-                    _put(dm + c, w[2 * m] * <acc_t>x[c] + w[2 * m + 1] * <acc_t>x[I + c])
-        elif T == 4:
-            for m in range(M):
-                x = s + start[m] * I
-                dm = d + m * I
-                wm = w + 4 * m
-                for c in range(I):
-                    _put(dm + c, wm[0] * <acc_t>x[c] + wm[1] * <acc_t>x[I + c]
-                         + wm[2] * <acc_t>x[2 * I + c] + wm[3] * <acc_t>x[3 * I + c])
-        else:
-            for m in range(M):
-                x = s + start[m] * I
-                dm = d + m * I
-                wm = w + T * m
-                for c in range(I):
-                    acc = wm[0] * <acc_t>x[c]
-                    for t in range(1, T):
-                        acc = acc + wm[t] * <acc_t>x[t * I + c]
-                    _put(dm + c, acc)
-        for k in range(ncareful):
-            m = careful[k]
+    if I == 1 and T == 2:
+        for m in range(m0, m1):
+            x = s + start[m]
+            _put(d + m, w[2 * m] * <acc_t>x[0] + w[2 * m + 1] * <acc_t>x[1])
+    elif I == 1 and T == 4:
+        for m in range(m0, m1):
+            x = s + start[m]
+            wm = w + 4 * m
+            _put(d + m, wm[0] * <acc_t>x[0] + wm[1] * <acc_t>x[1]
+                 + wm[2] * <acc_t>x[2] + wm[3] * <acc_t>x[3])
+    elif T == 2:
+        for m in range(m0, m1):
+            x = s + start[m] * I
+            dm = d + m * I
+            for c in range(I):
+                _put(dm + c, w[2 * m] * <acc_t>x[c] + w[2 * m + 1] * <acc_t>x[I + c])
+    elif T == 4:
+        for m in range(m0, m1):
+            x = s + start[m] * I
+            dm = d + m * I
+            wm = w + 4 * m
+            for c in range(I):
+                _put(dm + c, wm[0] * <acc_t>x[c] + wm[1] * <acc_t>x[I + c]
+                     + wm[2] * <acc_t>x[2 * I + c] + wm[3] * <acc_t>x[3 * I + c])
+    else:
+        for m in range(m0, m1):
             x = s + start[m] * I
             dm = d + m * I
             wm = w + T * m
             for c in range(I):
-                acc = 0
-                for t in range(T):
-                    if wm[t] != 0:
-                        acc = acc + wm[t] * <acc_t>x[t * I + c]
+                acc = wm[0] * <acc_t>x[c]
+                for t in range(1, T):
+                    acc = acc + wm[t] * <acc_t>x[t * I + c]
                 _put(dm + c, acc)
+
+
+cdef void _careful_outputs(const src_t* s, dst_t* d, Py_ssize_t I, const Py_ssize_t* start,
+                           const acc_t* w, Py_ssize_t T, const Py_ssize_t* careful,
+                           Py_ssize_t k0, Py_ssize_t k1) noexcept nogil:
+    """Recompute the outputs careful[k0:k1] of one slice reading only their nonzero taps."""
+    cdef Py_ssize_t k, m, t, c
+    cdef const src_t* x
+    cdef const acc_t* wm
+    cdef acc_t acc
+    for k in range(k0, k1):
+        m = careful[k]
+        x = s + start[m] * I
+        wm = w + T * m
+        for c in range(I):
+            acc = 0
+            for t in range(T):
+                if wm[t] != 0:
+                    acc = acc + wm[t] * <acc_t>x[t * I + c]
+            _put(d + m * I + c, acc)
+
+
+# A gather pass walks the outputs in blocks of this many, each block over all its slices, so the
+# block's part of the table stays in cache however long the rows are.
+DEF GATHER_BLOCK = 2048
+
+
+cdef void _gather_rows_w(const src_t* src, dst_t* dst, Py_ssize_t L, Py_ssize_t M, Py_ssize_t I,
+                         const Py_ssize_t* start, const acc_t* w, const Py_ssize_t* careful,
+                         Py_ssize_t ncareful, Py_ssize_t T, Py_ssize_t r0,
+                         Py_ssize_t r1) noexcept nogil:
+    """Outer slices r0..r1 of a gather pass. Every output is first computed with all its taps;
+    then the few outputs listed in ``careful`` (sorted), whose windows hold a zero weight, are
+    recomputed reading only their nonzero taps."""
+    cdef Py_ssize_t r, m0, m1, k0 = 0, k1 = 0
+    while k0 < ncareful and careful[k0] < 0:
+        k0 = k0 + 1
+    m0 = 0
+    while m0 < M:
+        m1 = M if M - m0 < GATHER_BLOCK else m0 + GATHER_BLOCK
+        k1 = k0
+        while k1 < ncareful and careful[k1] < m1:
+            k1 = k1 + 1
+        for r in range(r0, r1):
+            _gather_span(src + r * L * I, dst + r * M * I, I, start, w, T, m0, m1)
+            if k1 > k0:
+                _careful_outputs(src + r * L * I, dst + r * M * I, I, start, w, T, careful,
+                                 k0, k1)
+        k0 = k1
+        m0 = m1
 
 
 cdef void _row_sums(const src_t* src, dst_t* dst, Py_ssize_t L, Py_ssize_t M, Py_ssize_t I,
@@ -397,8 +428,8 @@ def resample(src, dst, const Py_ssize_t[::1] start, weights, const Py_ssize_t[::
     if weights.shape[0] != M or start.shape[0] != M or T < 1:
         raise ValueError("resample: table size mismatch")
     for k in range(nc):
-        if careful[k] < 0 or careful[k] >= M:
-            raise ValueError("resample: careful output index out of range")
+        if careful[k] < 0 or careful[k] >= M or (k > 0 and careful[k] <= careful[k - 1]):
+            raise ValueError("resample: careful output indices must be increasing, in range")
     if P * M * I == 0:
         return
     if not _windows_inside(&start[0], M, T, L):
