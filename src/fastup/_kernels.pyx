@@ -125,10 +125,9 @@ cdef inline void _put(dst_t* p, acc_t v) noexcept nogil:
         else:
             lo = -2147483648.0
             hi = 2147483647.0
-        if v < lo:
-            v = lo
-        elif v > hi:
-            v = hi
+        # written as selects, so that the compiler vectorises loops of stores (min/max)
+        v = lo if v < lo else v
+        v = hi if v > hi else v
         if acc_t is float:
             v = (v + ROUND_MAGIC_F) - ROUND_MAGIC_F
         else:
@@ -259,6 +258,27 @@ cdef void _gather_span(const src_t* s, dst_t* d, Py_ssize_t I, const Py_ssize_t*
             wm = w + 4 * m
             _put(d + m, wm[0] * <acc_t>x[0] + wm[1] * <acc_t>x[1]
                  + wm[2] * <acc_t>x[2] + wm[3] * <acc_t>x[3])
+    elif I == 3 and T == 2:  # RGB
+        for m in range(m0, m1):
+            x = s + start[m] * 3
+            dm = d + m * 3
+            _put(dm, w[2 * m] * <acc_t>x[0] + w[2 * m + 1] * <acc_t>x[3])
+            _put(dm + 1, w[2 * m] * <acc_t>x[1] + w[2 * m + 1] * <acc_t>x[4])
+            _put(dm + 2, w[2 * m] * <acc_t>x[2] + w[2 * m + 1] * <acc_t>x[5])
+    elif I == 3 and T == 4:
+        for m in range(m0, m1):
+            x = s + start[m] * 3
+            dm = d + m * 3
+            wm = w + 4 * m
+            for c in range(3):
+                _put(dm + c, wm[0] * <acc_t>x[c] + wm[1] * <acc_t>x[3 + c]
+                     + wm[2] * <acc_t>x[6 + c] + wm[3] * <acc_t>x[9 + c])
+    elif I == 4 and T == 2:  # RGBA
+        for m in range(m0, m1):
+            x = s + start[m] * 4
+            dm = d + m * 4
+            for c in range(4):
+                _put(dm + c, w[2 * m] * <acc_t>x[c] + w[2 * m + 1] * <acc_t>x[4 + c])
     elif T == 2:
         for m in range(m0, m1):
             x = s + start[m] * I
