@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property, lru_cache
 from itertools import permutations
 from typing import Any, cast
 
@@ -158,7 +159,7 @@ def resize(
     """
     func = "resize"
     x = as_array(func, "x", x)
-    plan = _plan(
+    plan = _get_plan(
         func,
         x.shape,
         x.dtype,
@@ -181,18 +182,17 @@ def resize(
         result = allocate(func, plan.out_shape, dtype)
     else:
         result = check_out(func, out, plan.out_shape, dtype, [x])
-    tables = plan.tables()
+    tables = plan.tables
     # every check has passed: from here on the output is written
     if result.size == 0:
         return result
-    active = {a: t for a, t in tables.items() if not t.identity}
     source = normalised(x)
-    if not active:
+    if not plan.active:
         np.copyto(result, source)
     elif plan.mode == "nearest":
-        _gather(source, cast(dict[int, IndexTable], active), result, nthreads)
+        _gather(source, cast(dict[int, IndexTable], plan.active), result, nthreads)
     else:
-        _resample(source, cast(dict[int, WeightTable], active), result, nthreads)
+        _resample(source, cast(dict[int, WeightTable], plan.active), result, nthreads, plan.order)
     _extrapolate(result, tables, plan.extrapolation_value)
     return result
 
@@ -253,7 +253,7 @@ antialias, roi, extrapolation_value, size_policy
     shape, _ = int_or_ints(func, "input_shape", input_shape)
     if any(n < 0 for n in shape):
         raise fail_value(func, "input_shape", "non-negative lengths", input_shape)
-    plan = _plan(
+    plan = _get_plan(
         func,
         tuple(shape),
         dtype,
@@ -280,7 +280,7 @@ antialias, roi, extrapolation_value, size_policy
         result = allocate(func, shape, dtype)
     else:
         result = check_out(func, out, tuple(shape), dtype, [grad])
-    adjoints = {a: adjoint_table(t) for a, t in plan.tables().items()}
+    adjoints = {a: adjoint_table(t) for a, t in plan.tables.items()}
     if result.size == 0:
         return result
     if grad.size == 0:
@@ -308,7 +308,9 @@ class _Plan:
     extrapolation_value: float
     specs: dict[int, AxisSpec]
     out_shape: tuple[int, ...]
+    in_shape: tuple[int, ...]
 
+    @cached_property
     def tables(self) -> dict[int, IndexTable | WeightTable]:
         if self.mode == "nearest":
             return {
@@ -326,6 +328,38 @@ class _Plan:
             )
             for a, s in self.specs.items()
         }
+
+    @cached_property
+    def active(self) -> dict[int, IndexTable | WeightTable]:
+        """The tables that are not the identity (the passes that do something)."""
+        return {a: t for a, t in self.tables.items() if not t.identity}
+
+    @cached_property
+    def order(self) -> list[int] | None:
+        """The order of the one-axis passes (weighted modes)."""
+        if self.mode == "nearest" or not self.active:
+            return None
+        return _pass_order(self.in_shape, cast(dict[int, WeightTable], self.active))
+
+
+def _frozen(value: Any) -> Any:
+    """A hashable stand-in for an argument (lists and arrays become tuples)."""
+    if isinstance(value, np.ndarray):
+        value = value.tolist()
+    if isinstance(value, (list, tuple)):
+        return tuple(_frozen(v) for v in value)
+    return value
+
+
+def _get_plan(func: str, shape: tuple[int, ...], dtype: np.dtype, *args: Any) -> _Plan:
+    """``_plan``, remembered for repeated calls with the same arguments (data pipelines):
+    validation, tables and pass order are then computed once."""
+    key = (func, shape, dtype.str) + tuple(_frozen(a) for a in args)
+    try:
+        hash(key)
+    except TypeError:  # an argument of an unexpected kind: validate it the long way
+        return _plan(func, shape, dtype, *args)
+    return _cached_plan(*key[:2], dtype, *key[3:])
 
 
 def _plan(
@@ -389,7 +423,12 @@ def _plan(
         extrapolation_value,
         specs,
         out_shape,
+        tuple(shape),
     )
+
+
+# plans of recent calls (the tables themselves are cached in fastup._tables)
+_cached_plan = lru_cache(maxsize=256)(_plan)
 
 
 def _mode(func: str, mode: Any) -> str:
@@ -590,12 +629,18 @@ def _pass_order(shape: tuple[int, ...], tables: dict[int, WeightTable]) -> list[
 
 
 def _resample(
-    source: np.ndarray, tables: dict[int, WeightTable], result: np.ndarray, nthreads: int
+    source: np.ndarray,
+    tables: dict[int, WeightTable],
+    result: np.ndarray,
+    nthreads: int,
+    order: Sequence[int] | None = None,
 ) -> None:
-    """The weighted modes: one pass per resized axis; intermediates in the accumulator type."""
+    """The weighted modes: one pass per resized axis (in ``order``, else the cheapest order);
+    intermediates in the accumulator type."""
     accumulator = _ACCUMULATOR[source.dtype]
     current = source if source.dtype != np.float16 else source.astype(np.float32)
-    order = _pass_order(source.shape, tables)
+    if order is None:
+        order = _pass_order(source.shape, tables)
     for i, a in enumerate(order):
         table = tables[a]
         shape = list(current.shape)
