@@ -8,6 +8,7 @@ Never built with -ffast-math or -march=native: results must be exact and wheels 
 """
 
 import os
+import shlex
 import sys
 import tempfile
 
@@ -46,7 +47,13 @@ class BuildExt(build_ext):
         return candidates
 
     def _probe_openmp(self):
-        """Compile and link (never run) a tiny OpenMP program; return (cflags, ldflags) or None."""
+        """Compile and link (never run) a tiny OpenMP program; return (cflags, ldflags) or None.
+
+        The probe links with $LDFLAGS, as the extension will be linked: distutils adds LDFLAGS to
+        the shared-library link but not to link_executable, so a libomp found only through
+        LDFLAGS=-L... (Homebrew's, or the wheel build's own on macOS) would fail the probe."""
+        msvc = self.compiler.compiler_type == "msvc"
+        env_ldflags = [] if msvc else shlex.split(os.environ.get("LDFLAGS", ""))
         for cflags, ldflags in self._openmp_candidates():
             with tempfile.TemporaryDirectory() as tmp:
                 src = os.path.join(tmp, "probe_openmp.c")
@@ -55,7 +62,11 @@ class BuildExt(build_ext):
                 try:
                     objects = self.compiler.compile([src], output_dir=tmp, extra_postargs=cflags)
                     self.compiler.link_executable(
-                        objects, "probe_openmp", output_dir=tmp, extra_postargs=ldflags
+                        objects,
+                        "probe_openmp",
+                        output_dir=tmp,
+                        extra_preargs=env_ldflags,
+                        extra_postargs=ldflags,
                     )
                 except Exception:  # CompileError, LinkError: try the next spelling
                     continue

@@ -1,4 +1,5 @@
-# cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True, initializedcheck=False
+# cython: language_level=3, boundscheck=False, wraparound=False
+# cython: cdivision=True, initializedcheck=False
 """fastup's compiled kernels: the hot loops, with the GIL released.
 
 The kernels never see a mode name or a convention. They apply per-axis tables built in Python
@@ -90,13 +91,13 @@ def team_probe(int nthreads):
     """Run one parallel region of ``nthreads`` and return how many distinct threads ran in it
     (1 in a serial build): a build test checks that OpenMP really runs threads."""
     cdef int seen[256]
-    cdef int i, count = 0
+    cdef int i, _unit, count = 0
     if nthreads < 1 or nthreads > 256:
         raise ValueError("team_probe: 1 to 256 threads")
     for i in range(256):
         seen[i] = 0
     with nogil:
-        for i in prange(nthreads, num_threads=nthreads, schedule="static"):
+        for _unit in prange(nthreads, num_threads=nthreads, schedule="static"):
             seen[fastup_omp_get_thread_num()] = 1
     for i in range(256):
         count += seen[i]
