@@ -180,7 +180,7 @@ def _sentinel(shape, dtype=np.float32):
             r"'out' must have dtype float32; got dtype float64",
         ),
         (_sentinel((2, 3, 4, 8))[..., ::2], ValueError, r"'out' must be C-contiguous"),
-        ([[0.0]], TypeError, r"'out' must be a numpy.ndarray; got \[\[0.0\]\]"),
+        ([[0.0]], TypeError, r"'out' must be a numpy.ndarray \(not a matrix\); got \[\[0.0\]\]"),
     ],
 )
 def test_out_checks(out, error, match):

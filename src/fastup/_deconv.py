@@ -18,7 +18,7 @@ import math
 import numbers
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -85,10 +85,21 @@ class _Geometry:
         )
 
 
-def _per_dim(func: str, name: str, value: Any, nd: int, minimum: int) -> tuple[int, ...]:
+# the largest stride, dilation, padding, kernel or length an argument may give: far beyond any
+# real array, and small enough that every derived length stays a C integer
+_MAX_ARG = 1 << 40
+
+
+def _is_sequence(value: Any) -> bool:
+    return isinstance(value, (Sequence, np.ndarray)) and not isinstance(value, (str, bytes))
+
+
+def _per_dim(
+    func: str, name: str, value: Any, nd: int, minimum: int, maximum: int = _MAX_ARG
+) -> tuple[int, ...]:
     if isinstance(value, (numbers.Integral, np.integer)) and not isinstance(value, bool):
         values = [int(value)] * nd
-    elif isinstance(value, (Sequence, np.ndarray)) and not isinstance(value, str):
+    elif _is_sequence(value):
         values = [integer(func, name, v) for v in value]
         if len(values) != nd:
             raise fail_value(func, name, f"an int or {nd} ints (one per spatial dim)", value)
@@ -96,6 +107,8 @@ def _per_dim(func: str, name: str, value: Any, nd: int, minimum: int) -> tuple[i
         raise fail_type(func, name, f"an int or {nd} ints (one per spatial dim)", value)
     if any(v < minimum for v in values):
         raise fail_value(func, name, f">= {minimum}", value)
+    if any(v > maximum for v in values):
+        raise fail_value(func, name, f"<= {maximum}", value)
     return tuple(values)
 
 
@@ -104,7 +117,7 @@ def _padding(func: str, value: Any, nd: int) -> tuple[tuple[int, ...], tuple[int
     expected = f"an int, {nd} ints, or {nd} (begin, end) pairs"
     if isinstance(value, (numbers.Integral, np.integer)) and not isinstance(value, bool):
         pairs = [(int(value), int(value))] * nd
-    elif isinstance(value, (Sequence, np.ndarray)) and not isinstance(value, str):
+    elif _is_sequence(value):
         items = list(value)
         if len(items) != nd:
             raise fail_value(func, "padding", expected, value)
@@ -112,7 +125,7 @@ def _padding(func: str, value: Any, nd: int) -> tuple[tuple[int, ...], tuple[int
         for item in items:
             if isinstance(item, (numbers.Integral, np.integer)) and not isinstance(item, bool):
                 pairs.append((int(item), int(item)))
-            elif isinstance(item, (Sequence, np.ndarray)) and len(item) == 2:
+            elif _is_sequence(item) and len(item) == 2:
                 pairs.append((integer(func, "padding", item[0]), integer(func, "padding", item[1])))
             else:
                 raise fail_type(func, "padding", expected, value)
@@ -120,6 +133,8 @@ def _padding(func: str, value: Any, nd: int) -> tuple[tuple[int, ...], tuple[int
         raise fail_type(func, "padding", expected, value)
     if any(p < 0 for pair in pairs for p in pair):
         raise fail_value(func, "padding", "non-negative", value)
+    if any(p > _MAX_ARG for pair in pairs for p in pair):
+        raise fail_value(func, "padding", f"<= {_MAX_ARG}", value)
     return tuple(p[0] for p in pairs), tuple(p[1] for p in pairs)
 
 
@@ -314,7 +329,7 @@ def _sizes(func: str, value: Any, nd: int, lead: tuple[int, ...]) -> tuple[list[
     """output_size: one int, the spatial lengths, or the whole output shape."""
     if isinstance(value, (numbers.Integral, np.integer)) and not isinstance(value, bool):
         return [int(value)] * nd, True
-    if not isinstance(value, (Sequence, np.ndarray)) or isinstance(value, str):
+    if not _is_sequence(value):
         raise fail_type(func, "output_size", f"an int or {nd} ints", value)
     values = [integer(func, "output_size", v) for v in value]
     if len(values) == nd:
@@ -410,6 +425,8 @@ def conv_transpose(
         result = allocate(func, shape, geometry.dtype)
     else:
         result = check_out(func, out, shape, geometry.dtype, [x, weight])
+    if result.size == 0:  # an empty batch: nothing to compute (and no scratch to allocate)
+        return result
     xs, ws, bs = _prepare(geometry, x, weight, bias)
     target = result if geometry.dtype == geometry.compute else np.empty(shape, geometry.compute)
     _conv_transpose_into(
@@ -492,6 +509,8 @@ def conv(
         result = allocate(func, shape, geometry.dtype)
     else:
         result = check_out(func, out, shape, geometry.dtype, [x, weight])
+    if result.size == 0:  # an empty batch: nothing to compute (and no scratch to allocate)
+        return result
     xs, ws, bs = _prepare(geometry, x, weight, bias)
     target = result if geometry.dtype == geometry.compute else np.empty(shape, geometry.compute)
     batched_out = _batched(geometry, target)
@@ -630,6 +649,13 @@ def conv_transpose_backward(
             f"{grad.dtype}."
         )
     nthreads = _threads.resolve(func, workers)
+    if geometry.n == 0:  # an empty batch: zero gradients
+        lead = (0, geometry.c_in) if geometry.batched else (geometry.c_in,)
+        return (
+            np.zeros(lead + geometry.lengths_in, geometry.dtype) if "input" in wanted else None,
+            np.zeros(weight.shape, geometry.dtype) if "weight" in wanted else None,
+            np.zeros(geometry.c_out, geometry.dtype) if "bias" in wanted else None,
+        )
     xs, ws, gs = _prepare(geometry, x, weight, grad)
     g = geometry.groups
     cin_g, cout_g = geometry.c_in // g, geometry.c_out // g
@@ -696,11 +722,14 @@ def interpolation_kernel(
     ndim = integer(func, "ndim", ndim)
     if ndim not in (1, 2, 3):
         raise fail_value(func, "ndim", "1, 2 or 3", ndim)
-    strides = _per_dim(func, "stride", stride, ndim, 1)
+    strides = _per_dim(func, "stride", stride, ndim, 1, 1 << 12)
     if not isinstance(mode, str) or MODE_ALIASES.get(mode, mode) not in MODES:
         raise fail_value(func, "mode", "one of " + ", ".join(repr(m) for m in MODES), mode)
     mode = MODE_ALIASES.get(mode, mode)
-    dtype = np.dtype(dtype)
+    try:
+        dtype = np.dtype(dtype)
+    except TypeError:
+        raise fail_type(func, "dtype", "float16, float32 or float64", dtype) from None
     if dtype not in _FLOATS:
         raise TypeError(f"fastup.{func}: 'dtype' must be float16, float32 or float64; got {dtype}.")
     kernels, pads = [], []
@@ -735,21 +764,25 @@ def checkerboard(
     al. (distill.pub 2016): ``checkerboard(3, 2) = [2, 1]``; ``checkerboard(4, 2) = [2, 2]``.
     """
     func = "checkerboard"
-    nd = max(
-        (
-            len(v)
-            for v in (kernel_size, stride, dilation)
-            if isinstance(v, (Sequence, np.ndarray)) and not isinstance(v, str)
-        ),
-        default=1,
-    )
-    kernel = _per_dim(func, "kernel_size", kernel_size, nd, 1)
-    strides = _per_dim(func, "stride", stride, nd, 1)
-    dilations = _per_dim(func, "dilation", dilation, nd, 1)
-    counts = [
-        np.bincount((np.arange(k) * d) % s, minlength=s)
-        for k, s, d in zip(kernel, strides, dilations, strict=True)
-    ]
+    lengths = []
+    for name, value in (("kernel_size", kernel_size), ("stride", stride), ("dilation", dilation)):
+        if _is_sequence(value):
+            if len(cast(Sequence[int], value)) == 0:
+                raise fail_value(func, name, "an int or a non-empty sequence of ints", value)
+            lengths.append(len(cast(Sequence[int], value)))
+    nd = max(lengths, default=1)
+    kernel = _per_dim(func, "kernel_size", kernel_size, nd, 1, 1 << 62)
+    strides = _per_dim(func, "stride", stride, nd, 1, 1 << 20)
+    dilations = _per_dim(func, "dilation", dilation, nd, 1, 1 << 62)
+    counts = []
+    for k, s, d in zip(kernel, strides, dilations, strict=True):
+        # q * d mod s repeats with period s / gcd(d, s): count whole periods, then the rest
+        period = s // math.gcd(d, s)
+        phases = (np.arange(min(k, period), dtype=np.int64) * (d % s)) % s
+        count = np.zeros(s, dtype=np.int64)
+        np.add.at(count, phases, k // period)
+        np.add.at(count, phases[: k % period], 1)
+        counts.append(count)
     result = counts[0]
     for c in counts[1:]:
         result = np.multiply.outer(result, c)

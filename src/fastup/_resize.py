@@ -58,6 +58,9 @@ ROWS_MIN_INNER = 16
 # on x86-64 for float32 and uint8 data.
 GATHER_COST = 3
 _MAX_LENGTH = 1 << 62
+# bounds that keep every coordinate and weight finite (no real use comes near them)
+_MAX_CUBIC_A = 1e3
+_MAX_ROI = 1e6
 
 
 def resize(
@@ -182,18 +185,20 @@ def resize(
         result = allocate(func, plan.out_shape, dtype)
     else:
         result = check_out(func, out, plan.out_shape, dtype, [x])
-    tables = plan.tables
-    # every check has passed: from here on the output is written
-    if result.size == 0:
+    if result.size == 0:  # no tables to build, nothing to compute
         return result
+    tables = plan.tables()
+    active = {a: t for a, t in tables.items() if not t.identity}
+    fill = _fill_value(dtype, plan.extrapolation_value)
+    # every check has passed: from here on the output is written
     source = normalised(x)
-    if not plan.active:
+    if not active:
         np.copyto(result, source)
     elif plan.mode == "nearest":
-        _gather(source, cast(dict[int, IndexTable], plan.active), result, nthreads)
+        _gather(source, cast(dict[int, IndexTable], active), result, nthreads)
     else:
-        _resample(source, cast(dict[int, WeightTable], plan.active), result, nthreads, plan.order)
-    _extrapolate(result, tables, plan.extrapolation_value)
+        _resample(source, cast(dict[int, WeightTable], active), result, nthreads, plan.order)
+    _extrapolate(result, tables, fill)
     return result
 
 
@@ -280,12 +285,12 @@ antialias, roi, extrapolation_value, size_policy
         result = allocate(func, shape, dtype)
     else:
         result = check_out(func, out, tuple(shape), dtype, [grad])
-    adjoints = {a: adjoint_table(t) for a, t in plan.tables.items()}
     if result.size == 0:
         return result
     if grad.size == 0:
         result[...] = 0
         return result
+    adjoints = {a: adjoint_table(t) for a, t in plan.tables().items()}
     active = {a: t for a, t in adjoints.items() if not t.identity}
     source = normalised(grad)
     if not active:
@@ -310,8 +315,8 @@ class _Plan:
     out_shape: tuple[int, ...]
     in_shape: tuple[int, ...]
 
-    @cached_property
     def tables(self) -> dict[int, IndexTable | WeightTable]:
+        """The per-axis tables (from fastup._tables' caches: a plan holds none itself)."""
         if self.mode == "nearest":
             return {
                 a: nearest_table(s, self.coordinate_mode, self.nearest_mode)
@@ -330,16 +335,12 @@ class _Plan:
         }
 
     @cached_property
-    def active(self) -> dict[int, IndexTable | WeightTable]:
-        """The tables that are not the identity (the passes that do something)."""
-        return {a: t for a, t in self.tables.items() if not t.identity}
-
-    @cached_property
     def order(self) -> list[int] | None:
         """The order of the one-axis passes (weighted modes)."""
-        if self.mode == "nearest" or not self.active:
+        active = {a: t for a, t in self.tables().items() if not t.identity}
+        if self.mode == "nearest" or not active:
             return None
-        return _pass_order(self.in_shape, cast(dict[int, WeightTable], self.active))
+        return _pass_order(self.in_shape, cast(dict[int, WeightTable], active))
 
 
 def _frozen(value: Any) -> Any:
@@ -385,6 +386,8 @@ def _plan(
     nearest_mode = choice(func, "nearest_mode", nearest_mode, NEAREST_MODES)
     size_policy = choice(func, "size_policy", size_policy, SIZE_POLICIES)
     cubic_a = real(func, "cubic_a", cubic_a)
+    if abs(cubic_a) > _MAX_CUBIC_A:  # the kernel polynomial would overflow
+        raise fail_value(func, "cubic_a", f"within [-{_MAX_CUBIC_A:g}, {_MAX_CUBIC_A:g}]", cubic_a)
     exclude_outside = flag(func, "exclude_outside", exclude_outside)
     antialias = flag(func, "antialias", antialias)
     extrapolation_value = real(func, "extrapolation_value", extrapolation_value, finite=False)
@@ -488,7 +491,7 @@ def resolve_axes(
     specs: dict[int, AxisSpec] = {}
     if size is not None:
         common = None
-        if size_policy != "stretch":
+        if size_policy != "stretch" and axis_list:
             for a in axis_list:
                 if shape[a] == 0:
                     raise ValueError(
@@ -566,7 +569,10 @@ def _roi(func: str, roi: Any, k: int) -> list[tuple[float, float]]:
         raise fail_type(func, "roi", expected, roi) from None
     if len(pairs) != k or any(len(p) != 2 for p in pairs):
         raise fail_value(func, "roi", expected, roi)
-    return [(real(func, "roi", p[0]), real(func, "roi", p[1])) for p in pairs]
+    values = [(real(func, "roi", p[0]), real(func, "roi", p[1])) for p in pairs]
+    if any(abs(v) > _MAX_ROI for pair in values for v in pair):
+        raise fail_value(func, "roi", f"made of values within [-{_MAX_ROI:g}, {_MAX_ROI:g}]", roi)
+    return values
 
 
 # --------------------------------------------------------------------------------------------
@@ -677,15 +683,22 @@ def _apply_table(
     )
 
 
-def _extrapolate(result: np.ndarray, tables: dict[int, Any], value: float) -> None:
-    """tf_crop_and_resize: outputs whose source lies outside the input take ``value``."""
+def _fill_value(dtype: np.dtype, value: float) -> np.ndarray:
+    """extrapolation_value in ``dtype``: integers rounded half to even and saturated (in Python
+    integers: float64 cannot hold the bounds of the 64-bit types)."""
+    if dtype.kind in "iu":
+        info = np.iinfo(dtype)
+        if not math.isfinite(value):
+            return np.asarray(0, dtype=dtype)  # not reached: refused for integer arrays
+        return np.asarray(min(max(round(value), int(info.min)), int(info.max)), dtype=dtype)
+    if dtype.kind == "b":
+        return np.asarray(bool(value))
+    with np.errstate(over="ignore"):  # a huge value becomes inf in float16/32, as a cast would
+        return np.asarray(value).astype(dtype)
+
+
+def _extrapolate(result: np.ndarray, tables: dict[int, Any], fill: np.ndarray) -> None:
+    """tf_crop_and_resize: outputs whose source lies outside the input take ``fill``."""
     masks = [(a, t.outside) for a, t in tables.items() if t.outside is not None]
-    if not masks:
-        return
-    if result.dtype.kind in "iu":
-        info = np.iinfo(result.dtype)
-        fill = np.asarray(np.clip(np.rint(value), info.min, info.max)).astype(result.dtype)
-    else:
-        fill = np.asarray(value).astype(result.dtype)
     for a, mask in masks:
         np.moveaxis(result, a, 0)[mask] = fill

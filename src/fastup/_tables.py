@@ -49,8 +49,10 @@ centred on ``x``, divided by the width (so with half_pixel the box of output ``o
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cached_property, lru_cache
+from functools import cached_property, lru_cache, wraps
+from typing import Any
 
 import numpy as np
 
@@ -75,8 +77,23 @@ KERNEL_SUPPORT = {"linear": 1, "cubic": 2, "lanczos": 3}
 
 # An area overlap within this many ulps of the box edges is rounding noise, not a tap.
 _AREA_NOISE_ULPS = 64
-# Tables are cached: data pipelines resize many arrays of the same shape the same way.
-_CACHE_SIZE = 256
+# Tables are cached: data pipelines resize many arrays of the same shape the same way. Only
+# tables of up to _CACHE_MAX_LENGTH outputs are kept (images, feature maps), so that the cache
+# holds a few MB at most; a longer axis rebuilds its table (cheap next to its resize).
+_CACHE_SIZE = 64
+_CACHE_MAX_LENGTH = 16384
+
+
+def _cache_small(builder: Callable[..., Any]) -> Callable[..., Any]:
+    cached = lru_cache(maxsize=_CACHE_SIZE)(builder)
+
+    @wraps(builder)
+    def build(spec: AxisSpec, *args: Any, **kwargs: Any) -> Any:
+        if spec.out_len <= _CACHE_MAX_LENGTH:
+            return cached(spec, *args, **kwargs)
+        return builder(spec, *args, **kwargs)
+
+    return build
 
 
 @dataclass(frozen=True)
@@ -183,7 +200,7 @@ def _clamp(a: np.ndarray, lo: float, hi: float) -> np.ndarray:
     return np.minimum(np.maximum(a, lo), hi)  # np.clip costs 10x more on short arrays
 
 
-@lru_cache(maxsize=_CACHE_SIZE)
+@_cache_small
 def nearest_table(spec: AxisSpec, coordinate_mode: str, nearest_mode: str) -> IndexTable:
     x, outside = source_coordinates(spec, coordinate_mode)
     if nearest_mode == "round_prefer_floor":
@@ -217,7 +234,7 @@ def kernel_weights(mode: str, t: np.ndarray, cubic_a: float) -> np.ndarray:
     return np.where(t == np.rint(t), (t == 0.0).astype(np.float64), k)
 
 
-@lru_cache(maxsize=_CACHE_SIZE)
+@_cache_small
 def weight_table(
     spec: AxisSpec,
     coordinate_mode: str,

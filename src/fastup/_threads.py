@@ -7,7 +7,8 @@
 * ``workers=n > 0`` uses n threads; ``workers=-k`` uses (usable CPUs + 1 - k), so -1 is all of
   them; 0 is a ValueError.
 * Small calls run on the calling thread only: no thread team is started for less than
-  ``MIN_WORK_PER_THREAD`` units of work per thread.
+  ``MIN_WORK_PER_THREAD`` units of work per thread, and a team never has more threads than
+  the usable CPUs.
 * Fork: GNU libgomp cannot run a parallel region in a child forked after the parent started a
   thread team (the child waits forever on threads that were not copied). fastup therefore runs
   single-threaded, without entering any OpenMP region, in a child forked after the parent ran a
@@ -137,10 +138,12 @@ class set_workers:
 
 
 def team_size(nthreads: int, work: int) -> int:
-    """Threads to start for ``work`` units (multiply-adds or copied elements)."""
+    """Threads to start for ``work`` units (multiply-adds or copied elements): never more
+    than the usable CPUs (extra threads only wait for a core, and a runaway count could
+    exhaust the process's thread or memory limits)."""
     if nthreads <= 1 or not _OPENMP or _state["serial_after_fork"]:
         return 1
-    n = int(min(nthreads, max(1, work // MIN_WORK_PER_THREAD)))
+    n = int(min(nthreads, usable_cpus(), max(1, work // MIN_WORK_PER_THREAD)))
     if n > 1:
         _state["team_started"] = True
     return n

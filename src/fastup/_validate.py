@@ -132,8 +132,8 @@ def check_out(
 ) -> np.ndarray:
     """``out=``: an ndarray of the right shape and dtype, C-contiguous, writeable, not
     overlapping any input."""
-    if not isinstance(out, np.ndarray):
-        raise fail_type(func, "out", "a numpy.ndarray", out)
+    if not isinstance(out, np.ndarray) or isinstance(out, np.matrix):
+        raise fail_type(func, "out", "a numpy.ndarray (not a matrix)", out)
     if out.shape != tuple(shape):
         raise ValueError(
             f"fastup.{func}: 'out' must have shape {tuple(shape)}; got shape {out.shape}."
