@@ -389,3 +389,23 @@ def test_area_keeps_small_genuine_overlaps():
     x[1] = np.nan
     assert np.isnan(fastup.resize(x, scale=0.9999999999, axes=0, mode="area")[0])
     assert not np.isnan(fastup.resize(x, scale=1.0, axes=0, mode="area")[0])
+
+
+@pytest.mark.parametrize("mode", ["linear", "cubic", "lanczos", "area"])
+@pytest.mark.parametrize("coordinate_mode", ["half_pixel", "align_corners", "tf_crop_and_resize"])
+def test_long_axis_tables_built_in_blocks_are_the_same(monkeypatch, mode, coordinate_mode):
+    """Tables of long axes are built block by block (bounded temporaries): the same tables."""
+    from fastup import _tables
+
+    spec = _tables.AxisSpec(
+        300, 1001, 1001 / 300, True, (0.1, 0.9) if coordinate_mode == "tf_crop_and_resize" else None
+    )
+    build = _tables.weight_table.__wrapped__  # the uncached builder
+    whole = build(spec, coordinate_mode, mode, antialias=mode != "area", exclude_outside=True)
+    monkeypatch.setattr(_tables, "_TABLE_BLOCK", 97)
+    blocks = build(spec, coordinate_mode, mode, antialias=mode != "area", exclude_outside=True)
+    np.testing.assert_array_equal(blocks.start, whole.start)
+    np.testing.assert_array_equal(blocks.weights, whole.weights)
+    assert (blocks.outside is None) == (whole.outside is None)
+    if whole.outside is not None:
+        np.testing.assert_array_equal(blocks.outside, whole.outside)

@@ -82,6 +82,8 @@ _AREA_NOISE_ULPS = 64
 # holds a few MB at most; a longer axis rebuilds its table (cheap next to its resize).
 _CACHE_SIZE = 64
 _CACHE_MAX_LENGTH = 16384
+# Tables of longer axes are built this many outputs at a time.
+_TABLE_BLOCK = 1 << 16
 
 
 def _cache_small(builder: Callable[..., Any]) -> Callable[..., Any]:
@@ -156,11 +158,13 @@ class WeightTable:
 
 
 def source_coordinates(
-    spec: AxisSpec, coordinate_mode: str
+    spec: AxisSpec, coordinate_mode: str, o: np.ndarray | None = None
 ) -> tuple[np.ndarray, np.ndarray | None]:
-    """x(o) for o in range(M), and the tf_crop_and_resize ``outside`` mask (else None)."""
+    """x(o) for the outputs o (default: all of them), and the tf_crop_and_resize ``outside``
+    mask (else None)."""
     L, M, scale = spec.in_len, spec.out_len, spec.scale
-    o = np.arange(M, dtype=np.float64)
+    if o is None:
+        o = np.arange(M, dtype=np.float64)
     outside = None
     if coordinate_mode in ("half_pixel", "pytorch_half_pixel", "half_pixel_symmetric"):
         if spec.exact:  # output_width_int == output_width: half_pixel_symmetric is half_pixel
@@ -171,9 +175,9 @@ def source_coordinates(
             else:
                 x = (o + 0.5) / scale - 0.5
         if coordinate_mode == "pytorch_half_pixel" and M == 1:
-            x = np.zeros(1)
+            x = np.zeros(o.shape)
     elif coordinate_mode == "align_corners":
-        x = o * (L - 1) / (M - 1) if M > 1 else np.zeros(M)
+        x = o * (L - 1) / (M - 1) if M > 1 else np.zeros(o.shape)
     elif coordinate_mode == "asymmetric":
         x = o * L / M if spec.exact else o / scale
     elif coordinate_mode == "tf_crop_and_resize":
@@ -182,7 +186,7 @@ def source_coordinates(
         if M > 1:
             x = begin * (L - 1) + o * (end - begin) * (L - 1) / (M - 1)  # ONNX's order
         else:
-            x = np.full(M, 0.5 * (begin + end) * (L - 1))
+            x = np.full(o.shape, 0.5 * (begin + end) * (L - 1))
         outside = (x < 0) | (x > L - 1)
         if not outside.any():
             outside = None
@@ -244,10 +248,49 @@ def weight_table(
     exclude_outside: bool = False,
     antialias: bool = False,
 ) -> WeightTable:
-    x, outside = source_coordinates(spec, coordinate_mode)
-    L = spec.in_len
+    L, M = spec.in_len, spec.out_len
+    if M <= _TABLE_BLOCK:
+        o = np.arange(M, dtype=np.float64)
+        taps, weights, normalise, outside = _tap_weights(
+            spec, coordinate_mode, mode, cubic_a, antialias, o
+        )
+        start, folded = _fold(taps, weights, L, exclude_outside, normalise)
+    else:  # a long axis: build the table in blocks, so that temporaries stay small
+        start = np.empty(M, dtype=np.intp)
+        folded = np.empty((0, 0))
+        masks = []
+        for o0 in range(0, M, _TABLE_BLOCK):
+            o = np.arange(o0, min(M, o0 + _TABLE_BLOCK), dtype=np.float64)
+            taps, weights, normalise, part = _tap_weights(
+                spec, coordinate_mode, mode, cubic_a, antialias, o
+            )
+            block_start, block = _fold(taps, weights, L, exclude_outside, normalise, trim=False)
+            if o0 == 0:
+                folded = np.empty((M, block.shape[1]))
+            start[o0 : o0 + len(o)] = block_start
+            folded[o0 : o0 + len(o)] = block
+            masks.append(np.zeros(len(o), dtype=bool) if part is None else part)
+        outside = np.concatenate(masks)
+        outside = outside if outside.any() else None
+        start, folded = _trim(start, folded)
+    return WeightTable(
+        _frozen(start), _frozen(folded), outside if outside is None else _frozen(outside), L
+    )
+
+
+def _tap_weights(
+    spec: AxisSpec,
+    coordinate_mode: str,
+    mode: str,
+    cubic_a: float,
+    antialias: bool,
+    o: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, bool, np.ndarray | None]:
+    """For the outputs o: their taps (input indices, possibly outside the input), the taps'
+    weights, whether the weights are to be renormalised, and the outside mask."""
+    x, outside = source_coordinates(spec, coordinate_mode, o)
     if mode == "area":
-        left, right = _area_box(spec, coordinate_mode, x)
+        left, right = _area_box(spec, coordinate_mode, x, o)
         width = spec.in_len / spec.out_len if spec.exact else 1.0 / spec.scale
         first = np.floor(left).astype(np.intp)
         taps = first[:, None] + np.arange(int(math.ceil(width)) + 1)
@@ -257,30 +300,25 @@ def weight_table(
             * np.finfo(np.float64).eps
             * np.maximum(1.0, np.maximum(np.abs(left), np.abs(right)))
         )
-        weights = np.where(overlap > noise[:, None], overlap, 0.0) / width
-        normalise = False
-    else:
-        stretch = 1.0 / spec.scale if antialias and spec.scale < 1.0 else 1.0
-        support = KERNEL_SUPPORT[mode] * stretch
-        first = np.floor(x - support).astype(np.intp) + 1
-        taps = first[:, None] + np.arange(max(1, int(math.ceil(2.0 * support))))
-        t = taps - x[:, None]
-        if stretch != 1.0:
-            t = t * spec.scale
-        weights = kernel_weights(mode, t, cubic_a)
-        normalise = antialias or mode == "lanczos"
-    start, folded = _fold(taps, weights, L, exclude_outside, normalise)
-    return WeightTable(
-        _frozen(start), _frozen(folded), outside if outside is None else _frozen(outside), L
-    )
+        return taps, np.where(overlap > noise[:, None], overlap, 0.0) / width, False, outside
+    stretch = 1.0 / spec.scale if antialias and spec.scale < 1.0 else 1.0
+    support = KERNEL_SUPPORT[mode] * stretch
+    first = np.floor(x - support).astype(np.intp) + 1
+    taps = first[:, None] + np.arange(max(1, int(math.ceil(2.0 * support))))
+    t = taps - x[:, None]
+    if stretch != 1.0:
+        t = t * spec.scale
+    weights = kernel_weights(mode, t, cubic_a)
+    return taps, weights, antialias or mode == "lanczos", outside
 
 
-def _area_box(spec: AxisSpec, coordinate_mode: str, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Edges of each output's box in pixel-edge coordinates (pixel j covers [j, j + 1)),
+def _area_box(
+    spec: AxisSpec, coordinate_mode: str, x: np.ndarray, o: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Edges of the boxes of outputs o in pixel-edge coordinates (pixel j covers [j, j + 1)),
     computed without cancellation where the formula allows, so that a box edge that lies on a
     pixel edge lands there exactly."""
     L, M, scale = spec.in_len, spec.out_len, spec.scale
-    o = np.arange(M, dtype=np.float64)
     half = coordinate_mode in ("half_pixel", "pytorch_half_pixel") or (
         coordinate_mode == "half_pixel_symmetric" and spec.exact
     )
@@ -297,10 +335,16 @@ def _area_box(spec: AxisSpec, coordinate_mode: str, x: np.ndarray) -> tuple[np.n
 
 
 def _fold(
-    taps: np.ndarray, weights: np.ndarray, L: int, exclude_outside: bool, normalise: bool
+    taps: np.ndarray,
+    weights: np.ndarray,
+    L: int,
+    exclude_outside: bool,
+    normalise: bool,
+    trim: bool = True,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Bring taps outside [0, L) inside (clamped to the edge, or dropped), renormalise, and
-    pack each row into a window ``[start, start + T)`` that lies inside [0, L)."""
+    pack each row into a window ``[start, start + T)`` that lies inside [0, L) (then drop the
+    columns no output uses, unless ``trim`` is False)."""
     M, T = weights.shape
     if exclude_outside:
         kept = np.where((taps >= 0) & (taps < L), weights, 0.0)
@@ -316,7 +360,13 @@ def _fold(
     cols = _clamp(taps, 0, L - 1) - start[:, None]
     flat = (np.arange(M)[:, None] * n + cols).ravel()
     folded = np.bincount(flat, weights=weights.ravel(), minlength=M * n).reshape(M, n)
-    # drop columns that no output uses
+    if not trim:
+        return start.astype(np.intp), folded
+    return _trim(start, folded)
+
+
+def _trim(start: np.ndarray, folded: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Drop the leading and trailing weight columns that no output uses."""
     used = np.flatnonzero(np.logical_or.reduce(folded != 0.0, axis=0))
     if used.size == 0:
         return start.astype(np.intp), folded[:, :1]
