@@ -219,7 +219,8 @@ class Draw:
 
     def out(self, shape, dtype, inputs):
         kind = self.small(0, 7)
-        if kind <= 1 or shape is None or math.prod(shape) > 100_000:
+        # a wrong-dtype out of an empty shape with a huge axis cannot even be allocated
+        if kind <= 1 or shape is None or math.prod(max(n, 1) for n in shape) > 100_000:
             return None
         dtype = np.dtype(dtype)
         if kind == 2:

@@ -1041,3 +1041,12 @@ def test_caches_do_not_hold_large_tables():
     """
     held_mib = int(_run_python(code))
     assert held_mib < 64, f"{held_mib} MiB held by caches after 30 calls"
+
+
+# Regression (fixed, found by the long Hypothesis profile): checkerboard((2**32, 2**32), (1, 1))
+# multiplied the per-dim counts into an int64 that wrapped to 0; kernels of 2**63 taps or more
+# in all are now refused by name.
+def test_checkerboard_total_taps_fit_int64():
+    with pytest.raises(ValueError, match=r"fastup\.checkerboard: 'kernel_size' must be a kernel"):
+        fastup.checkerboard(2**32, (1, 1))
+    assert fastup.checkerboard((2**31, 2**31), (1, 1)).tolist() == [[2**62]]

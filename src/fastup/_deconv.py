@@ -774,6 +774,10 @@ def checkerboard(
     kernel = _per_dim(func, "kernel_size", kernel_size, nd, 1, 1 << 62)
     strides = _per_dim(func, "stride", stride, nd, 1, 1 << 20)
     dilations = _per_dim(func, "dilation", dilation, nd, 1, 1 << 62)
+    if math.prod(kernel) >= 1 << 63:  # the counts sum to the number of taps: an int64
+        raise fail_value(
+            func, "kernel_size", "a kernel of fewer than 2**63 taps in all", kernel_size
+        )
     counts = []
     for k, s, d in zip(kernel, strides, dilations, strict=True):
         # q * d mod s repeats with period s / gcd(d, s): count whole periods, then the rest
