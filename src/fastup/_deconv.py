@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import math
 import numbers
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -419,6 +419,22 @@ def conv_transpose(
         output_padding,
         output_size,
     )
+    return _with_output(func, geometry, x, weight, bias, workers, out, _conv_transpose_into)
+
+
+def _with_output(
+    func: str,
+    geometry: _Geometry,
+    x: np.ndarray,
+    weight: np.ndarray,
+    bias: np.ndarray | None,
+    workers: Any,
+    out: np.ndarray | None,
+    body: Callable[[_Geometry, np.ndarray, np.ndarray, np.ndarray, int], None],
+) -> np.ndarray:
+    """The output of conv / conv_transpose: allocated (or ``out`` checked), set to the bias
+    (or zero) in the compute dtype, accumulated into by ``body(geometry, x, weight, out,
+    nthreads)`` (batched, C-contiguous arrays), and cast back (float16)."""
     nthreads = _threads.resolve(func, workers)
     shape = geometry.out_shape(geometry.c_out)
     if out is None:
@@ -429,22 +445,21 @@ def conv_transpose(
         return result
     xs, ws, bs = _prepare(geometry, x, weight, bias)
     target = result if geometry.dtype == geometry.compute else np.empty(shape, geometry.compute)
-    _conv_transpose_into(
-        geometry, _batched(geometry, xs), ws, bs, _batched(geometry, target), nthreads
-    )
+    batched = _batched(geometry, target)
+    if bs is None:
+        batched[...] = 0
+    else:
+        batched[...] = bs.reshape((1, -1) + (1,) * geometry.nd)
+    body(geometry, _batched(geometry, xs), ws, batched, nthreads)
     if target is not result:
         np.copyto(result, target, casting="unsafe")
     return result
 
 
 def _conv_transpose_into(
-    geometry: _Geometry,
-    x: np.ndarray,
-    weight: np.ndarray,
-    bias: np.ndarray | None,
-    out: np.ndarray,
-    nthreads: int,
+    geometry: _Geometry, x: np.ndarray, weight: np.ndarray, out: np.ndarray, nthreads: int
 ) -> None:
+    """out += col2im(W^T @ x), one (batch, group) slice at a time."""
     g = geometry.groups
     cin_g, cout_g = geometry.c_in // g, geometry.c_out // g
     kprod = math.prod(geometry.kernel)
@@ -456,10 +471,6 @@ def _conv_transpose_into(
     cols = np.empty((rows, width), geometry.compute)
     gemm_threads = _threads.team_size(nthreads, rows * width * cin_g)
     scatter_threads = _threads.team_size(nthreads, rows * width)
-    if bias is None:
-        out[...] = 0
-    else:
-        out[...] = bias.reshape((1, -1) + (1,) * geometry.nd)
     planes = out.reshape(geometry.n, geometry.c_out, spatial_out)
     source = x.reshape(geometry.n, geometry.c_in, spatial_in)
     for gi in range(g):
@@ -503,38 +514,27 @@ def conv(
     geometry, x, weight, bias = _setup(
         func, x, weight, bias, stride, padding, dilation, groups, False
     )
-    nthreads = _threads.resolve(func, workers)
-    shape = geometry.out_shape(geometry.c_out)
-    if out is None:
-        result = allocate(func, shape, geometry.dtype)
-    else:
-        result = check_out(func, out, shape, geometry.dtype, [x, weight])
-    if result.size == 0:  # an empty batch: nothing to compute (and no scratch to allocate)
-        return result
-    xs, ws, bs = _prepare(geometry, x, weight, bias)
-    target = result if geometry.dtype == geometry.compute else np.empty(shape, geometry.compute)
-    batched_out = _batched(geometry, target)
-    if bs is None:
-        batched_out[...] = 0
-    else:
-        batched_out[...] = bs.reshape((1, -1) + (1,) * geometry.nd)
+    return _with_output(func, geometry, x, weight, bias, workers, out, _conv_into)
+
+
+def _conv_into(
+    geometry: _Geometry, x: np.ndarray, weight: np.ndarray, out: np.ndarray, nthreads: int
+) -> None:
+    """out += W @ im2col(x), one (batch, group) slice at a time."""
     g = geometry.groups
     cin_g, cout_g = geometry.c_in // g, geometry.c_out // g
     _gather_product(
         geometry,
-        _batched(geometry, xs),
+        x,
         geometry.c_in,
         geometry.lengths_in,
         geometry.lengths_out,
-        [ws[gi * cout_g : (gi + 1) * cout_g].reshape(cout_g, -1) for gi in range(g)],
+        [weight[gi * cout_g : (gi + 1) * cout_g].reshape(cout_g, -1) for gi in range(g)],
         cin_g,
-        batched_out.reshape(geometry.n, geometry.c_out, -1),
+        out.reshape(geometry.n, geometry.c_out, -1),
         cout_g,
         nthreads,
     )
-    if target is not result:
-        np.copyto(result, target, casting="unsafe")
-    return result
 
 
 def _gather_product(
