@@ -24,47 +24,10 @@ with atheris.instrument_imports():
     import fastup.oracle  # noqa: F401
 
 import numpy as np  # noqa: E402
-from _judge import TALLY, BadOutcome, call  # noqa: E402,F401
+from _judge import HUGE_INTS, SPECIAL_FLOATS, TALLY, BadOutcome, call  # noqa: E402,F401
 
-INTS = [
-    0,
-    1,
-    2,
-    3,
-    4,
-    5,
-    7,
-    -1,
-    -2,
-    2**31 - 1,
-    2**31,
-    2**32,
-    2**62,
-    2**63 - 1,
-    2**63,
-    2**64,
-    2**100,
-    -(2**63),
-]
-FLOATS = [
-    0.0,
-    -0.0,
-    0.5,
-    1.0,
-    1.5,
-    2.0,
-    3.7,
-    1 / 3,
-    -1.0,
-    1e-300,
-    5e-324,
-    1e6,
-    1e300,
-    1.7976931348623157e308,
-    math.nan,
-    math.inf,
-    -math.inf,
-]
+INTS = [0, 1, 2, 3, 4, 5, 7, -1, -2, *HUGE_INTS, -(2**63)]
+FLOATS = SPECIAL_FLOATS
 JUNK = [
     None,
     "2",

@@ -12,6 +12,7 @@ test_reliability.py; none is tolerated here any more.
 
 from __future__ import annotations
 
+import math
 import re
 import warnings
 from collections import Counter
@@ -21,6 +22,29 @@ from typing import Any
 import numpy as np
 
 import fastup
+
+# Argument values at the edges, shared by the Hypothesis test and the atheris harnesses.
+HUGE_INTS = [2**31 - 1, 2**31, 2**32, 2**62, 2**63 - 1, 2**63, 2**64, 2**100]
+SPECIAL_FLOATS = [
+    0.0,
+    -0.0,
+    0.5,
+    1.0,
+    1.5,
+    2.0,
+    3.7,
+    1 / 3,
+    -1.0,
+    -2.5,
+    1e-300,
+    5e-324,
+    1e6,
+    1e300,
+    1.7976931348623157e308,
+    math.nan,
+    math.inf,
+    -math.inf,
+]
 
 # outcome -> count, over the whole run (reported by the tests and the fuzzers)
 TALLY: Counter[str] = Counter()

@@ -32,7 +32,7 @@ import fastup
 import fastup.oracle as oracle
 
 sys.path.insert(0, __file__.rsplit("/", 1)[0])
-from _judge import TALLY, call  # noqa: E402
+from _judge import HUGE_INTS, SPECIAL_FLOATS, TALLY, call  # noqa: E402
 
 # the bounded default profile ("ci", 40) gets 6 times its examples per test here (cheap calls);
 # the others ("dev", "long") run as they are
@@ -62,29 +62,8 @@ def capped_address_space():
 # building blocks
 # --------------------------------------------------------------------------------------------
 
-HUGE_INTS = [2**31 - 1, 2**31, 2**32, 2**62, 2**63 - 1, 2**63, 2**64, 2**100]
 SMALL_INTS = st.integers(-3, 9)
 ANY_INT = st.one_of(SMALL_INTS, st.sampled_from([0, 1, -1, *HUGE_INTS, -(2**63), -(2**64)]))
-SPECIAL_FLOATS = [
-    0.0,
-    -0.0,
-    0.5,
-    1.0,
-    1.5,
-    2.0,
-    3.7,
-    1 / 3,
-    -1.0,
-    -2.5,
-    1e-300,
-    5e-324,
-    1e6,
-    1e300,
-    1.7976931348623157e308,
-    math.nan,
-    math.inf,
-    -math.inf,
-]
 ANY_FLOAT = st.one_of(st.floats(0.05, 6.0), st.sampled_from(SPECIAL_FLOATS))
 JUNK = st.sampled_from(
     [
