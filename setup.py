@@ -7,6 +7,7 @@ Environment:
 Never built with -ffast-math or -march=native: results must be exact and wheels portable.
 """
 
+import glob
 import os
 import shlex
 import sys
@@ -120,6 +121,7 @@ extensions = [
         "fastup._kernels",
         ["src/fastup/_kernels.pyx"],
         include_dirs=["src/fastup"],
+        depends=sorted(glob.glob("src/fastup/*.h")),
         define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
     )
 ]

@@ -1,6 +1,10 @@
 """The compiled building blocks on their own: the matrix product (every shape class, stride
 and transpose, accumulation, thread invariance) and the table-window checks."""
 
+import os
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 from hypothesis import given
@@ -52,8 +56,12 @@ def test_gemm_rejects_mismatched_shapes():
         _kernels.gemm(np.zeros((3, 4)), np.zeros((5, 2)), np.zeros((3, 2)), False, 1)
 
 
-def test_gemm_reports_its_micro_kernel():
-    assert _kernels.gemm_isa() in ("avx2", "generic")
+def test_simd_isa_is_reported_and_can_be_turned_off():
+    assert _kernels.simd_isa() in ("avx2", "generic")
+    code = "from fastup import _kernels; print(_kernels.simd_isa())"
+    env = dict(os.environ, FASTUP_DISABLE_AVX2="1")
+    run = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert run.stdout.strip() == "generic", run.stderr
 
 
 def test_resample_refuses_windows_outside_the_input():
@@ -79,3 +87,187 @@ def test_resample_refuses_windows_outside_the_input():
             False,
             1,
         )
+
+
+# --------------------------------------------------------------------------------------------
+# resample2d: the fused two-axis resample, against dense per-axis matrices
+# --------------------------------------------------------------------------------------------
+
+_INTS = {np.uint8: (0, 255), np.int8: (-128, 127), np.uint16: (0, 65535), np.int16: (-32768, 32767)}
+
+
+def _table(rng, n_in, n_out, taps, zeros=False):
+    """Random windows (any order) of ``taps`` inside [0, n_in), random weights; with
+    ``zeros`` some weights are exactly 0."""
+    taps = min(taps, n_in)
+    start = rng.integers(0, n_in - taps + 1, n_out).astype(np.intp)
+    weights = rng.uniform(-0.5, 1.5, (n_out, taps)).astype(np.float32)
+    if zeros:
+        weights[rng.random(weights.shape) < 0.3] = 0
+    return start, weights
+
+
+def _dense(start, weights, n_in):
+    m = np.zeros((start.shape[0], n_in))
+    for o, (s, w) in enumerate(zip(start, weights, strict=True)):
+        m[o, s : s + w.shape[0]] += w
+    return m
+
+
+def _reference(x, ys, yw, xs, xw):
+    """float64 result of the fused pass, from dense matrices (no table: rows as they are)."""
+    P, H, W, C = x.shape
+    my = np.eye(H) if ys is None else _dense(ys, yw, H)
+    return np.einsum("yh,phwc,xw->pyxc", my, x.astype(np.float64), _dense(xs, xw, W))
+
+
+def _careful(xs, xw):
+    return np.flatnonzero((xw == 0).any(axis=1)).astype(np.intp)
+
+
+def _run(x, out, ys, yw, xs, xw, careful, vfirst, nthreads):
+    P, H, W, C = x.shape
+    Ho, Wo = out.shape[1], out.shape[2]
+    _kernels.resample2d(x, out, ys, yw, xs, xw, careful, P, H, W, C, Ho, Wo, vfirst, nthreads)
+
+
+def _check(out, expected, dtype):
+    if dtype in _INTS:
+        lo, hi = _INTS[dtype]
+        want = np.clip(np.rint(expected), lo, hi)
+        assert np.abs(out.astype(np.float64) - want).max(initial=0) <= 1
+    else:
+        scale = 1 + np.abs(expected).max(initial=0)
+        np.testing.assert_allclose(out, expected, rtol=0, atol=2e-5 * scale)
+
+
+@given(
+    planes=st.integers(1, 3),
+    h=st.integers(1, 12),
+    w=st.integers(1, 40),
+    c=st.sampled_from([1, 2, 3, 4, 5, 7, 8, 15, 16, 17]),
+    ho=st.integers(1, 14),
+    wo=st.integers(1, 70),
+    ty=st.integers(1, 6),
+    tx=st.integers(1, 9),
+    table_h=st.booleans(),
+    vfirst=st.booleans(),
+    src=st.sampled_from([np.uint8, np.int8, np.uint16, np.int16, np.float32]),
+    dst=st.sampled_from([np.uint8, np.int16, np.float32]),
+    zeros=st.booleans(),
+    seed=st.integers(0, 2**16),
+)
+def test_resample2d_matches_dense_matrices(
+    planes, h, w, c, ho, wo, ty, tx, table_h, vfirst, src, dst, zeros, seed
+):
+    rng = np.random.default_rng(seed)
+    lo, hi = _INTS.get(src, (-100, 100))
+    x = rng.integers(lo, hi, (planes, h, w, c), endpoint=True).astype(src)
+    xs, xw = _table(rng, w, wo, tx, zeros)
+    ys, yw = _table(rng, h, ho, ty, zeros) if table_h else (None, None)
+    ho = ho if table_h else h
+    careful = _careful(xs, xw) if src == np.float32 else np.zeros(0, np.intp)
+    out = np.empty((planes, ho, wo, c), dst)
+    _run(x, out, ys, yw, xs, xw, careful, vfirst, 1)
+    _check(out, _reference(x, ys, yw, xs, xw), dst)
+    again = np.empty_like(out)
+    _run(x, again, ys, yw, xs, xw, careful, vfirst, 3)
+    np.testing.assert_array_equal(again, out)
+
+
+@pytest.mark.parametrize("c", [1, 3, 4])
+@pytest.mark.parametrize("factor", [0.3, 0.9, 1.7, 2.0, 4.0])
+@pytest.mark.parametrize("taps", [1, 2, 4, 6])
+def test_resample2d_regular_tables_every_window_path(c, factor, taps):
+    """Monotone windows like a real resize: blocks of 8 outputs within 8 floats, within 16,
+    and beyond (gathered), and the scalar tail."""
+    rng = np.random.default_rng(c * 100 + taps)
+    w = 61
+    wo = max(1, int(w * factor))
+    xs = np.clip(np.floor((np.arange(wo) + 0.5) / factor - 0.5).astype(np.intp), 0, w - taps)
+    xw = rng.uniform(0, 1, (wo, taps)).astype(np.float32)
+    x = rng.standard_normal((2, 3, w, c)).astype(np.float32)
+    out = np.empty((2, 3, wo, c), np.float32)
+    _run(x, out, None, None, xs, xw, np.zeros(0, np.intp), False, 1)
+    _check(out, _reference(x, None, None, xs, xw), np.float32)
+
+
+def test_resample2d_never_reads_through_a_zero_weight():
+    """NaN and inf behind exact-zero weights (both axes, both orders) stay out of the result."""
+    rng = np.random.default_rng(1)
+    x = rng.standard_normal((1, 6, 10, 3)).astype(np.float32)
+    x[0, 5, :, :] = np.nan  # row 5 only has zero weights
+    x[0, :, 9, :] = np.inf  # column 9 only has zero weights
+    xs = np.array([0, 3, 7, 8], np.intp)
+    xw = np.array([[0.5, 0.5], [0.25, 0.75], [1.0, 0.0], [1.0, 0.0]], np.float32)
+    ys = np.array([0, 2, 4], np.intp)
+    yw = np.array([[0.5, 0.5], [0.1, 0.9], [1.0, 0.0]], np.float32)
+    expected = _reference(np.nan_to_num(x, nan=0, posinf=0), ys, yw, xs, xw)
+    for vfirst in (False, True):
+        out = np.empty((1, 3, 4, 3), np.float32)
+        _run(x, out, ys, yw, xs, xw, _careful(xs, xw), vfirst, 1)
+        assert np.isfinite(out).all()
+        _check(out, expected, np.float32)
+
+
+def test_resample2d_large_float32_output_is_streamed_to_the_same_values():
+    """A float32 output of 16 MiB or more is written with non-temporal stores (AVX2): the
+    values equal those of the same planes resampled one by one (ordinary stores)."""
+    rng = np.random.default_rng(2)
+    x = rng.standard_normal((4, 256, 300, 1)).astype(np.float32)
+    xs = np.minimum(np.arange(2048) * 300 // 2048, 298).astype(np.intp)
+    xw = rng.uniform(0, 1, (2048, 2)).astype(np.float32)
+    ys = np.minimum(np.arange(512) // 2, 254).astype(np.intp)
+    yw = rng.uniform(0, 1, (512, 2)).astype(np.float32)
+    out = np.empty((4, 512, 2048, 1), np.float32)  # 16 MiB
+    _run(x, out, ys, yw, xs, xw, np.zeros(0, np.intp), False, 2)
+    for p in range(4):
+        one = np.empty((1, 512, 2048, 1), np.float32)
+        _run(x[p : p + 1], one, ys, yw, xs, xw, np.zeros(0, np.intp), False, 1)
+        np.testing.assert_array_equal(out[p], one[0])
+
+
+def test_resample2d_refuses_bad_tables():
+    x = np.zeros((1, 4, 5, 1), np.float32)
+    out = np.zeros((1, 2, 3, 1), np.float32)
+    xs, xw = np.array([0, 2, 4], np.intp), np.ones((3, 2), np.float32)
+    ys, yw = np.array([0, 2], np.intp), np.ones((2, 2), np.float32)
+    none = np.zeros(0, np.intp)
+    with pytest.raises(ValueError, match="a W table window reaches outside the input"):
+        _kernels.resample2d(x, out, ys, yw, xs, xw, none, 1, 4, 5, 1, 2, 3, False, 1)
+    xs = np.array([0, 1, 3], np.intp)
+    with pytest.raises(ValueError, match="an H table window reaches outside the input"):
+        _kernels.resample2d(x, out, np.array([0, 3]), yw, xs, xw, none, 1, 4, 5, 1, 2, 3, False, 1)
+    with pytest.raises(ValueError, match="careful output indices"):
+        _kernels.resample2d(x, out, ys, yw, xs, xw, np.array([5]), 1, 4, 5, 1, 2, 3, False, 1)
+    with pytest.raises(TypeError, match="no kernel for float64"):
+        _kernels.resample2d(
+            x.astype(np.float64), out, ys, yw, xs, xw, none, 1, 4, 5, 1, 2, 3, False, 1
+        )
+
+
+def test_portable_copy_passes_the_kernel_tests():
+    """The loops every non-x86 machine runs (FASTUP_DISABLE_AVX2=1), checked here too: the
+    fused resample and the matrix product against their references."""
+    if _kernels.simd_isa() != "avx2":
+        pytest.skip("this machine runs the portable copy in every test already")
+    env = dict(os.environ, FASTUP_DISABLE_AVX2="1")
+    run = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            __file__,
+            "-k",
+            "resample2d or gemm_matches",
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
+    assert " passed" in run.stdout

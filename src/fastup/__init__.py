@@ -56,7 +56,7 @@ def show_config(print_: bool = True) -> dict[str, Any]:
         "openmp_version": build["openmp_version"],
         "openmp_runtimes": _threads.openmp_runtimes(),
         "openmp_required_at_build": build["require_openmp"],
-        "gemm_kernel": _kernels.gemm_isa(),
+        "simd": _kernels.simd_isa(),
         "threads": _threads.thread_info(),
         "compiler": build["compiler"],
         "cflags": build["cflags"],

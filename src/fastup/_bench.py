@@ -531,8 +531,8 @@ def run(
     print(table(results, markdown), file=stream)
     config = fastup.show_config(print_=False)
     print(
-        f"\nfastup {config['version']}, OpenMP {config['openmp_version'] or 'off'}, GEMM "
-        f"{config['gemm_kernel']}, {config['threads']['usable_cpus']} CPUs; "
+        f"\nfastup {config['version']}, OpenMP {config['openmp_version'] or 'off'}, SIMD "
+        f"{config['simd']}, {config['threads']['usable_cpus']} CPUs; "
         f"{'quick shapes' if quick else 'full shapes'}; medians of {repeat} runs.",
         file=stream,
     )

@@ -29,11 +29,7 @@
 #define FASTUP_VECTOR_EXT 0
 #endif
 
-#if FASTUP_VECTOR_EXT && (defined(__x86_64__) || defined(__i386__)) && !defined(FASTUP_NO_AVX2)
-#define FASTUP_HAVE_AVX2_PATH 1
-#else
-#define FASTUP_HAVE_AVX2_PATH 0
-#endif
+#include "_cpu.h"
 
 static void *fastup_aligned_malloc(size_t bytes) {
     void *raw = malloc(bytes + 64 + sizeof(void *));
@@ -206,7 +202,6 @@ FASTUP_DRIVER(fastup_sgemm_generic, float, 6, 8, fastup_uk_f_generic, )
 FASTUP_DRIVER(fastup_dgemm_generic, double, 6, 4, fastup_uk_d_generic, )
 
 #if FASTUP_HAVE_AVX2_PATH
-#define FASTUP_AVX2 __attribute__((target("avx2,fma")))
 typedef float fastup_f8 __attribute__((vector_size(32)));
 typedef double fastup_d4 __attribute__((vector_size(32)));
 FASTUP_PACK_B(float, 16)
@@ -215,17 +210,6 @@ FASTUP_UKERNEL(fastup_uk_f_avx2, float, fastup_f8, 8, FASTUP_AVX2)
 FASTUP_UKERNEL(fastup_uk_d_avx2, double, fastup_d4, 4, FASTUP_AVX2)
 FASTUP_DRIVER(fastup_sgemm_avx2, float, 6, 16, fastup_uk_f_avx2, FASTUP_AVX2)
 FASTUP_DRIVER(fastup_dgemm_avx2, double, 6, 8, fastup_uk_d_avx2, FASTUP_AVX2)
-
-static int fastup_use_avx2(void) {
-    static int answer = -1;
-    if (answer < 0) {
-        __builtin_cpu_init();
-        answer = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-    }
-    return answer;
-}
-#else
-static int fastup_use_avx2(void) { return 0; }
 #endif
 
 #else /* no vector extensions: plain loops, 4 x 4 tiles */
@@ -254,7 +238,6 @@ FASTUP_UKERNEL_PLAIN(fastup_uk_f_generic, float, 4, 4)
 FASTUP_UKERNEL_PLAIN(fastup_uk_d_generic, double, 4, 4)
 FASTUP_DRIVER(fastup_sgemm_generic, float, 4, 4, fastup_uk_f_generic, )
 FASTUP_DRIVER(fastup_dgemm_generic, double, 4, 4, fastup_uk_d_generic, )
-static int fastup_use_avx2(void) { return 0; }
 #endif
 
 /* The entry points: 0 on success, -1 when the packing buffers cannot be allocated. */

@@ -29,9 +29,26 @@ def resample(
     rows: bool,
     nthreads: int,
 ) -> None: ...
+def resample2d(
+    src: np.ndarray,
+    dst: np.ndarray,
+    ys: npt.NDArray[np.intp] | None,
+    yw: npt.NDArray[np.float32] | None,
+    xs: npt.NDArray[np.intp],
+    xw: npt.NDArray[np.float32],
+    careful: npt.NDArray[np.intp],
+    P: int,
+    H: int,
+    W: int,
+    C: int,
+    Ho: int,
+    Wo: int,
+    vfirst: bool,
+    nthreads: int,
+) -> None: ...
 
 # convolution family (float32 or float64 throughout)
-def gemm_isa() -> str: ...
+def simd_isa() -> str: ...
 def gemm(
     A: npt.NDArray[np.floating],
     B: npt.NDArray[np.floating],

@@ -552,6 +552,110 @@ cdef void _dispatch_d(int kind, const void* s, void* d, const double* w, Py_ssiz
 
 
 # --------------------------------------------------------------------------------------------
+# fused 2-D resample along two adjacent axes (H, W) in float32 (_resample.h)
+# --------------------------------------------------------------------------------------------
+
+cdef extern from "_resample.h" nogil:
+    ctypedef struct fastup_rs2d:
+        Py_ssize_t P, H, W, C, Ho, Wo
+        const Py_ssize_t* ys
+        const float* yw
+        Py_ssize_t Ty
+        const Py_ssize_t* xs
+        const float* xw
+        Py_ssize_t Tx
+        const Py_ssize_t* careful
+        Py_ssize_t ncareful
+        int src_type, dst_type
+        int vfirst
+    int fastup_rs2d_rows(const fastup_rs2d* j, const void* src, void* dst, Py_ssize_t r0,
+                         Py_ssize_t r1)
+
+# dtype char -> element type number of _resample.h
+_RS2D_TYPES = {"B": 0, "b": 1, "H": 2, "h": 3, "f": 4}
+
+
+def resample2d(src, dst, ys, yw, const Py_ssize_t[::1] xs, const float[:, ::1] xw,
+               const Py_ssize_t[::1] careful, Py_ssize_t P, Py_ssize_t H, Py_ssize_t W,
+               Py_ssize_t C, Py_ssize_t Ho, Py_ssize_t Wo, bint vfirst, int nthreads):
+    """out[p, y, x, c] = sum_s yw[y, s] sum_t xw[x, t] src[p, ys[y] + s, xs[x] + t, c] in
+    float32, fused: each input row resampled along W once into a cache of Ty rows, or with
+    ``vfirst`` each output row summed along H first, then resampled along W.
+
+    ``src`` (P * H * W * C elements) and ``dst`` (P * Ho * Wo * C) are C-contiguous arrays of
+    uint8, int8, uint16, int16 or float32; ``ys``/``yw`` may be None (no H table, Ho == H).
+    ``careful`` lists the W outputs with a zero weight inside their window (recomputed from
+    their nonzero taps; pass an empty list for integer input, which holds no NaN).
+    """
+    cdef const Py_ssize_t[::1] ys_v
+    cdef const float[:, ::1] yw_v
+    cdef fastup_rs2d job
+    cdef Py_ssize_t nc = careful.shape[0], k, rows, c, nthr
+    cdef int failed = 0
+    cdef const void* sp
+    cdef void* dp
+    if src.dtype.char not in _RS2D_TYPES or dst.dtype.char not in _RS2D_TYPES:
+        raise TypeError(f"resample2d: no kernel for {src.dtype} -> {dst.dtype}")
+    s = _bytes(src, P * H * W * C)
+    d = _bytes(dst, P * Ho * Wo * C)
+    job.P, job.H, job.W, job.C, job.Ho, job.Wo = P, H, W, C, Ho, Wo
+    job.vfirst = vfirst
+    job.src_type = _RS2D_TYPES[src.dtype.char]
+    job.dst_type = _RS2D_TYPES[dst.dtype.char]
+    if xw.shape[0] != Wo or xs.shape[0] != Wo or xw.shape[1] < 1:
+        raise ValueError("resample2d: W table size mismatch")
+    job.Tx = xw.shape[1]
+    if ys is None:
+        if Ho != H:
+            raise ValueError("resample2d: without an H table Ho must equal H")
+        job.ys = NULL
+        job.yw = NULL
+        job.Ty = 1
+    else:
+        ys_v = ys
+        yw_v = yw
+        if yw_v.shape[0] != Ho or ys_v.shape[0] != Ho or yw_v.shape[1] < 1:
+            raise ValueError("resample2d: H table size mismatch")
+        job.Ty = yw_v.shape[1]
+    for k in range(nc):
+        if careful[k] < 0 or careful[k] >= Wo or (k > 0 and careful[k] <= careful[k - 1]):
+            raise ValueError("resample2d: careful output indices must be increasing, in range")
+    if P * Ho * Wo * C == 0:
+        return
+    if not _windows_inside(&xs[0], Wo, job.Tx, W):
+        raise ValueError("resample2d: a W table window reaches outside the input")
+    if ys is not None:
+        if not _windows_inside(&ys_v[0], Ho, job.Ty, H):
+            raise ValueError("resample2d: an H table window reaches outside the input")
+        job.ys = &ys_v[0]
+        job.yw = &yw_v[0, 0]
+    job.xs = &xs[0]
+    job.xw = &xw[0, 0]
+    job.careful = &careful[0] if nc else NULL
+    job.ncareful = nc
+    sp = <const void*>_address(s)
+    dp = <void*>_address(d)
+    rows = P * Ho
+    nthr = min(<Py_ssize_t>nthreads, rows)
+    with nogil:
+        if nthr > 1:
+            for c in prange(nthr, num_threads=nthr, schedule="static"):
+                if fastup_rs2d_rows(&job, sp, dp, c * rows // nthr,
+                                    (c + 1) * rows // nthr) != 0:
+                    failed = 1
+        else:
+            failed = fastup_rs2d_rows(&job, sp, dp, 0, rows) != 0
+    if failed:
+        raise MemoryError("resample2d: cannot allocate the row buffers")
+
+
+cdef size_t _address(a):
+    """The address of a flat uint8 array's first byte."""
+    cdef const uint8_t[::1] v = a
+    return <size_t>&v[0]
+
+
+# --------------------------------------------------------------------------------------------
 # convolution and transposed convolution: GEMM, im2col, col2im
 # --------------------------------------------------------------------------------------------
 #
@@ -580,8 +684,9 @@ cdef extern from "_gemm.h" nogil:
 DEF GEMM_COLUMN_UNIT = 64
 
 
-def gemm_isa():
-    """Which micro-kernel the matrix product uses on this machine: 'avx2' or 'generic'."""
+def simd_isa():
+    """Which copy of the hand-vectorised loops (matrix product, fused resample) runs here:
+    'avx2' (x86-64 with AVX2 and FMA, unless FASTUP_DISABLE_AVX2 is set) or 'generic'."""
     return "avx2" if fastup_use_avx2() else "generic"
 
 

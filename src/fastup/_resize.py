@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from itertools import permutations
-from typing import Any, cast
+from typing import Any, NamedTuple, cast
 
 import numpy as np
 
@@ -57,6 +57,8 @@ ROWS_MIN_INNER = 16
 # Relative cost of a multiply-add in a gather pass (scalar) against a rows pass (SIMD); measured
 # on x86-64 for float32 and uint8 data.
 GATHER_COST = 3
+# The largest row cache of a fused two-axis step (per thread), in bytes; above it, two passes.
+FUSED_CACHE_BYTES = 8 << 20
 _MAX_LENGTH = 1 << 62
 # bounds that keep every coordinate and weight finite (no real use comes near them)
 _MAX_CUBIC_A = 1e3
@@ -197,7 +199,7 @@ def resize(
     elif plan.mode == "nearest":
         _gather(source, cast(dict[int, IndexTable], active), result, nthreads)
     else:
-        _resample(source, cast(dict[int, WeightTable], active), result, nthreads, plan.order)
+        _resample(source, cast(dict[int, WeightTable], active), result, nthreads, plan.steps)
     _extrapolate(result, tables, fill)
     return result
 
@@ -314,6 +316,7 @@ class _Plan:
     specs: dict[int, AxisSpec]
     out_shape: tuple[int, ...]
     in_shape: tuple[int, ...]
+    fused: bool  # float32 accumulation: fused two-axis steps are available
 
     def tables(self) -> dict[int, IndexTable | WeightTable]:
         """The per-axis tables (from fastup._tables' caches: a plan holds none itself)."""
@@ -335,12 +338,12 @@ class _Plan:
         }
 
     @cached_property
-    def order(self) -> list[int] | None:
-        """The order of the one-axis passes (weighted modes)."""
+    def steps(self) -> list[_Step] | None:
+        """The steps of a weighted resize (``_plan_steps``)."""
         active = {a: t for a, t in self.tables().items() if not t.identity}
         if self.mode == "nearest" or not active:
             return None
-        return _pass_order(self.in_shape, cast(dict[int, WeightTable], active))
+        return _plan_steps(self.in_shape, cast(dict[int, WeightTable], active), self.fused)
 
 
 def _frozen(value: Any) -> Any:
@@ -427,6 +430,7 @@ def _plan(
         specs,
         out_shape,
         tuple(shape),
+        _ACCUMULATOR.get(dtype) == np.float32,
     )
 
 
@@ -612,26 +616,73 @@ def _gather(
     )
 
 
-def _pass_order(shape: tuple[int, ...], tables: dict[int, WeightTable]) -> list[int]:
-    """The order of the one-axis passes that does the least work, trying every order for up
-    to 4 axes. Work: elements read and written, plus multiply-adds, which cost
-    ``GATHER_COST`` times more in a gather pass than in a (SIMD) rows pass."""
+class _Step(NamedTuple):
+    """One step of a weighted resize: a pass along ``axis`` alone (``outer`` None), or a fused
+    pass along ``outer`` = axis - 1 and ``axis`` (``_kernels.resample2d``), summing along the
+    outer axis first when ``vfirst``."""
+
+    axis: int
+    outer: int | None = None
+    vfirst: bool = False
+
+
+def _plan_steps(shape: tuple[int, ...], tables: dict[int, WeightTable], fused: bool) -> list[_Step]:
+    """The steps that do the least work, trying every order of the passes for up to 4 axes.
+
+    Work: elements read and written, plus multiply-adds, which cost ``GATHER_COST`` times more
+    along an axis followed by fewer than ``ROWS_MIN_INNER`` elements (gathered output by output)
+    than in sums of whole contiguous rows. With ``fused`` (float32 accumulation), passes along
+    two neighbouring axes that follow each other in the order become one step that writes no
+    intermediate array, in its cheaper inner order, if its row cache fits in
+    ``FUSED_CACHE_BYTES``."""
     axes = list(tables)
 
-    def cost(order: tuple[int, ...]) -> float:
+    def single(current: list[int], a: int) -> tuple[float, _Step]:
+        before = math.prod(current)
+        rows = _inner(current, a) >= ROWS_MIN_INNER
+        current[a] = tables[a].start.shape[0]
+        after = math.prod(current)
+        return before + after + after * tables[a].taps * (1 if rows else GATHER_COST), _Step(a)
+
+    def pair(current: list[int], b: int, a: int) -> tuple[float, _Step] | None:
+        P, (H, W), C = math.prod(current[:b]), current[b : a + 1], _inner(current, a)
+        Ho, Wo = tables[b].start.shape[0], tables[a].start.shape[0]
+        Ty, Tx = tables[b].taps, tables[a].taps
+        gather = 1 if C >= ROWS_MIN_INNER else GATHER_COST
+        traffic = P * C * (H * W + Ho * Wo)
+        options = []
+        if Ty * Wo * C * 4 <= FUSED_CACHE_BYTES:  # W first: Ty resampled rows cached
+            options.append((traffic + P * C * Wo * (H * Tx * gather + Ho * Ty), False))
+        if (Ty + 1) * W * C * 4 <= FUSED_CACHE_BYTES:  # H first: Ty input rows and one sum
+            options.append((traffic + P * C * Ho * (W * Ty + Wo * Tx * gather), True))
+        if not options:
+            return None
+        work, vfirst = min(options)
+        current[a], current[b] = Wo, Ho
+        return work, _Step(a, b, vfirst)
+
+    def plan(order: Sequence[int]) -> tuple[float, list[_Step]]:
         current = list(shape)
-        total = 0.0
-        for a in order:
-            before = math.prod(current)
-            rows = math.prod(current[a + 1 :]) >= ROWS_MIN_INNER
-            current[a] = tables[a].start.shape[0]
-            after = math.prod(current)
-            total += before + after + after * tables[a].taps * (1 if rows else GATHER_COST)
-        return total
+        total, steps, i = 0.0, [], 0
+        while i < len(order):
+            a = order[i]
+            b = order[i + 1] if i + 1 < len(order) else None
+            done = None
+            if fused and b is not None and abs(a - b) == 1:
+                done = pair(current, min(a, b), max(a, b))
+            if done is not None:
+                i += 2
+            else:
+                done = single(current, a)
+                i += 1
+            total += done[0]
+            steps.append(done[1])
+        return total, steps
 
     if len(axes) <= 4:
-        return list(min(permutations(axes), key=lambda order: cost(tuple(order))))
-    return sorted(axes, key=lambda a: tables[a].start.shape[0] / max(1, tables[a].in_len))
+        return min((plan(order) for order in permutations(axes)), key=lambda c: c[0])[1]
+    order = sorted(axes, key=lambda a: tables[a].start.shape[0] / max(1, tables[a].in_len))
+    return plan(order)[1]
 
 
 def _resample(
@@ -639,26 +690,77 @@ def _resample(
     tables: dict[int, WeightTable],
     result: np.ndarray,
     nthreads: int,
-    order: Sequence[int] | None = None,
+    steps: Sequence[_Step] | None = None,
 ) -> None:
-    """The weighted modes: one pass per resized axis (in ``order``, else the cheapest order);
+    """The weighted modes: the ``steps`` (else the cheapest for this input, ``_plan_steps``);
     intermediates in the accumulator type."""
     accumulator = _ACCUMULATOR[source.dtype]
     current = source if source.dtype != np.float16 else source.astype(np.float32)
-    if order is None:
-        order = _pass_order(source.shape, tables)
-    for i, a in enumerate(order):
-        table = tables[a]
+    if steps is None:
+        steps = _plan_steps(source.shape, tables, accumulator == np.float32)
+    for i, step in enumerate(steps):
         shape = list(current.shape)
-        shape[a] = int(table.start.shape[0])
-        if i == len(order) - 1 and result.dtype != np.float16:
+        shape[step.axis] = int(tables[step.axis].start.shape[0])
+        if step.outer is not None:
+            shape[step.outer] = int(tables[step.outer].start.shape[0])
+        if i == len(steps) - 1 and result.dtype != np.float16:
             target = result
         else:
             target = np.empty(shape, dtype=accumulator)
-        _apply_table(current, target, a, table, nthreads)
+        if step.outer is not None or (
+            accumulator == np.float32 and _inner(shape, step.axis) < ROWS_MIN_INNER
+        ):
+            _apply_fused(current, target, step, tables, nthreads)
+        else:
+            _apply_table(current, target, step.axis, tables[step.axis], nthreads)
         current = target
     if current is not result:
         np.copyto(result, current, casting="unsafe")
+
+
+def _inner(shape: Sequence[int], axis: int) -> int:
+    """How many elements follow ``axis`` (C-order)."""
+    return math.prod(shape[axis + 1 :])
+
+
+def _apply_fused(
+    src: np.ndarray,
+    dst: np.ndarray,
+    step: _Step,
+    tables: dict[int, WeightTable],
+    nthreads: int,
+) -> None:
+    """A step through ``_kernels.resample2d``: along ``step.axis`` alone (any float32
+    accumulation with few elements after the axis), or fused with ``step.outer``."""
+    axis, outer = step.axis, step.outer
+    x = tables[axis]
+    y = tables[outer] if outer is not None else None
+    top = axis if outer is None else outer
+    P = math.prod(src.shape[:top])
+    H = src.shape[outer] if outer is not None else 1
+    Ho = dst.shape[outer] if outer is not None else 1
+    W, Wo, C = src.shape[axis], dst.shape[axis], _inner(src.shape, axis)
+    taps = x.taps + (y.taps if y is not None else 0)
+    _kernels.resample2d(
+        src,
+        dst,
+        y.start if y is not None else None,
+        y.weights32 if y is not None else None,
+        x.start,
+        x.weights32,
+        x.careful if src.dtype.kind == "f" else _NO_OUTPUTS,
+        P,
+        H,
+        W,
+        C,
+        Ho,
+        Wo,
+        step.vfirst,
+        _threads.team_size(nthreads, P * Ho * Wo * C * taps),
+    )
+
+
+_NO_OUTPUTS = np.zeros(0, dtype=np.intp)
 
 
 def _apply_table(

@@ -1,0 +1,584 @@
+/* fastup's fused separable resample of two neighbouring axes, in float32.
+ *
+ * The array is viewed as (P, H, W, C): P independent planes, the outer resized axis H, the
+ * inner resized axis W and C interleaved elements after it (C = 1 for NCHW, the channels for
+ * NHWC and HWC images). Output row (p, y) is
+ *
+ *     out[p, y, x, c] = sum_s yw[y, s] * sum_t xw[x, t] * in[p, ys[y] + s, xs[x] + t, c]
+ *
+ * computed in one of two orders, without an intermediate array (fastup_rs2d_body):
+ *   W first: each input row is resampled along W once, into a cache of Ty rows (Ty = taps of
+ *            the H table); an output row is the weighted sum of Ty cached rows;
+ *   H first: an output row sums Ty input rows into one row, which is resampled along W.
+ * Without an H table (ys == NULL, Ho == H) it is a pass along W alone. The inner loop of a sum
+ * of rows runs over contiguous floats; along W, with fewer than 16 interleaved elements, the
+ * AVX2 copy loads each block of 8 outputs' taps at once and permutes them (or gathers).
+ *
+ * Integer inputs are converted to float32 row by row; integer outputs are saturated and
+ * rounded half to even. Large float32 outputs are written with non-temporal stores.
+ *
+ * Exact-zero weights: taps of the H table with a zero weight are not read at all; along W,
+ * the outputs listed in ``careful`` (sorted; their window holds a zero weight) are recomputed
+ * reading only their nonzero taps, so a NaN or inf outside an output's support does not leak in.
+ *
+ * Every output row is computed by the same instructions whichever thread computes it and
+ * whichever rows that thread computed before (a cached row is a function of (p, iy) alone), so
+ * results do not depend on how rows are split among threads. On x86-64 a second copy of the
+ * row routine is compiled for AVX2+FMA and chosen at run time (fastup_use_avx2, _cpu.h).
+ */
+#ifndef FASTUP_RESAMPLE_H
+#define FASTUP_RESAMPLE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "_cpu.h"
+
+#if FASTUP_HAVE_AVX2_PATH
+#include <immintrin.h>
+#endif
+
+#if defined(__GNUC__) || defined(__clang__)
+#define FASTUP_INLINE static inline __attribute__((always_inline))
+#else
+#define FASTUP_INLINE static inline
+#endif
+
+/* element types of the input and output arrays */
+enum { FASTUP_U8 = 0, FASTUP_I8 = 1, FASTUP_U16 = 2, FASTUP_I16 = 3, FASTUP_F32 = 4 };
+
+typedef struct {
+    ptrdiff_t P, H, W, C, Ho, Wo;
+    const ptrdiff_t *ys; /* Ho window starts along H, or NULL: no H table (then Ho == H) */
+    const float *yw;     /* Ho x Ty weights */
+    ptrdiff_t Ty;
+    const ptrdiff_t *xs; /* Wo window starts along W */
+    const float *xw;     /* Wo x Tx weights */
+    ptrdiff_t Tx;
+    const ptrdiff_t *careful; /* sorted W outputs to recompute from their nonzero taps */
+    ptrdiff_t ncareful;
+    int src_type, dst_type;
+    int vfirst; /* with an H table: sum input rows along H first, then resample along W */
+} fastup_rs2d;
+
+/* outputs of the vertical step per chunk: the running sums stay in L1 */
+#define FASTUP_RS_CHUNK 2048
+/* float32 outputs at least this large are written with non-temporal stores (AVX2 path) */
+#define FASTUP_STREAM_BYTES (16.0 * 1024 * 1024)
+
+static size_t fastup_type_size(int type) {
+    return type == FASTUP_U8 || type == FASTUP_I8 ? 1 : type == FASTUP_F32 ? 4 : 2;
+}
+
+#define FASTUP_LOAD(T)                                                                        \
+    {                                                                                         \
+        const T *s = (const T *)src;                                                          \
+        for (i = 0; i < n; i++) out[i] = (float)s[i];                                         \
+    }
+
+/* n elements of type ``type`` -> float */
+FASTUP_INLINE void fastup_load_row(int type, const void *src, ptrdiff_t n, float *out) {
+    ptrdiff_t i;
+    switch (type) {
+    case FASTUP_U8:
+        FASTUP_LOAD(uint8_t)
+        break;
+    case FASTUP_I8:
+        FASTUP_LOAD(int8_t)
+        break;
+    case FASTUP_U16:
+        FASTUP_LOAD(uint16_t)
+        break;
+    case FASTUP_I16:
+        FASTUP_LOAD(int16_t)
+        break;
+    default:
+        memcpy(out, src, (size_t)n * sizeof(float));
+    }
+}
+
+/* Saturate to [lo, hi], then round half to even: adding and subtracting 1.5 * 2**23 rounds a
+ * float of magnitude below 2**22 to the nearest integer, ties to even (as numpy.rint). Written
+ * as selects so that the loops vectorise. */
+#define FASTUP_STORE_INT(T, LO, HI)                                                           \
+    {                                                                                         \
+        T *d = (T *)dst;                                                                      \
+        for (i = 0; i < n; i++) {                                                             \
+            float v = v_in[i];                                                                \
+            v = v < (LO) ? (LO) : v;                                                          \
+            v = v > (HI) ? (HI) : v;                                                          \
+            v = (v + 12582912.0f) - 12582912.0f;                                              \
+            d[i] = (T)(int32_t)v;                                                             \
+        }                                                                                     \
+    }
+
+/* n floats -> type ``type`` at dst (rounded and saturated for integer types) */
+FASTUP_INLINE void fastup_store_row(int type, const float *v_in, ptrdiff_t n, void *dst) {
+    ptrdiff_t i;
+    switch (type) {
+    case FASTUP_U8:
+        FASTUP_STORE_INT(uint8_t, 0.0f, 255.0f)
+        break;
+    case FASTUP_I8:
+        FASTUP_STORE_INT(int8_t, -128.0f, 127.0f)
+        break;
+    case FASTUP_U16:
+        FASTUP_STORE_INT(uint16_t, 0.0f, 65535.0f)
+        break;
+    case FASTUP_I16:
+        FASTUP_STORE_INT(int16_t, -32768.0f, 32767.0f)
+        break;
+    default:
+        if ((const void *)v_in != dst) memcpy(dst, v_in, (size_t)n * sizeof(float));
+    }
+}
+
+/* Along W, portable: o[x, c] = sum_t w[x, t] * s[xs[x] + t, c] for x in [0, Wo). */
+FASTUP_INLINE void fastup_hrow_plain(const float *s, float *o, ptrdiff_t Wo, ptrdiff_t C,
+                                     const ptrdiff_t *xs, const float *xw, ptrdiff_t T) {
+    ptrdiff_t x, c, t;
+    if (C == 1 && T == 2) {
+        for (x = 0; x < Wo; x++) {
+            const float *p = s + xs[x];
+            o[x] = xw[2 * x] * p[0] + xw[2 * x + 1] * p[1];
+        }
+    } else if (C == 1 && T == 4) {
+        for (x = 0; x < Wo; x++) {
+            const float *p = s + xs[x];
+            const float *w = xw + 4 * x;
+            o[x] = w[0] * p[0] + w[1] * p[1] + w[2] * p[2] + w[3] * p[3];
+        }
+    } else if (C == 3 && T == 2) {
+        for (x = 0; x < Wo; x++) {
+            const float *p = s + 3 * xs[x];
+            float w0 = xw[2 * x], w1 = xw[2 * x + 1];
+            o[3 * x] = w0 * p[0] + w1 * p[3];
+            o[3 * x + 1] = w0 * p[1] + w1 * p[4];
+            o[3 * x + 2] = w0 * p[2] + w1 * p[5];
+        }
+    } else if (T == 2) {
+        for (x = 0; x < Wo; x++) {
+            const float *p = s + C * xs[x];
+            float w0 = xw[2 * x], w1 = xw[2 * x + 1];
+            float *q = o + C * x;
+            for (c = 0; c < C; c++) q[c] = w0 * p[c] + w1 * p[C + c];
+        }
+    } else {
+        for (x = 0; x < Wo; x++) {
+            const float *p = s + C * xs[x];
+            const float *w = xw + T * x;
+            float *q = o + C * x;
+            for (c = 0; c < C; c++) q[c] = w[0] * p[c];
+            for (t = 1; t < T; t++)
+                for (c = 0; c < C; c++) q[c] += w[t] * p[t * C + c];
+        }
+    }
+}
+
+/* Recompute the outputs careful[0:n] reading only their nonzero taps. */
+FASTUP_INLINE void fastup_hrow_careful(const float *s, float *o, ptrdiff_t C,
+                                       const ptrdiff_t *xs, const float *xw, ptrdiff_t T,
+                                       const ptrdiff_t *careful, ptrdiff_t n) {
+    ptrdiff_t k, c, t;
+    for (k = 0; k < n; k++) {
+        ptrdiff_t x = careful[k];
+        const float *p = s + C * xs[x];
+        const float *w = xw + T * x;
+        for (c = 0; c < C; c++) {
+            float acc = 0.0f;
+            for (t = 0; t < T; t++)
+                if (w[t] != 0.0f) acc += w[t] * p[t * C + c];
+            o[C * x + c] = acc;
+        }
+    }
+}
+
+/* Tables of the AVX2 path along W for few interleaved elements (C < FASTUP_ELEM_MAX_C), built
+ * once per call of fastup_rs2d_rows: the row is treated as Wo * C outputs, output e = x * C + c
+ * reading s[xi[e] + t * C] for t < T, xi[e] = C * xs[x] + c. */
+typedef struct {
+    int32_t *xi;   /* Wo * C first taps */
+    float *wt;     /* weights transposed: T x (Wo * C) */
+    uint8_t *mode; /* per block of 8 outputs: 1 (2): all taps within 8 (16) floats from the
+                      block's first tap, loaded at once and permuted; 0: gathered */
+} fastup_hx1;
+
+#define FASTUP_ELEM_MAX_C 16
+
+#if FASTUP_HAVE_AVX2_PATH
+/* Along W, C < FASTUP_ELEM_MAX_C, AVX2: n = Wo * C outputs, 8 at a time (fastup_hx1). */
+static FASTUP_AVX2 void fastup_hrow_elem_avx2(const float *s, float *o, ptrdiff_t n,
+                                              ptrdiff_t C, ptrdiff_t T, const fastup_hx1 *h) {
+    ptrdiff_t e, t;
+    const __m256i step = _mm256_set1_epi32((int)C), seven = _mm256_set1_epi32(7);
+    for (e = 0; e + 8 <= n; e += 8) {
+        __m256i idx = _mm256_loadu_si256((const __m256i *)(h->xi + e));
+        __m256 acc = _mm256_setzero_ps();
+        int mode = h->mode[e >> 3];
+        if (mode != 0) {
+            const float *base = s + h->xi[e];
+            __m256 v0 = _mm256_loadu_ps(base);
+            __m256 v1 = mode == 2 ? _mm256_loadu_ps(base + 8) : v0;
+            __m256i rel = _mm256_sub_epi32(idx, _mm256_set1_epi32(h->xi[e]));
+            for (t = 0; t < T; t++) {
+                __m256 x = _mm256_permutevar8x32_ps(v0, rel);
+                __m256 w = _mm256_loadu_ps(h->wt + t * n + e);
+                if (mode == 2)
+                    x = _mm256_blendv_ps(
+                        x, _mm256_permutevar8x32_ps(v1, rel),
+                        _mm256_castsi256_ps(_mm256_cmpgt_epi32(rel, seven)));
+                acc = t == 0 ? _mm256_mul_ps(w, x) : _mm256_fmadd_ps(w, x, acc);
+                rel = _mm256_add_epi32(rel, step);
+            }
+        } else {
+            acc = _mm256_mul_ps(_mm256_loadu_ps(h->wt + e), _mm256_i32gather_ps(s, idx, 4));
+            for (t = 1; t < T; t++) {
+                idx = _mm256_add_epi32(idx, step);
+                acc = _mm256_fmadd_ps(_mm256_loadu_ps(h->wt + t * n + e),
+                                      _mm256_i32gather_ps(s, idx, 4), acc);
+            }
+        }
+        _mm256_storeu_ps(o + e, acc);
+    }
+    for (; e < n; e++) {
+        const float *p = s + h->xi[e];
+        __m128 acc = _mm_mul_ss(_mm_set_ss(h->wt[e]), _mm_set_ss(p[0]));
+        for (t = 1; t < T; t++)
+            acc = _mm_fmadd_ss(_mm_set_ss(h->wt[t * n + e]), _mm_set_ss(p[t * C]), acc);
+        o[e] = _mm_cvtss_f32(acc);
+    }
+}
+
+/* n floats -> integer type ``type`` at dst, AVX2: saturate, round half to even (the default
+ * rounding of vcvtps2dq, as the magic-number rounding of fastup_store_row), narrow. */
+static FASTUP_AVX2 void fastup_store_int_avx2(int type, const float *v, ptrdiff_t n,
+                                              void *dst) {
+    ptrdiff_t i = 0;
+    float lo = type == FASTUP_U8 || type == FASTUP_U16 ? 0.0f
+               : type == FASTUP_I8                     ? -128.0f
+                                                       : -32768.0f;
+    float hi = type == FASTUP_U8 ? 255.0f : type == FASTUP_I8 ? 127.0f
+               : type == FASTUP_U16                         ? 65535.0f
+                                                            : 32767.0f;
+    __m256 vlo = _mm256_set1_ps(lo), vhi = _mm256_set1_ps(hi);
+    if (type == FASTUP_U8) { /* 32 at a time: one 32-byte store */
+        const __m256i order = _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7);
+        for (; i + 32 <= n; i += 32) {
+            __m256i q[4], b;
+            int k;
+            for (k = 0; k < 4; k++)
+                q[k] = _mm256_cvtps_epi32(
+                    _mm256_min_ps(_mm256_max_ps(_mm256_loadu_ps(v + i + 8 * k), vlo), vhi));
+            /* packs/packus work within 128-bit lanes: the groups of 4 bytes come out as
+             * q0[0:4] q1[0:4] q2[0:4] q3[0:4] q0[4:8] ..., put in order by one permute */
+            b = _mm256_packus_epi16(_mm256_packs_epi32(q[0], q[1]),
+                                    _mm256_packs_epi32(q[2], q[3]));
+            _mm256_storeu_si256((__m256i *)((uint8_t *)dst + i),
+                                _mm256_permutevar8x32_epi32(b, order));
+        }
+    }
+    for (; i + 8 <= n; i += 8) {
+        __m256i q = _mm256_cvtps_epi32(_mm256_min_ps(_mm256_max_ps(_mm256_loadu_ps(v + i), vlo),
+                                                     vhi));
+        __m128i a = _mm256_castsi256_si128(q), b = _mm256_extracti128_si256(q, 1);
+        switch (type) {
+        case FASTUP_U8:
+            a = _mm_packs_epi32(a, b);
+            _mm_storel_epi64((__m128i *)((uint8_t *)dst + i), _mm_packus_epi16(a, a));
+            break;
+        case FASTUP_I8:
+            a = _mm_packs_epi32(a, b);
+            _mm_storel_epi64((__m128i *)((int8_t *)dst + i), _mm_packs_epi16(a, a));
+            break;
+        case FASTUP_U16:
+            _mm_storeu_si128((__m128i *)((uint16_t *)dst + i), _mm_packus_epi32(a, b));
+            break;
+        default:
+            _mm_storeu_si128((__m128i *)((int16_t *)dst + i), _mm_packs_epi32(a, b));
+        }
+    }
+    if (i < n) fastup_store_row(type, v + i, n - i, (char *)dst + (size_t)i * fastup_type_size(type));
+}
+
+/* dst[0:n] = v[0:n] with non-temporal stores where dst is 32-byte aligned: a large output
+ * goes to memory without first being read into the cache. */
+static FASTUP_AVX2 void fastup_stream_avx2(const float *v, ptrdiff_t n, float *dst) {
+    ptrdiff_t i = 0;
+    while (i < n && ((size_t)(dst + i) & 31) != 0) {
+        dst[i] = v[i];
+        i++;
+    }
+    for (; i + 8 <= n; i += 8) _mm256_stream_ps(dst + i, _mm256_loadu_ps(v + i));
+    for (; i < n; i++) dst[i] = v[i];
+}
+
+static FASTUP_AVX2 void fastup_sfence_avx2(void) { _mm_sfence(); }
+#endif
+
+/* The vertical step for n outputs: acc[i] = sum over the taps with a row of w[t] * rows[t][i]
+ * (rows[t] == NULL: a zero weight, not read). No row at all gives zeros. */
+FASTUP_INLINE void fastup_vrow(const float *const *rows, const float *w, ptrdiff_t T,
+                               ptrdiff_t n, float *acc) {
+    ptrdiff_t i, t, first = -1, live = 0;
+    for (t = 0; t < T; t++)
+        if (rows[t] != NULL) {
+            live++;
+            if (first < 0) first = t;
+        }
+    if (live == 0) {
+        memset(acc, 0, (size_t)n * sizeof(float));
+        return;
+    }
+    if (live == 2 && T == 2) {
+        const float *r0 = rows[0], *r1 = rows[1];
+        float w0 = w[0], w1 = w[1];
+        for (i = 0; i < n; i++) acc[i] = w0 * r0[i] + w1 * r1[i];
+        return;
+    }
+    if (live == 4 && T == 4) {
+        const float *r0 = rows[0], *r1 = rows[1], *r2 = rows[2], *r3 = rows[3];
+        float w0 = w[0], w1 = w[1], w2 = w[2], w3 = w[3];
+        for (i = 0; i < n; i++) acc[i] = w0 * r0[i] + w1 * r1[i] + w2 * r2[i] + w3 * r3[i];
+        return;
+    }
+    {
+        const float *r = rows[first];
+        float wf = w[first];
+        for (i = 0; i < n; i++) acc[i] = wf * r[i];
+    }
+    for (t = first + 1; t < T; t++) {
+        const float *r = rows[t];
+        float wt = w[t];
+        if (r == NULL) continue;
+        for (i = 0; i < n; i++) acc[i] += wt * r[i];
+    }
+}
+
+/* Input row (p, iy) as floats: in place for float32 input, else converted into conv. */
+FASTUP_INLINE const float *fastup_src_row(const fastup_rs2d *j, const void *src, ptrdiff_t p,
+                                          ptrdiff_t iy, float *conv) {
+    ptrdiff_t rowlen = j->W * j->C;
+    const char *row = (const char *)src + (size_t)((p * j->H + iy) * rowlen) *
+                                              fastup_type_size(j->src_type);
+    if (j->src_type == FASTUP_F32) return (const float *)row;
+    fastup_load_row(j->src_type, row, rowlen, conv);
+    return conv;
+}
+
+/* The float row s (W * C) resampled along W into out (Wo * C). */
+FASTUP_INLINE void fastup_hrow(const fastup_rs2d *j, const float *s, float *out,
+                               const fastup_hx1 *h1, int avx2) {
+    (void)h1;
+    (void)avx2;
+#if FASTUP_HAVE_AVX2_PATH
+    if (avx2 && h1->xi != NULL)
+        fastup_hrow_elem_avx2(s, out, j->Wo * j->C, j->C, j->Tx, h1);
+    else
+#endif
+        fastup_hrow_plain(s, out, j->Wo, j->C, j->xs, j->xw, j->Tx);
+    if (j->ncareful > 0)
+        fastup_hrow_careful(s, out, j->C, j->xs, j->xw, j->Tx, j->careful, j->ncareful);
+}
+
+/* n floats -> dst of type ``type``; avx2 == 2: float32 with non-temporal stores */
+FASTUP_INLINE void fastup_store(int type, const float *v, ptrdiff_t n, void *dst, int avx2) {
+    (void)avx2;
+#if FASTUP_HAVE_AVX2_PATH
+    if (avx2 && type != FASTUP_F32) {
+        fastup_store_int_avx2(type, v, n, dst);
+        return;
+    }
+    if (avx2 == 2) {
+        fastup_stream_avx2(v, n, (float *)dst);
+        return;
+    }
+#endif
+    fastup_store_row(type, v, n, dst);
+}
+
+/* out[0:len] = sum_t w[t] * rows[t][0:len] in chunks of FASTUP_RS_CHUNK; each chunk is summed
+ * in place (``inplace``: float32 dst) or in buf, then stored (fastup_store, mode ``smode``). */
+FASTUP_INLINE void fastup_vstep(const float **rows, const float **part, const float *w,
+                                ptrdiff_t T, ptrdiff_t len, int dst_type, char *dst,
+                                float *buf, int inplace, int smode) {
+    size_t dsize = fastup_type_size(dst_type);
+    ptrdiff_t i0, t;
+    for (i0 = 0; i0 < len; i0 += FASTUP_RS_CHUNK) {
+        ptrdiff_t n = len - i0 < FASTUP_RS_CHUNK ? len - i0 : FASTUP_RS_CHUNK;
+        const float **use = rows;
+        float *a = inplace ? (float *)dst + i0 : buf;
+        if (i0 > 0) {
+            for (t = 0; t < T; t++) part[t] = rows[t] != NULL ? rows[t] + i0 : NULL;
+            use = part;
+        }
+        fastup_vrow(use, w, T, n, a);
+        if (!inplace) fastup_store(dst_type, a, n, dst + (size_t)i0 * dsize, smode);
+    }
+}
+
+/* Output rows r0..r1 of the P * Ho rows; 0 on success, -1 when out of memory.
+ *
+ * W first (vfirst == 0): input rows resampled along W are cached (slot = iy mod Ty, tagged
+ * with the row), and each output row sums Ty of them: the W work is done once per input row.
+ * H first (vfirst == 1): each output row sums Ty input rows (converted to float through the
+ * same kind of cache unless they are float32) into one row, then resamples it along W: the W
+ * work is done once per output row, better when H shrinks. */
+FASTUP_INLINE int fastup_rs2d_body(const fastup_rs2d *j, const void *src, void *dst,
+                                   ptrdiff_t r0, ptrdiff_t r1, int avx2) {
+    ptrdiff_t inlen = j->W * j->C, outlen = j->Wo * j->C;
+    ptrdiff_t T = j->ys != NULL ? j->Ty : 1;
+    int vfirst = j->ys != NULL && j->vfirst;
+    int f32in = j->src_type == FASTUP_F32;
+    /* float32 results are written in place, or (a large output, AVX2) staged and streamed */
+    int stream = avx2 && j->dst_type == FASTUP_F32 &&
+                 (double)(j->P * j->Ho) * (double)outlen * 4.0 >= FASTUP_STREAM_BYTES;
+    int inplace = j->dst_type == FASTUP_F32 && !stream, smode = stream ? 2 : avx2;
+    /* the cache: resampled rows (W first), converted input rows (H first), or none */
+    ptrdiff_t nslots = !vfirst ? (j->ys != NULL ? T : 1) : (f32in ? 0 : T);
+    ptrdiff_t stride = (vfirst ? inlen : outlen) + 8;
+    size_t dsize = fastup_type_size(j->dst_type);
+    ptrdiff_t r, s, t;
+    float *slots = NULL, *conv = NULL, *buf = NULL, *line = NULL, *hout = NULL;
+    ptrdiff_t *tags = NULL;
+    const float **rows, **part;
+    fastup_hx1 h1 = {NULL, NULL, NULL};
+    int status = 0;
+
+    rows = (const float **)malloc((size_t)(2 * T) * sizeof(float *));
+    part = rows != NULL ? rows + T : NULL;
+    if (nslots > 0) {
+        slots = (float *)malloc((size_t)(nslots * stride) * sizeof(float));
+        tags = (ptrdiff_t *)malloc((size_t)nslots * sizeof(ptrdiff_t));
+    }
+    if (!f32in && !vfirst) conv = (float *)malloc((size_t)(inlen + 8) * sizeof(float));
+    if (!inplace) buf = (float *)malloc((FASTUP_RS_CHUNK + 8) * sizeof(float));
+    if (vfirst) line = (float *)malloc((size_t)(inlen + 8) * sizeof(float));
+    if (vfirst && !inplace) hout = (float *)malloc((size_t)(outlen + 8) * sizeof(float));
+    if (rows == NULL || (nslots > 0 && (slots == NULL || tags == NULL)) ||
+        (!f32in && !vfirst && conv == NULL) || (!inplace && buf == NULL) ||
+        (vfirst && line == NULL) || (vfirst && !inplace && hout == NULL)) {
+        status = -1;
+        goto done;
+    }
+#if FASTUP_HAVE_AVX2_PATH
+    if (avx2 && j->C < FASTUP_ELEM_MAX_C && (j->W + j->Tx) * j->C < 2147483647 &&
+        outlen >= 8) {
+        ptrdiff_t e, x, c;
+        h1.xi = (int32_t *)malloc((size_t)outlen * sizeof(int32_t));
+        h1.wt = (float *)malloc((size_t)(outlen * j->Tx) * sizeof(float));
+        h1.mode = (uint8_t *)malloc((size_t)(outlen / 8 + 1));
+        if (h1.xi == NULL || h1.wt == NULL || h1.mode == NULL) {
+            status = -1;
+            goto done;
+        }
+        for (x = 0; x < j->Wo; x++)
+            for (c = 0; c < j->C; c++) {
+                e = x * j->C + c;
+                h1.xi[e] = (int32_t)(j->xs[x] * j->C + c);
+                for (t = 0; t < j->Tx; t++) h1.wt[t * outlen + e] = j->xw[x * j->Tx + t];
+            }
+        for (e = 0; e + 8 <= outlen; e += 8) {
+            ptrdiff_t lo = h1.xi[e], hi = h1.xi[e], span;
+            for (t = 1; t < 8; t++) {
+                lo = h1.xi[e + t] < lo ? h1.xi[e + t] : lo;
+                hi = h1.xi[e + t] > hi ? h1.xi[e + t] : hi;
+            }
+            span = hi + (j->Tx - 1) * j->C + 1 - lo; /* floats from the lowest tap to the last */
+            h1.mode[e >> 3] = lo != h1.xi[e]                          ? 0
+                              : span <= 8 && lo + 8 <= inlen          ? 1
+                              : span <= 16 && lo + 16 <= inlen        ? 2
+                                                                      : 0;
+        }
+    }
+#endif
+    for (s = 0; s < nslots; s++) tags[s] = -1;
+
+    for (r = r0; r < r1; r++) {
+        ptrdiff_t p = r / j->Ho, y = r - p * j->Ho;
+        char *drow = (char *)dst + (size_t)(r * outlen) * dsize;
+        if (j->ys == NULL) {
+            /* W alone. A float32 output row is written in place: it has no slack, and the
+             * paths that write past a pixel stop short of the last one. */
+            float *h = inplace ? (float *)drow : slots;
+            fastup_hrow(j, fastup_src_row(j, src, p, y, conv), h, &h1, avx2);
+            if (!inplace) fastup_store(j->dst_type, h, outlen, drow, smode);
+            continue;
+        }
+        for (t = 0; t < T; t++) {
+            ptrdiff_t iy, tag;
+            if (j->yw[y * T + t] == 0.0f) { /* not read */
+                rows[t] = NULL;
+                continue;
+            }
+            iy = j->ys[y] + t;
+            if (vfirst && f32in) {
+                rows[t] = (const float *)src + (p * j->H + iy) * inlen;
+                continue;
+            }
+            tag = p * j->H + iy;
+            s = iy % nslots;
+            if (tags[s] != tag) {
+                float *slot = slots + s * stride;
+                if (vfirst)
+                    fastup_load_row(j->src_type,
+                                    (const char *)src + (size_t)(tag * inlen) *
+                                                            fastup_type_size(j->src_type),
+                                    inlen, slot);
+                else
+                    fastup_hrow(j, fastup_src_row(j, src, p, iy, conv), slot, &h1, avx2);
+                tags[s] = tag;
+            }
+            rows[t] = slots + s * stride;
+        }
+        if (!vfirst) {
+            fastup_vstep(rows, part, j->yw + y * T, T, outlen, j->dst_type, drow, buf, inplace,
+                         smode);
+        } else {
+            fastup_vstep(rows, part, j->yw + y * T, T, inlen, FASTUP_F32, (char *)line, buf, 1,
+                         avx2);
+            fastup_hrow(j, line, inplace ? (float *)drow : hout, &h1, avx2);
+            if (!inplace) fastup_store(j->dst_type, hout, outlen, drow, smode);
+        }
+    }
+done:
+#if FASTUP_HAVE_AVX2_PATH
+    if (stream) fastup_sfence_avx2(); /* order the streamed stores before the caller's reads */
+#endif
+    free(slots);
+    free(tags);
+    free((void *)rows);
+    free(conv);
+    free(buf);
+    free(line);
+    free(hout);
+    free(h1.xi);
+    free(h1.wt);
+    free(h1.mode);
+    return status;
+}
+
+#if FASTUP_HAVE_AVX2_PATH
+static FASTUP_AVX2 int fastup_rs2d_avx2(const fastup_rs2d *j, const void *src, void *dst,
+                                         ptrdiff_t r0, ptrdiff_t r1) {
+    return fastup_rs2d_body(j, src, dst, r0, r1, 1);
+}
+#endif
+
+static int fastup_rs2d_plain(const fastup_rs2d *j, const void *src, void *dst, ptrdiff_t r0,
+                             ptrdiff_t r1) {
+    return fastup_rs2d_body(j, src, dst, r0, r1, 0);
+}
+
+/* Output rows r0..r1 (of P * Ho). The caller checks the tables (windows inside the input);
+ * 0 on success, -1 when out of memory. */
+static int fastup_rs2d_rows(const fastup_rs2d *j, const void *src, void *dst, ptrdiff_t r0,
+                            ptrdiff_t r1) {
+#if FASTUP_HAVE_AVX2_PATH
+    if (fastup_use_avx2()) return fastup_rs2d_avx2(j, src, dst, r0, r1);
+#endif
+    return fastup_rs2d_plain(j, src, dst, r0, r1);
+}
+
+#endif
