@@ -349,6 +349,18 @@ def _chunk(rows: int, columns: int) -> int:
     return max(1, min(columns, _CHUNK_ELEMENTS // max(rows, 1)))
 
 
+def _column_buffer(rows: int, width: int, dtype: np.dtype) -> np.ndarray:
+    """An uninitialised (rows, width) buffer whose rows lie a multiple of 64 bytes apart but
+    not a multiple of 4 KiB: rows read one below the other (the matrix product's packing)
+    then fall on different cache sets."""
+    itemsize = np.dtype(dtype).itemsize
+    step = 64 // itemsize
+    stride = -(-width // step) * step
+    if (stride * itemsize) % 4096 == 0:
+        stride += step
+    return np.empty((rows, stride), dtype)[:, :width]
+
+
 def _prepare(geometry: _Geometry, *arrays: Any) -> list[Any]:
     """C-contiguous, native, aligned, in the compute dtype (None stays None)."""
     return [None if a is None else normalised(a, geometry.compute) for a in arrays]
@@ -560,7 +572,7 @@ def _gather_product(
     table = geometry.table(lengths_source, lengths_target)
     rows = source_per_group * kprod
     width = _chunk(rows, spatial_target)
-    cols = np.empty((rows, width), geometry.compute)
+    cols = _column_buffer(rows, width, geometry.compute)
     unfold_threads = _threads.team_size(nthreads, rows * width)
     flat = source.reshape(geometry.n, channels, spatial_source)
     for gi in range(geometry.groups):
@@ -568,7 +580,7 @@ def _gather_product(
             planes = flat[ni, gi * source_per_group : (gi + 1) * source_per_group].reshape(-1)
             for o0 in range(0, spatial_target, width):
                 w = min(width, spatial_target - o0)
-                block = cols[:, :w] if w == width else np.empty((rows, w), geometry.compute)
+                block = cols[:, :w]
                 _kernels.im2col(planes, block, table, o0, unfold_threads)
                 if target is not None:
                     out_block = target[

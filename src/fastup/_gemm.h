@@ -45,23 +45,41 @@ static void fastup_aligned_free(void *p) {
     if (p != NULL) free(((void **)p)[-1]);
 }
 
-/* Pack B[pc:pc+kc, jc:jc+nc] into panels of NR columns, zero-padded. */
-#define FASTUP_PACK_B(T, NR)                                                                  \
+/* Pack B[pc:pc+kc, jc:jc+nc] into panels of NR columns, zero-padded. Rows of B with unit
+ * column stride are copied NR at a time (a fixed-size copy the compiler inlines), row after
+ * row; a B with unit row stride (a transpose) is read along its contiguous columns, its whole
+ * panels by TRANSPOSE(kc, nc, B, csb, packed) (which returns how many columns it packed). */
+#define FASTUP_NO_TRANSPOSE(kc, nc, B, csb, packed) 0
+#define FASTUP_PACK_B(T, NR, TRANSPOSE)                                                       \
     static void fastup_pack_b_##T##_##NR(ptrdiff_t kc, ptrdiff_t nc, const T *B,              \
                                           ptrdiff_t rsb, ptrdiff_t csb, T *packed) {          \
-        ptrdiff_t jr, k, j;                                                                   \
-        for (jr = 0; jr < nc; jr += NR) {                                                     \
+        ptrdiff_t jr, k, j, full = csb == 1 ? nc - nc % NR : 0;                               \
+        for (k = 0; k < kc; k++) /* whole panels, row by row: B is read sequentially */       \
+            for (jr = 0; jr < full; jr += NR)                                                 \
+                memcpy(packed + jr * kc + k * NR, B + k * rsb + jr, NR * sizeof(T));          \
+        if (rsb == 1 && csb != 1) full = TRANSPOSE(kc, nc, B, csb, packed);                   \
+        for (jr = full; jr < nc; jr += NR) {                                                  \
             ptrdiff_t nr = nc - jr < NR ? nc - jr : NR;                                       \
             T *dst = packed + jr * kc;                                                        \
-            for (k = 0; k < kc; k++) {                                                        \
-                const T *src = B + k * rsb + jr * csb;                                        \
-                for (j = 0; j < nr; j++) dst[k * NR + j] = src[j * csb];                      \
-                for (; j < NR; j++) dst[k * NR + j] = 0;                                      \
+            if (rsb == 1) {                                                                   \
+                for (j = 0; j < nr; j++) {                                                    \
+                    const T *src = B + (jr + j) * csb;                                        \
+                    for (k = 0; k < kc; k++) dst[k * NR + j] = src[k];                        \
+                }                                                                             \
+                for (; j < NR; j++)                                                           \
+                    for (k = 0; k < kc; k++) dst[k * NR + j] = 0;                             \
+            } else {                                                                          \
+                for (k = 0; k < kc; k++) {                                                    \
+                    const T *src = B + k * rsb + jr * csb;                                    \
+                    for (j = 0; j < nr; j++) dst[k * NR + j] = src[j * csb];                  \
+                    for (; j < NR; j++) dst[k * NR + j] = 0;                                  \
+                }                                                                             \
             }                                                                                 \
         }                                                                                     \
     }
 
-/* Pack A[ic:ic+mc, pc:pc+kc] into panels of MR rows, zero-padded. */
+/* Pack A[ic:ic+mc, pc:pc+kc] into panels of MR rows, zero-padded (read along A's rows when
+ * they are contiguous). */
 #define FASTUP_PACK_A(T, MR)                                                                  \
     static void fastup_pack_a_##T##_##MR(ptrdiff_t mc, ptrdiff_t kc, const T *A,              \
                                           ptrdiff_t rsa, ptrdiff_t csa, T *packed) {          \
@@ -69,6 +87,15 @@ static void fastup_aligned_free(void *p) {
         for (ir = 0; ir < mc; ir += MR) {                                                     \
             ptrdiff_t mr = mc - ir < MR ? mc - ir : MR;                                       \
             T *dst = packed + ir * kc;                                                        \
+            if (csa == 1) {                                                                   \
+                for (i = 0; i < mr; i++) {                                                    \
+                    const T *src = A + (ir + i) * rsa;                                        \
+                    for (k = 0; k < kc; k++) dst[k * MR + i] = src[k];                        \
+                }                                                                             \
+                for (; i < MR; i++)                                                           \
+                    for (k = 0; k < kc; k++) dst[k * MR + i] = 0;                             \
+                continue;                                                                     \
+            }                                                                                 \
             for (k = 0; k < kc; k++) {                                                        \
                 const T *src = A + ir * rsa + k * csa;                                        \
                 for (i = 0; i < mr; i++) dst[k * MR + i] = src[i * rsa];                      \
@@ -193,9 +220,9 @@ static void fastup_aligned_free(void *p) {
 typedef float fastup_f4 __attribute__((vector_size(16)));
 typedef double fastup_d2 __attribute__((vector_size(16)));
 FASTUP_PACK_A(float, 6)
-FASTUP_PACK_B(float, 8)
+FASTUP_PACK_B(float, 8, FASTUP_NO_TRANSPOSE)
 FASTUP_PACK_A(double, 6)
-FASTUP_PACK_B(double, 4)
+FASTUP_PACK_B(double, 4, FASTUP_NO_TRANSPOSE)
 FASTUP_UKERNEL(fastup_uk_f_generic, float, fastup_f4, 4, )
 FASTUP_UKERNEL(fastup_uk_d_generic, double, fastup_d2, 2, )
 FASTUP_DRIVER(fastup_sgemm_generic, float, 6, 8, fastup_uk_f_generic, )
@@ -204,8 +231,43 @@ FASTUP_DRIVER(fastup_dgemm_generic, double, 6, 4, fastup_uk_d_generic, )
 #if FASTUP_HAVE_AVX2_PATH
 typedef float fastup_f8 __attribute__((vector_size(32)));
 typedef double fastup_d4 __attribute__((vector_size(32)));
-FASTUP_PACK_B(float, 16)
-FASTUP_PACK_B(double, 8)
+#include <immintrin.h>
+/* Whole 16-column panels of a B with unit row stride, 8 x 8 blocks transposed in registers. */
+FASTUP_AVX2 static ptrdiff_t fastup_pack_bt_f16(ptrdiff_t kc, ptrdiff_t nc, const float *B,
+                                                ptrdiff_t csb, float *packed) {
+    ptrdiff_t full = nc - nc % 16, jr, k, h, i, j;
+    for (jr = 0; jr < full; jr += 16) {
+        float *dst = packed + jr * kc;
+        for (h = 0; h < 16; h += 8) {
+            const float *src = B + (jr + h) * csb;
+            for (k = 0; k + 8 <= kc; k += 8) {
+                __m256 r[8], t[8], u[8];
+                for (i = 0; i < 8; i++) r[i] = _mm256_loadu_ps(src + i * csb + k);
+                for (i = 0; i < 8; i += 2) {
+                    t[i] = _mm256_unpacklo_ps(r[i], r[i + 1]);
+                    t[i + 1] = _mm256_unpackhi_ps(r[i], r[i + 1]);
+                }
+                for (i = 0; i < 8; i += 4) {
+                    u[i] = _mm256_shuffle_ps(t[i], t[i + 2], 0x44);
+                    u[i + 1] = _mm256_shuffle_ps(t[i], t[i + 2], 0xEE);
+                    u[i + 2] = _mm256_shuffle_ps(t[i + 1], t[i + 3], 0x44);
+                    u[i + 3] = _mm256_shuffle_ps(t[i + 1], t[i + 3], 0xEE);
+                }
+                for (i = 0; i < 4; i++) {
+                    _mm256_storeu_ps(dst + (k + i) * 16 + h,
+                                     _mm256_permute2f128_ps(u[i], u[i + 4], 0x20));
+                    _mm256_storeu_ps(dst + (k + i + 4) * 16 + h,
+                                     _mm256_permute2f128_ps(u[i], u[i + 4], 0x31));
+                }
+            }
+            for (; k < kc; k++)
+                for (j = 0; j < 8; j++) dst[k * 16 + h + j] = src[j * csb + k];
+        }
+    }
+    return full;
+}
+FASTUP_PACK_B(float, 16, fastup_pack_bt_f16)
+FASTUP_PACK_B(double, 8, FASTUP_NO_TRANSPOSE)
 FASTUP_UKERNEL(fastup_uk_f_avx2, float, fastup_f8, 8, FASTUP_AVX2)
 FASTUP_UKERNEL(fastup_uk_d_avx2, double, fastup_d4, 4, FASTUP_AVX2)
 FASTUP_DRIVER(fastup_sgemm_avx2, float, 6, 16, fastup_uk_f_avx2, FASTUP_AVX2)
@@ -231,9 +293,9 @@ FASTUP_DRIVER(fastup_dgemm_avx2, double, 6, 8, fastup_uk_d_avx2, FASTUP_AVX2)
                 C[i * ldc + j] = (add ? C[i * ldc + j] : (T)0) + tile[i * NR + j];            \
     }
 FASTUP_PACK_A(float, 4)
-FASTUP_PACK_B(float, 4)
+FASTUP_PACK_B(float, 4, FASTUP_NO_TRANSPOSE)
 FASTUP_PACK_A(double, 4)
-FASTUP_PACK_B(double, 4)
+FASTUP_PACK_B(double, 4, FASTUP_NO_TRANSPOSE)
 FASTUP_UKERNEL_PLAIN(fastup_uk_f_generic, float, 4, 4)
 FASTUP_UKERNEL_PLAIN(fastup_uk_d_generic, double, 4, 4)
 FASTUP_DRIVER(fastup_sgemm_generic, float, 4, 4, fastup_uk_f_generic, )

@@ -750,15 +750,17 @@ cdef inline void _valid_range(Py_ssize_t lo, Py_ssize_t hi, Py_ssize_t s, Py_ssi
     last[0] = hi if b > hi else (first[0] if b < first[0] else b)
 
 
-cdef void _im2col_rows(const real_t* x, real_t* cols, const Py_ssize_t* g, Py_ssize_t c0,
-                       Py_ssize_t c1, Py_ssize_t o0, Py_ssize_t o1) noexcept nogil:
-    """cols[row, o - o0] = x[c, o*s - p + q*d] (zero outside) for rows (c, q) in [c0, c1).
+cdef void _im2col_rows(const real_t* x, real_t* cols, Py_ssize_t ldc, const Py_ssize_t* g,
+                       Py_ssize_t c0, Py_ssize_t c1, Py_ssize_t o0,
+                       Py_ssize_t o1) noexcept nogil:
+    """cols[row, o - o0] = x[c, o*s - p + q*d] (zero outside) for rows (c, q) in [c0, c1);
+    rows of cols are ldc elements apart.
 
     g: input lengths (3), output lengths (3), kernel (3), stride (3), pad begin (3),
     dilation (3). The columns are walked line by line (fixed z, y): each line is a zero run, a
     strided copy of one input line, and a zero run."""
     cdef Py_ssize_t row, c, q, qz, qy, qx, o, line, oz, oy, ox0, ox1, iz, iy, first, last, v
-    cdef Py_ssize_t kprod = g[6] * g[7] * g[8], width = o1 - o0
+    cdef Py_ssize_t kprod = g[6] * g[7] * g[8]
     cdef Py_ssize_t plane = g[0] * g[1] * g[2], shift, sx = g[11], base, at
     cdef real_t* out
     for row in range(c0, c1):
@@ -768,7 +770,7 @@ cdef void _im2col_rows(const real_t* x, real_t* cols, const Py_ssize_t* g, Py_ss
         qy = (q // g[8]) % g[7]
         qx = q % g[8]
         shift = qx * g[17] - g[14]
-        out = cols + row * width
+        out = cols + row * ldc
         o = o0
         while o < o1:
             line = o // g[5]
@@ -793,14 +795,18 @@ cdef void _im2col_rows(const real_t* x, real_t* cols, const Py_ssize_t* g, Py_ss
             o = o + (ox1 - ox0)
 
 
-def im2col(const real_t[::1] x, real_t[:, ::1] cols, const Py_ssize_t[::1] geometry,
+def im2col(const real_t[::1] x, real_t[:, :] cols, const Py_ssize_t[::1] geometry,
            Py_ssize_t o0, int nthreads):
     """Columns o0 .. o0 + cols.shape[1] of the unfolded input of a convolution: x holds C planes
-    of the input lengths; cols has C * prod(kernel) rows."""
+    of the input lengths; cols has C * prod(kernel) rows, unit column stride and any row
+    stride (a padded one keeps the rows off the same cache sets)."""
     cdef const Py_ssize_t* g = &geometry[0]
     cdef Py_ssize_t rows = cols.shape[0], width = cols.shape[1], c, nthr
+    cdef Py_ssize_t ldc = cols.strides[0] // sizeof(real_t)
     if geometry.shape[0] != 18:
         raise ValueError("im2col: geometry has 18 entries")
+    if width > 1 and cols.strides[1] != sizeof(real_t):
+        raise ValueError("im2col: cols must have unit column stride")
     if rows == 0 or width == 0:
         return
     if x.shape[0] != (rows // (g[6] * g[7] * g[8])) * g[0] * g[1] * g[2]:
@@ -811,10 +817,10 @@ def im2col(const real_t[::1] x, real_t[:, ::1] cols, const Py_ssize_t[::1] geome
     with nogil:
         if nthr > 1:
             for c in prange(nthr, num_threads=nthr, schedule="static"):
-                _im2col_rows(&x[0], &cols[0, 0], g, c * rows // nthr, (c + 1) * rows // nthr,
-                             o0, o0 + width)
+                _im2col_rows(&x[0], &cols[0, 0], ldc, g, c * rows // nthr,
+                             (c + 1) * rows // nthr, o0, o0 + width)
         else:
-            _im2col_rows(&x[0], &cols[0, 0], g, 0, rows, o0, o0 + width)
+            _im2col_rows(&x[0], &cols[0, 0], ldc, g, 0, rows, o0, o0 + width)
 
 
 cdef void _col2im_planes(const real_t* cols, real_t* out, const Py_ssize_t* g, Py_ssize_t c0,
