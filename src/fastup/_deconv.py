@@ -34,8 +34,9 @@ from ._validate import (
 )
 
 _FLOATS = (np.dtype(np.float16), np.dtype(np.float32), np.dtype(np.float64))
-# elements of the column buffer processed at once (a fixed budget: 32 MiB of float32)
-_CHUNK_ELEMENTS = 1 << 23
+# elements of the column buffer processed at once (a fixed budget, whatever the thread count:
+# 1 MiB of float32, so that the columns im2col writes are still in cache when packed)
+_CHUNK_ELEMENTS = 1 << 18
 
 
 @dataclass(frozen=True)

@@ -203,6 +203,9 @@ typedef struct {
     float *wt;     /* weights transposed: T x (Wo * C) */
     uint8_t *mode; /* per block of 8 outputs: 1 (2): all taps within 8 (16) floats from the
                       block's first tap, loaded at once and permuted; 0: gathered */
+    int32_t *perm; /* blocks of mode 1 or 2, tap t: where each output's tap lies in the loaded
+                      floats (perm[e * T + 8 * t + lane]), the sign bit set when in the second
+                      vector: one index vector serves the permutes and the blend */
 } fastup_hx1;
 
 #define FASTUP_ELEM_MAX_C 16
@@ -212,25 +215,32 @@ typedef struct {
 static FASTUP_AVX2 void fastup_hrow_elem_avx2(const float *s, float *o, ptrdiff_t n,
                                               ptrdiff_t C, ptrdiff_t T, const fastup_hx1 *h) {
     ptrdiff_t e, t;
-    const __m256i step = _mm256_set1_epi32((int)C), seven = _mm256_set1_epi32(7);
+    const __m256i step = _mm256_set1_epi32((int)C);
     for (e = 0; e + 8 <= n; e += 8) {
         __m256i idx = _mm256_loadu_si256((const __m256i *)(h->xi + e));
         __m256 acc = _mm256_setzero_ps();
         int mode = h->mode[e >> 3];
         if (mode != 0) {
             const float *base = s + h->xi[e];
+            const int32_t *perm = h->perm + e * T;
             __m256 v0 = _mm256_loadu_ps(base);
-            __m256 v1 = mode == 2 ? _mm256_loadu_ps(base + 8) : v0;
-            __m256i rel = _mm256_sub_epi32(idx, _mm256_set1_epi32(h->xi[e]));
-            for (t = 0; t < T; t++) {
-                __m256 x = _mm256_permutevar8x32_ps(v0, rel);
-                __m256 w = _mm256_loadu_ps(h->wt + t * n + e);
-                if (mode == 2)
-                    x = _mm256_blendv_ps(
-                        x, _mm256_permutevar8x32_ps(v1, rel),
-                        _mm256_castsi256_ps(_mm256_cmpgt_epi32(rel, seven)));
-                acc = t == 0 ? _mm256_mul_ps(w, x) : _mm256_fmadd_ps(w, x, acc);
-                rel = _mm256_add_epi32(rel, step);
+            if (mode == 1) {
+                for (t = 0; t < T; t++) {
+                    __m256i at = _mm256_loadu_si256((const __m256i *)(perm + 8 * t));
+                    __m256 x = _mm256_permutevar8x32_ps(v0, at);
+                    __m256 w = _mm256_loadu_ps(h->wt + t * n + e);
+                    acc = t == 0 ? _mm256_mul_ps(w, x) : _mm256_fmadd_ps(w, x, acc);
+                }
+            } else {
+                __m256 v1 = _mm256_loadu_ps(base + 8);
+                for (t = 0; t < T; t++) {
+                    __m256i at = _mm256_loadu_si256((const __m256i *)(perm + 8 * t));
+                    __m256 x = _mm256_blendv_ps(_mm256_permutevar8x32_ps(v0, at),
+                                                _mm256_permutevar8x32_ps(v1, at),
+                                                _mm256_castsi256_ps(at));
+                    __m256 w = _mm256_loadu_ps(h->wt + t * n + e);
+                    acc = t == 0 ? _mm256_mul_ps(w, x) : _mm256_fmadd_ps(w, x, acc);
+                }
             }
         } else {
             acc = _mm256_mul_ps(_mm256_loadu_ps(h->wt + e), _mm256_i32gather_ps(s, idx, 4));
@@ -299,7 +309,8 @@ static FASTUP_AVX2 void fastup_store_int_avx2(int type, const float *v, ptrdiff_
             _mm_storeu_si128((__m128i *)((int16_t *)dst + i), _mm_packs_epi32(a, b));
         }
     }
-    if (i < n) fastup_store_row(type, v + i, n - i, (char *)dst + (size_t)i * fastup_type_size(type));
+    if (i < n)
+        fastup_store_row(type, v + i, n - i, (char *)dst + (size_t)i * fastup_type_size(type));
 }
 
 /* dst[0:n] = v[0:n] with non-temporal stores where dst is 32-byte aligned: a large output
@@ -443,7 +454,7 @@ FASTUP_INLINE int fastup_rs2d_body(const fastup_rs2d *j, const void *src, void *
     float *slots = NULL, *conv = NULL, *buf = NULL, *line = NULL, *hout = NULL;
     ptrdiff_t *tags = NULL;
     const float **rows, **part;
-    fastup_hx1 h1 = {NULL, NULL, NULL};
+    fastup_hx1 h1 = {NULL, NULL, NULL, NULL};
     int status = 0;
 
     rows = (const float **)malloc((size_t)(2 * T) * sizeof(float *));
@@ -469,7 +480,8 @@ FASTUP_INLINE int fastup_rs2d_body(const fastup_rs2d *j, const void *src, void *
         h1.xi = (int32_t *)malloc((size_t)outlen * sizeof(int32_t));
         h1.wt = (float *)malloc((size_t)(outlen * j->Tx) * sizeof(float));
         h1.mode = (uint8_t *)malloc((size_t)(outlen / 8 + 1));
-        if (h1.xi == NULL || h1.wt == NULL || h1.mode == NULL) {
+        h1.perm = (int32_t *)malloc((size_t)(outlen * j->Tx) * sizeof(int32_t));
+        if (h1.xi == NULL || h1.wt == NULL || h1.mode == NULL || h1.perm == NULL) {
             status = -1;
             goto done;
         }
@@ -490,6 +502,12 @@ FASTUP_INLINE int fastup_rs2d_body(const fastup_rs2d *j, const void *src, void *
                               : span <= 8 && lo + 8 <= inlen          ? 1
                               : span <= 16 && lo + 16 <= inlen        ? 2
                                                                       : 0;
+            for (t = 0; t < j->Tx; t++)
+                for (c = 0; c < 8; c++) {
+                    uint32_t at = (uint32_t)(h1.xi[e + c] - lo + t * j->C);
+                    if (h1.mode[e >> 3] == 0) at = 0;
+                    h1.perm[e * j->Tx + 8 * t + c] = (int32_t)(at < 8 ? at : at | 0x80000000u);
+                }
         }
     }
 #endif
@@ -556,6 +574,7 @@ done:
     free(h1.xi);
     free(h1.wt);
     free(h1.mode);
+    free(h1.perm);
     return status;
 }
 
