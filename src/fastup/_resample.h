@@ -231,6 +231,18 @@ static FASTUP_AVX2 void fastup_hrow_elem_avx2(const float *s, float *o, ptrdiff_
                     __m256 w = _mm256_loadu_ps(h->wt + t * n + e);
                     acc = t == 0 ? _mm256_mul_ps(w, x) : _mm256_fmadd_ps(w, x, acc);
                 }
+            } else if (T == 2) { /* linear: unrolled */
+                __m256 v1 = _mm256_loadu_ps(base + 8);
+                __m256i a0 = _mm256_loadu_si256((const __m256i *)perm);
+                __m256i a1 = _mm256_loadu_si256((const __m256i *)(perm + 8));
+                __m256 x0 = _mm256_blendv_ps(_mm256_permutevar8x32_ps(v0, a0),
+                                             _mm256_permutevar8x32_ps(v1, a0),
+                                             _mm256_castsi256_ps(a0));
+                __m256 x1 = _mm256_blendv_ps(_mm256_permutevar8x32_ps(v0, a1),
+                                             _mm256_permutevar8x32_ps(v1, a1),
+                                             _mm256_castsi256_ps(a1));
+                acc = _mm256_fmadd_ps(_mm256_loadu_ps(h->wt + n + e), x1,
+                                      _mm256_mul_ps(_mm256_loadu_ps(h->wt + e), x0));
             } else {
                 __m256 v1 = _mm256_loadu_ps(base + 8);
                 for (t = 0; t < T; t++) {
