@@ -4,7 +4,8 @@ Each workload is one operation on one input, run by fastup (into a preallocated 
 allocating), by every installed peer (PyTorch, OpenCV, Pillow) at the same thread count, and by
 a plain copy moving as many bytes as the operation reads and writes (the floor of a
 memory-bound kernel). The oracle is timed on a reduced input (it is slow on purpose). Times are
-medians of repeated runs in one process: compare the ratios, not absolute times across runs.
+medians over repeated rounds in one process, a round running each contender once in turn, so
+that all of them see the same machine load: compare the ratios, not absolute times across runs.
 """
 
 from __future__ import annotations
@@ -302,21 +303,30 @@ def peer_runners(case: Case, x: np.ndarray, threads: int) -> dict[str, Runner]:
 
 def median_time(run: Runner, repeat: int) -> float:
     """Median wall time of ``repeat`` runs after one warm-up run."""
-    run()
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
+    return median_times({"run": run}, repeat)["run"]
+
+
+def median_times(runs: dict[str, Runner], repeat: int) -> dict[str, float]:
+    """Median wall time of each runner over ``repeat`` rounds, after one warm-up run each.
+    A round runs every runner once, one after the other: on a shared machine whose load
+    drifts, all runners see the same load, so their ratios hold even when the times do not."""
+    for run in runs.values():
         run()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+    times: dict[str, list[float]] = {name: [] for name in runs}
+    for _ in range(repeat):
+        for name, run in runs.items():
+            start = time.perf_counter()
+            run()
+            times[name].append(time.perf_counter() - start)
+    return {name: statistics.median(values) for name, values in times.items()}
 
 
-def copy_time(nbytes: int, repeat: int) -> float:
+def copy_runner(nbytes: int) -> Runner:
     """np.copyto reading and writing ``nbytes`` in all (half read, half written)."""
     half = max(1, nbytes // 2)
     source = np.ones(half, np.uint8)
     target = np.empty(half, np.uint8)
-    return median_time(lambda: np.copyto(target, source), repeat)
+    return lambda: np.copyto(target, source)
 
 
 def peak_megabytes(run: Runner) -> float:
@@ -348,19 +358,28 @@ def bench_resize(case: Case, threads: Sequence[int], quick: bool, repeat: int) -
     )
     peak = peak_megabytes(lambda: run_fastup(case, x, 1))
     results = []
+    copy = copy_runner(moved)
     for n in threads:
         set_peer_threads(n)
+        peers = peer_runners(case, x, n)
+        runs: dict[str, Runner] = {
+            " out": partial(run_fastup, case, x, n, out),
+            " alloc": partial(run_fastup, case, x, n),
+            " copy": copy,
+            **peers,
+        }
+        times = median_times(runs, repeat)
         result = Result(
             case.name,
             n,
-            fastup_out=median_time(partial(run_fastup, case, x, n, out), repeat),
-            fastup_alloc=median_time(partial(run_fastup, case, x, n), repeat),
-            copy=copy_time(moved, repeat),
+            fastup_out=times[" out"],
+            fastup_alloc=times[" alloc"],
+            copy=times[" copy"],
             oracle_speedup=slow_small / fast_small,
             peak_mb=peak,
         )
-        for name, runner in peer_runners(case, x, n).items():
-            result.peers[name] = median_time(runner, repeat)
+        for name in peers:
+            result.peers[name] = times[name]
         results.append(result)
     return results
 
@@ -424,12 +443,15 @@ def bench_deconv(
     results = []
     for n in threads:
         set_peer_threads(n)
-        if backward:
-            fast = median_time(
-                partial(fastup.conv_transpose_backward, g, x, w, workers=n, **kwargs), repeat
-            )
-        else:
-            fast = median_time(partial(fastup.conv_transpose, x, w, workers=n, **kwargs), repeat)
+        runs: dict[str, Runner] = {
+            " fastup": partial(fastup.conv_transpose_backward, g, x, w, workers=n, **kwargs)
+            if backward
+            else partial(fastup.conv_transpose, x, w, workers=n, **kwargs)
+        }
+        if peer is not None:
+            runs["torch"] = peer
+        times = median_times(runs, repeat)
+        fast = times[" fastup"]
         result = Result(
             f"W7 deconv {name} {'backward' if backward else 'forward'}",
             n,
@@ -440,7 +462,7 @@ def bench_deconv(
             gflops=flops / fast / 1e9,
         )
         if peer is not None:
-            result.peers["torch"] = median_time(peer, repeat)
+            result.peers["torch"] = times["torch"]
         results.append(result)
     return results
 
