@@ -271,3 +271,19 @@ def test_portable_copy_passes_the_kernel_tests():
     )
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
     assert " passed" in run.stdout
+
+
+@pytest.mark.parametrize("stride", [1, 2, 3])
+@pytest.mark.parametrize("length", [5, 17, 40, 101])
+def test_im2col_strided_lines_match_the_oracle(stride, length):
+    """im2col copies each input line every ``stride`` elements (stride 2: the AVX2 even-element
+    copy and its scalar tail): a 1-D convolution of lines of every length against the oracle."""
+    from fastup import conv, oracle
+
+    rng = np.random.default_rng(length * 10 + stride)
+    x = rng.standard_normal((2, 3, length)).astype(np.float32)
+    w = rng.standard_normal((4, 3, 3)).astype(np.float32)
+    for padding in (0, 1, 2):
+        got = conv(x, w, stride=stride, padding=padding, workers=1)
+        want = oracle.conv(x, w, stride=stride, padding=padding)
+        np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5)

@@ -680,6 +680,10 @@ cdef extern from "_gemm.h" nogil:
                      Py_ssize_t ldc, int accumulate)
     int fastup_use_avx2()
 
+cdef extern from "_strided.h" nogil:
+    void fastup_strided_f(float* dst, const float* src, Py_ssize_t n, Py_ssize_t stride)
+    void fastup_strided_d(double* dst, const double* src, Py_ssize_t n, Py_ssize_t stride)
+
 # columns of C per unit of GEMM work handed to a thread
 DEF GEMM_COLUMN_UNIT = 64
 
@@ -759,7 +763,7 @@ cdef void _im2col_rows(const real_t* x, real_t* cols, Py_ssize_t ldc, const Py_s
     g: input lengths (3), output lengths (3), kernel (3), stride (3), pad begin (3),
     dilation (3). The columns are walked line by line (fixed z, y): each line is a zero run, a
     strided copy of one input line, and a zero run."""
-    cdef Py_ssize_t row, c, q, qz, qy, qx, o, line, oz, oy, ox0, ox1, iz, iy, first, last, v
+    cdef Py_ssize_t row, c, q, qz, qy, qx, o, line, oz, oy, ox0, ox1, iz, iy, first, last
     cdef Py_ssize_t kprod = g[6] * g[7] * g[8]
     cdef Py_ssize_t plane = g[0] * g[1] * g[2], shift, sx = g[11], base, at
     cdef real_t* out
@@ -788,8 +792,13 @@ cdef void _im2col_rows(const real_t* x, real_t* cols, Py_ssize_t ldc, const Py_s
                 if first > ox0:
                     memset(out + at + ox0, 0, (first - ox0) * sizeof(real_t))
                 base = c * plane + (iz * g[1] + iy) * g[2] + shift
-                for v in range(first, last):
-                    out[at + v] = x[base + v * sx]
+                if last > first:
+                    if real_t is float:
+                        fastup_strided_f(out + at + first, x + base + first * sx, last - first,
+                                         sx)
+                    else:
+                        fastup_strided_d(out + at + first, x + base + first * sx, last - first,
+                                         sx)
                 if ox1 > last:
                     memset(out + at + last, 0, (ox1 - last) * sizeof(real_t))
             o = o + (ox1 - ox0)
