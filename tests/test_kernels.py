@@ -248,7 +248,7 @@ def test_resample2d_refuses_bad_tables():
 
 def test_portable_copy_passes_the_kernel_tests():
     """The loops every non-x86 machine runs (FASTUP_DISABLE_AVX2=1), checked here too: the
-    fused resample and the matrix product against their references."""
+    fused resample, the matrix product and im2col against their references."""
     if _kernels.simd_isa() != "avx2":
         pytest.skip("this machine runs the portable copy in every test already")
     env = dict(os.environ, FASTUP_DISABLE_AVX2="1")
@@ -262,7 +262,7 @@ def test_portable_copy_passes_the_kernel_tests():
             "no:cacheprovider",
             __file__,
             "-k",
-            "resample2d or gemm_matches",
+            "resample2d or gemm_matches or im2col",
         ],
         env=env,
         capture_output=True,
