@@ -38,11 +38,10 @@ def test_fastup_forward(benchmark, problem, threads):
 
 
 def test_torch_forward(benchmark, problem, threads):
-    torch = pytest.importorskip("torch")
-    name, x, w, _, kwargs, flops = problem
+    pytest.importorskip("torch")
+    name, x, w, g, kwargs, flops = problem
     benchmark.group = f"W7 deconv {name} forward {threads}T"
-    xt, wt = torch.from_numpy(x), torch.from_numpy(w)
-    benchmark(torch.nn.functional.conv_transpose2d, xt, wt, **kwargs)
+    benchmark(_bench.torch_deconv(x, w, g, kwargs, backward=False))
     _record(benchmark, name, flops, threads, "torch")
 
 
@@ -54,21 +53,11 @@ def test_fastup_backward(benchmark, problem, threads):
 
 
 def test_torch_backward(benchmark, problem, threads):
-    """Input and weight gradients through PyTorch's kernels (no forward in the timing)."""
-    torch = pytest.importorskip("torch")
+    """The three gradients through PyTorch's kernels (no forward in the timing)."""
+    pytest.importorskip("torch")
     name, x, w, g, kwargs, flops = problem
     benchmark.group = f"W7 deconv {name} backward {threads}T"
-    xt, wt, gt = torch.from_numpy(x), torch.from_numpy(w), torch.from_numpy(g)
-    s, p, op = kwargs["stride"], kwargs["padding"], kwargs["output_padding"]
-
-    def backward():
-        grad_x = torch.nn.functional.conv2d(gt, wt, stride=s, padding=p)
-        grad_w = torch.ops.aten.convolution_backward(
-            gt, xt, wt, None, [s, s], [p, p], [1, 1], True, [op, op], 1, [False, True, False]
-        )[1]
-        return grad_x, grad_w
-
-    benchmark(backward)
+    benchmark(_bench.torch_deconv(x, w, g, kwargs, backward=True))
     _record(benchmark, name, 2 * flops, threads, "torch")
 
 

@@ -384,6 +384,30 @@ def bench_resize(case: Case, threads: Sequence[int], quick: bool, repeat: int) -
     return results
 
 
+def torch_deconv(
+    x: np.ndarray, w: np.ndarray, g: np.ndarray, kwargs: dict[str, Any], backward: bool
+) -> Runner | None:
+    """PyTorch's ConvTranspose2d on the same arrays (None without PyTorch): the forward, or the
+    three gradients fastup.conv_transpose_backward returns (input by conv2d, weight by
+    convolution_backward, bias by a sum), with no forward in the timing."""
+    torch = _module("torch")
+    if torch is None:
+        return None
+    xt, wt, gt = torch.from_numpy(x), torch.from_numpy(w), torch.from_numpy(g)
+    s, p, op = kwargs["stride"], kwargs["padding"], kwargs["output_padding"]
+    if not backward:
+        return lambda: torch.nn.functional.conv_transpose2d(xt, wt, **kwargs)
+
+    def gradients() -> Any:
+        grad_x = torch.nn.functional.conv2d(gt, wt, stride=s, padding=p)
+        grad_w = torch.ops.aten.convolution_backward(
+            gt, xt, wt, None, [s, s], [p, p], [1, 1], True, [op, op], 1, [False, True, False]
+        )[1]
+        return grad_x, grad_w, gt.sum(dim=(0, 2, 3))
+
+    return gradients
+
+
 def bench_deconv(
     name: str, threads: Sequence[int], quick: bool, repeat: int, backward: bool
 ) -> list[Result]:
@@ -413,33 +437,7 @@ def bench_deconv(
             return oracle.conv_transpose(xs, ws, **kwargs)
 
     speedup = median_time(slow_small, 1) / median_time(fast_small, repeat)
-    torch = _module("torch")
-    peer: Runner | None = None
-    if torch is not None:
-        xt, wt, gt = torch.from_numpy(x), torch.from_numpy(w), torch.from_numpy(g)
-        if backward:
-
-            def peer() -> Any:
-                grad_x = torch.nn.functional.conv2d(gt, wt, stride=s, padding=p)
-                grad_w = torch.ops.aten.convolution_backward(
-                    gt,
-                    xt,
-                    wt,
-                    None,
-                    [s, s],
-                    [p, p],
-                    [1, 1],
-                    True,
-                    [op, op],
-                    1,
-                    [False, True, False],
-                )[1]
-                return grad_x, grad_w
-        else:
-
-            def peer() -> Any:
-                return torch.nn.functional.conv_transpose2d(xt, wt, **kwargs)
-
+    peer = torch_deconv(x, w, g, kwargs, backward)
     results = []
     for n in threads:
         set_peer_threads(n)
