@@ -287,3 +287,24 @@ def test_im2col_strided_lines_match_the_oracle(stride, length):
         got = conv(x, w, stride=stride, padding=padding, workers=1)
         want = oracle.conv(x, w, stride=stride, padding=padding)
         np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize(
+    ("mode", "in_len", "out_len", "taps"),
+    [("area", 512, 128, 4), ("area", 9, 3, 3), ("linear", 128, 256, 2), ("cubic", 64, 128, 4)],
+)
+def test_weight_tables_hold_no_zero_columns_at_integer_factors(mode, in_len, out_len, taps):
+    """Each window starts at its first nonzero weight and is no wider than the widest run of
+    nonzero weights, so at an integer factor only edge outputs need the careful (zero-skipping)
+    recompute and no tap is wasted; windows stay inside the input, rows still sum to 1."""
+    from fastup._tables import AxisSpec, weight_table
+
+    spec = AxisSpec(in_len, out_len, out_len / in_len, True)
+    table = weight_table(spec, "half_pixel", mode)
+    assert table.taps == taps
+    # only the edge outputs, whose taps fold onto the first or last sample, keep a zero
+    edges = set(range(taps)) | set(range(out_len - taps, out_len)) if mode != "area" else set()
+    assert set(table.careful.tolist()) <= edges
+    assert np.all(table.start >= 0) and np.all(table.start + table.taps <= in_len)
+    dense = _dense(table.start, table.weights, in_len)
+    np.testing.assert_allclose(dense.sum(axis=1), 1.0, rtol=1e-12)

@@ -272,7 +272,7 @@ def weight_table(
             masks.append(np.zeros(len(o), dtype=bool) if part is None else part)
         outside = np.concatenate(masks)
         outside = outside if outside.any() else None
-        start, folded = _trim(start, folded)
+        start, folded = _trim(start, folded, L)
     return WeightTable(
         _frozen(start), _frozen(folded), outside if outside is None else _frozen(outside), L
     )
@@ -362,16 +362,39 @@ def _fold(
     folded = np.bincount(flat, weights=weights.ravel(), minlength=M * n).reshape(M, n)
     if not trim:
         return start.astype(np.intp), folded
-    return _trim(start, folded)
+    return _trim(start, folded, L)
 
 
-def _trim(start: np.ndarray, folded: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Drop the leading and trailing weight columns that no output uses."""
-    used = np.flatnonzero(np.logical_or.reduce(folded != 0.0, axis=0))
-    if used.size == 0:
-        return start.astype(np.intp), folded[:, :1]
-    lo, hi = int(used[0]), int(used[-1]) + 1
-    return (start + lo).astype(np.intp), np.ascontiguousarray(folded[:, lo:hi])
+def _trim(start: np.ndarray, folded: np.ndarray, length: int) -> tuple[np.ndarray, np.ndarray]:
+    """Re-anchor each window at its first nonzero weight and keep as many columns as the
+    longest run from a first to a last nonzero weight: fewer taps, and a zero weight inside a
+    window (a tap the kernels must not read through, see ``WeightTable.careful``) only where a
+    row's weights have gaps or its window had to move back to fit in [0, length). Row blocks
+    of ``_TABLE_BLOCK`` keep the temporaries small for long axes."""
+    M, n = folded.shape
+    first = np.zeros(M, dtype=np.int32)
+    span = np.zeros(M, dtype=np.int32)  # last - first + 1, 0 for a row of zeros
+    for r0 in range(0, M, _TABLE_BLOCK):
+        nonzero = folded[r0 : r0 + _TABLE_BLOCK] != 0.0
+        some = nonzero.any(axis=1)
+        head = nonzero.argmax(axis=1)
+        first[r0 : r0 + _TABLE_BLOCK] = np.where(some, head, 0)
+        span[r0 : r0 + _TABLE_BLOCK] = np.where(some, n - nonzero[:, ::-1].argmax(axis=1) - head, 0)
+    width = max(1, int(span.max(initial=0)))
+    del span
+    if width == n and not first.any():
+        return start.astype(np.intp), folded
+    new_start = start + first
+    del first
+    np.minimum(new_start, length - width, out=new_start)
+    # in place when no column goes (rows only move), else into a narrower array
+    trimmed = folded if width == n else np.empty((M, width))
+    for r0 in range(0, M, _TABLE_BLOCK):
+        rows = slice(r0, r0 + _TABLE_BLOCK)
+        padded = np.pad(folded[rows], ((0, 0), (0, width)))
+        cols = (new_start[rows] - start[rows])[:, None] + np.arange(width)
+        trimmed[rows] = np.take_along_axis(padded, cols, axis=1)
+    return new_start.astype(np.intp, copy=False), trimmed
 
 
 def adjoint_table(table: IndexTable | WeightTable) -> WeightTable:
