@@ -409,3 +409,23 @@ def test_long_axis_tables_built_in_blocks_are_the_same(monkeypatch, mode, coordi
     assert (blocks.outside is None) == (whole.outside is None)
     if whole.outside is not None:
         np.testing.assert_array_equal(blocks.outside, whole.outside)
+
+
+@pytest.mark.parametrize(
+    ("shape", "size", "axes"),
+    [((1, 1024, 1024), (2048, 2048), (1, 2)), ((1000, 1500, 3), (2000, 3000), (0, 1))],
+)
+def test_nearest_large_outputs_are_streamed_exactly(shape, size, axes):
+    """Outputs of 16 MiB and more are gathered row by row into a buffer and streamed out with
+    non-temporal stores (AVX2): every value and every duplicated row as numpy indexing gives."""
+    rng = np.random.default_rng(5)
+    dtype = np.uint8 if shape[-1] == 3 else np.float32
+    x = rng.integers(0, 250, shape).astype(dtype)
+    got = fastup.resize(
+        x, size, axes=axes, mode="nearest", coordinate_mode="asymmetric", nearest_mode="floor"
+    )
+    picks = [np.arange(n) for n in x.shape]
+    for a, n in zip(axes, size, strict=True):
+        picks[a] = np.arange(n) * x.shape[a] // n  # floor(o / scale) at an exact scale
+    assert got.nbytes >= 16 << 20
+    np.testing.assert_array_equal(got, x[np.ix_(*picks)])

@@ -22,12 +22,22 @@ support does not leak into it.
 
 from cython.parallel cimport prange
 from libc.stdint cimport int8_t, int16_t, int32_t, uint8_t, uint16_t
+from libc.stdlib cimport free, malloc
 from libc.string cimport memcpy, memset
 
 cdef extern from "_openmp_shim.h" nogil:
     int FASTUP_OPENMP_VERSION
     int fastup_omp_get_max_threads()
     int fastup_omp_get_thread_num()
+
+cdef extern from "_copy.h" nogil:
+    void fastup_strided_f(float* dst, const float* src, Py_ssize_t n, Py_ssize_t stride)
+    void fastup_strided_d(double* dst, const double* src, Py_ssize_t n, Py_ssize_t stride)
+    void fastup_stream_copy(void* dst, const void* src, size_t n)
+    void fastup_stream_fence()
+
+cdef extern from "_cpu.h" nogil:
+    int fastup_use_avx2()
 
 cdef extern from "fastup_build_info.h":
     const char* FASTUP_BUILD_COMPILER
@@ -140,15 +150,25 @@ cdef inline void _put(dst_t* p, acc_t v) noexcept nogil:
 # nearest: N-D gather of raw bytes
 # --------------------------------------------------------------------------------------------
 
+# outputs of at least this many bytes are streamed (as the fused resample's, _resample.h), in
+# rows of at most STAGE_MAX bytes
+DEF STREAM_BYTES = 16777216
+DEF STAGE_MAX = 1048576
+
 cdef void _gather_rows(const uint8_t* src, uint8_t* dst, const Py_ssize_t* offsets,
                        const Py_ssize_t* dims, const Py_ssize_t* table_start, Py_ssize_t k,
-                       Py_ssize_t block, Py_ssize_t r0, Py_ssize_t r1) noexcept nogil:
+                       Py_ssize_t block, Py_ssize_t r0, Py_ssize_t r1,
+                       bint stream) noexcept nogil:
+    """Output rows r0..r1. With ``stream`` (a large output), each row is gathered into a
+    buffer of this thread and copied out with non-temporal stores (_copy.h)."""
     cdef Py_ssize_t n_last = dims[k - 1]
     cdef const Py_ssize_t* last = offsets + table_start[k - 1]
     cdef Py_ssize_t rowbytes = n_last * block
     cdef Py_ssize_t r, rem, d, c, o, base, prev_base = -1
     cdef const uint8_t* s
     cdef uint8_t* out
+    cdef uint8_t* row
+    cdef uint8_t* stage = <uint8_t*>malloc(rowbytes) if stream else NULL
     for r in range(r0, r1):
         rem = r
         base = 0
@@ -156,12 +176,16 @@ cdef void _gather_rows(const uint8_t* src, uint8_t* dst, const Py_ssize_t* offse
             c = rem % dims[d]
             rem = rem // dims[d]
             base = base + offsets[table_start[d] + c]
-        out = dst + r * rowbytes
+        row = dst + r * rowbytes
         if r > r0 and base == prev_base:
             # the same source row as the previous output row (an upscaled outer axis): copy it
-            memcpy(out, out - rowbytes, rowbytes)
+            if stage != NULL:
+                fastup_stream_copy(row, stage, rowbytes)
+            else:
+                memcpy(row, row - rowbytes, rowbytes)
             continue
         prev_base = base
+        out = stage if stage != NULL else row
         s = src + base
         if block == 1:
             for o in range(n_last):
@@ -190,6 +214,11 @@ cdef void _gather_rows(const uint8_t* src, uint8_t* dst, const Py_ssize_t* offse
         else:
             for o in range(n_last):
                 memcpy(out + block * o, s + last[o], block)
+        if stage != NULL:
+            fastup_stream_copy(row, stage, rowbytes)
+    if stage != NULL:
+        fastup_stream_fence()
+        free(stage)
 
 
 def gather(const uint8_t[::1] src, uint8_t[::1] dst, const Py_ssize_t[::1] offsets,
@@ -202,6 +231,7 @@ def gather(const uint8_t[::1] src, uint8_t[::1] dst, const Py_ssize_t[::1] offse
     cdef Py_ssize_t k = dims.shape[0]
     cdef Py_ssize_t table_start[64]
     cdef Py_ssize_t d, nrows = 1, pos = 0, c, nthr
+    cdef bint stream
     if k < 1 or k > 64:
         raise ValueError("gather: 1 to 64 dims")
     for d in range(k):
@@ -214,14 +244,17 @@ def gather(const uint8_t[::1] src, uint8_t[::1] dst, const Py_ssize_t[::1] offse
     if nrows == 0 or dims[k - 1] == 0:
         return
     nthr = min(<Py_ssize_t>nthreads, nrows)
+    # a large output is staged row by row and streamed out (AVX2 non-temporal stores)
+    stream = (dst.shape[0] >= STREAM_BYTES and dims[k - 1] * block <= STAGE_MAX
+              and fastup_use_avx2())
     with nogil:
         if nthr > 1:
             for c in prange(nthr, num_threads=nthr, schedule="static"):
                 _gather_rows(&src[0], &dst[0], &offsets[0], &dims[0], table_start, k, block,
-                             c * nrows // nthr, (c + 1) * nrows // nthr)
+                             c * nrows // nthr, (c + 1) * nrows // nthr, stream)
         else:
             _gather_rows(&src[0], &dst[0], &offsets[0], &dims[0], table_start, k, block,
-                         0, nrows)
+                         0, nrows, stream)
 
 
 # --------------------------------------------------------------------------------------------
@@ -678,11 +711,6 @@ cdef extern from "_gemm.h" nogil:
     int fastup_dgemm(Py_ssize_t M, Py_ssize_t N, Py_ssize_t K, const double* A, Py_ssize_t rsa,
                      Py_ssize_t csa, const double* B, Py_ssize_t rsb, Py_ssize_t csb, double* C,
                      Py_ssize_t ldc, int accumulate)
-    int fastup_use_avx2()
-
-cdef extern from "_strided.h" nogil:
-    void fastup_strided_f(float* dst, const float* src, Py_ssize_t n, Py_ssize_t stride)
-    void fastup_strided_d(double* dst, const double* src, Py_ssize_t n, Py_ssize_t stride)
 
 # columns of C per unit of GEMM work handed to a thread
 DEF GEMM_COLUMN_UNIT = 64

@@ -34,6 +34,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "_copy.h"
 #include "_cpu.h"
 
 #if FASTUP_HAVE_AVX2_PATH
@@ -325,19 +326,6 @@ static FASTUP_AVX2 void fastup_store_int_avx2(int type, const float *v, ptrdiff_
         fastup_store_row(type, v + i, n - i, (char *)dst + (size_t)i * fastup_type_size(type));
 }
 
-/* dst[0:n] = v[0:n] with non-temporal stores where dst is 32-byte aligned: a large output
- * goes to memory without first being read into the cache. */
-static FASTUP_AVX2 void fastup_stream_avx2(const float *v, ptrdiff_t n, float *dst) {
-    ptrdiff_t i = 0;
-    while (i < n && ((size_t)(dst + i) & 31) != 0) {
-        dst[i] = v[i];
-        i++;
-    }
-    for (; i + 8 <= n; i += 8) _mm256_stream_ps(dst + i, _mm256_loadu_ps(v + i));
-    for (; i < n; i++) dst[i] = v[i];
-}
-
-static FASTUP_AVX2 void fastup_sfence_avx2(void) { _mm_sfence(); }
 #endif
 
 /* The vertical step for n outputs: acc[i] = sum over the taps with a row of w[t] * rows[t][i]
@@ -414,7 +402,7 @@ FASTUP_INLINE void fastup_store(int type, const float *v, ptrdiff_t n, void *dst
         return;
     }
     if (avx2 == 2) {
-        fastup_stream_avx2(v, n, (float *)dst);
+        fastup_stream_copy(dst, v, (size_t)n * sizeof(float));
         return;
     }
 #endif
@@ -573,9 +561,7 @@ FASTUP_INLINE int fastup_rs2d_body(const fastup_rs2d *j, const void *src, void *
         }
     }
 done:
-#if FASTUP_HAVE_AVX2_PATH
-    if (stream) fastup_sfence_avx2(); /* order the streamed stores before the caller's reads */
-#endif
+    if (stream) fastup_stream_fence(); /* order the streamed stores before the caller's reads */
     free(slots);
     free(tags);
     free((void *)rows);

@@ -1,0 +1,92 @@
+/* fastup's copies.
+ *
+ * Strided: dst[i] = src[i * stride] for i < n, the inner loop of im2col (a line of an input
+ * plane read every ``stride`` elements). Stride 1 is a memcpy; stride 2 (the usual
+ * downsampling convolution, and the input gradient of a stride-2 transposed convolution) has an
+ * AVX2 copy that takes the even elements of two vectors at a time.
+ *
+ * Streaming: a copy into a large output with non-temporal stores (AVX2), which write to memory
+ * without first reading the destination into the cache (half the memory traffic of ordinary
+ * stores for an output far larger than the cache); fastup_stream_fence() once after the last.
+ *
+ * The AVX2 copies are chosen at run time (_cpu.h).
+ */
+#ifndef FASTUP_COPY_H
+#define FASTUP_COPY_H
+
+#include <stddef.h>
+#include <string.h>
+
+#include "_cpu.h"
+
+#if FASTUP_HAVE_AVX2_PATH
+#include <immintrin.h>
+
+static FASTUP_AVX2 ptrdiff_t fastup_even_f_avx2(float *dst, const float *src, ptrdiff_t n) {
+    ptrdiff_t i = 0;
+    /* the last vector pair reads src[2 * i + 15]: stop while that is below 2 * n - 1 */
+    for (; i + 8 <= n && 2 * i + 16 <= 2 * n - 1; i += 8) {
+        __m256 a = _mm256_loadu_ps(src + 2 * i), b = _mm256_loadu_ps(src + 2 * i + 8);
+        /* a0 a2 b0 b2 | a4 a6 b4 b6 -> a0 a2 a4 a6 b0 b2 b4 b6 */
+        __m256 e = _mm256_shuffle_ps(a, b, 0x88);
+        _mm256_storeu_ps(dst + i, _mm256_castpd_ps(
+                                      _mm256_permute4x64_pd(_mm256_castps_pd(e), 0xD8)));
+    }
+    return i;
+}
+
+/* n bytes from src to dst, the 32-byte-aligned part of dst with non-temporal stores */
+static FASTUP_AVX2 void fastup_stream_avx2(void *dst, const void *src, size_t n) {
+    char *d = (char *)dst;
+    const char *s = (const char *)src;
+    size_t head = (32 - ((size_t)d & 31)) & 31, i;
+    if (head > n) head = n;
+    memcpy(d, s, head);
+    for (i = head; i + 32 <= n; i += 32)
+        _mm256_stream_si256((__m256i *)(d + i), _mm256_loadu_si256((const __m256i *)(s + i)));
+    memcpy(d + i, s + i, n - i);
+}
+
+static FASTUP_AVX2 void fastup_sfence_avx2(void) { _mm_sfence(); }
+#endif
+
+/* memcpy, with non-temporal stores where the AVX2 copy runs */
+static inline void fastup_stream_copy(void *dst, const void *src, size_t n) {
+#if FASTUP_HAVE_AVX2_PATH
+    if (fastup_use_avx2()) {
+        fastup_stream_avx2(dst, src, n);
+        return;
+    }
+#endif
+    memcpy(dst, src, n);
+}
+
+/* Orders the streamed stores of this thread before what follows (a no-op without them). */
+static inline void fastup_stream_fence(void) {
+#if FASTUP_HAVE_AVX2_PATH
+    if (fastup_use_avx2()) fastup_sfence_avx2();
+#endif
+}
+
+static inline void fastup_strided_f(float *dst, const float *src, ptrdiff_t n, ptrdiff_t stride) {
+    ptrdiff_t i = 0;
+    if (stride == 1) {
+        memcpy(dst, src, (size_t)n * sizeof(float));
+        return;
+    }
+#if FASTUP_HAVE_AVX2_PATH
+    if (stride == 2 && fastup_use_avx2()) i = fastup_even_f_avx2(dst, src, n);
+#endif
+    for (; i < n; i++) dst[i] = src[i * stride];
+}
+
+static inline void fastup_strided_d(double *dst, const double *src, ptrdiff_t n, ptrdiff_t stride) {
+    ptrdiff_t i;
+    if (stride == 1) {
+        memcpy(dst, src, (size_t)n * sizeof(double));
+        return;
+    }
+    for (i = 0; i < n; i++) dst[i] = src[i * stride];
+}
+
+#endif
