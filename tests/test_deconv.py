@@ -478,3 +478,33 @@ def test_column_chunks_give_the_same_result(monkeypatch):
     for a, c in zip(fastup.conv_transpose_backward(g, x, w, **kwargs), back, strict=True):
         np.testing.assert_allclose(a, c, rtol=1e-12, atol=1e-12)
     np.testing.assert_allclose(fastup.conv(whole, w, stride=2, padding=1), conv, rtol=1e-13)
+
+
+@pytest.mark.parametrize("groups", [1, 2])
+def test_batches_share_out_by_sample_with_the_same_results(groups, monkeypatch):
+    """A batch is shared out among the threads sample by sample (each sample unfolded and
+    multiplied on one thread), the weight gradients added in sample order: identical results
+    for 1, 2 and 3 threads and for any block of samples held at once; matches the oracle."""
+    from fastup import _deconv, oracle
+
+    rng = np.random.default_rng(7)
+    x = rng.standard_normal((5, 8, 9, 7)).astype(np.float32)
+    w = rng.standard_normal((8, 6 // groups, 3, 3)).astype(np.float32)
+    kwargs = dict(stride=2, padding=1, output_padding=1, groups=groups)
+    g = rng.standard_normal(fastup.conv_transpose(x, w, **kwargs).shape).astype(np.float32)
+    first = fastup.conv_transpose_backward(g, x, w, workers=1, **kwargs)
+    for n in (2, 3):
+        for a, b in zip(
+            first, fastup.conv_transpose_backward(g, x, w, workers=n, **kwargs), strict=True
+        ):
+            np.testing.assert_array_equal(a, b)
+    monkeypatch.setattr(_deconv, "_SAMPLE_BLOCK", 1)  # one sample's gradient at a time
+    for a, b in zip(
+        first, fastup.conv_transpose_backward(g, x, w, workers=2, **kwargs), strict=True
+    ):
+        np.testing.assert_array_equal(a, b)
+    want = oracle.conv_transpose_backward(
+        g.astype(np.float64), x.astype(np.float64), w.astype(np.float64), **kwargs
+    )
+    for a, b in zip(first, want, strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-3)

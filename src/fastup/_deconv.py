@@ -37,6 +37,8 @@ _FLOATS = (np.dtype(np.float16), np.dtype(np.float32), np.dtype(np.float64))
 # elements of the column buffer processed at once (a fixed budget, whatever the thread count:
 # 1 MiB of float32, so that the columns im2col writes are still in cache when packed)
 _CHUNK_ELEMENTS = 1 << 18
+# per-sample weight gradients held at once (elements), before they are added in sample order
+_SAMPLE_BLOCK = 1 << 22
 
 
 @dataclass(frozen=True)
@@ -573,6 +575,25 @@ def _gather_product(
     table = geometry.table(lengths_source, lengths_target)
     rows = source_per_group * kprod
     width = _chunk(rows, spatial_target)
+    if geometry.n > 1:
+        _sample_products(
+            geometry,
+            source,
+            channels,
+            spatial_source,
+            spatial_target,
+            weights,
+            source_per_group,
+            target,
+            target_per_group,
+            nthreads,
+            grad_weight,
+            grad_source,
+            table,
+            rows,
+            width,
+        )
+        return
     cols = _column_buffer(rows, width, geometry.compute)
     unfold_threads = _threads.team_size(nthreads, rows * width)
     flat = source.reshape(geometry.n, channels, spatial_source)
@@ -607,6 +628,58 @@ def _gather_product(
                         True,
                         _threads.team_size(nthreads, xg.shape[0] * rows * w),
                     )
+
+
+def _sample_products(
+    geometry: _Geometry,
+    source: np.ndarray,
+    channels: int,
+    spatial_source: int,
+    spatial_target: int,
+    weights: list[np.ndarray],
+    source_per_group: int,
+    target: np.ndarray | None,
+    target_per_group: int,
+    nthreads: int,
+    grad_weight: list[np.ndarray] | None,
+    grad_source: np.ndarray | None,
+    table: np.ndarray,
+    rows: int,
+    width: int,
+) -> None:
+    """``_gather_product`` for a batch: the samples share out among the threads, each unfolded
+    and multiplied on one thread (``_kernels.sample_products``), so a batch scales with the
+    threads without splitting small products; weight gradients come per sample, in blocks of
+    ``_SAMPLE_BLOCK`` samples, and are added in sample order (the same sums for any thread
+    count)."""
+    flat = source.reshape(geometry.n, channels, spatial_source)
+    ldc = _column_buffer(1, width, geometry.compute).strides[0] // geometry.compute.itemsize
+    for gi in range(geometry.groups):
+        s0, s1 = gi * source_per_group, (gi + 1) * source_per_group
+        cg = 0 if grad_weight is None else grad_weight[gi].shape[0]
+        block = max(1, min(geometry.n, _SAMPLE_BLOCK // max(1, cg * rows)))
+        for n0 in range(0, geometry.n, block):
+            n1 = min(geometry.n, n0 + block)
+            sums = sources = None
+            if grad_weight is not None and grad_source is not None:
+                sums = np.empty((n1 - n0, cg, rows), geometry.compute)
+                sources = grad_source[n0:n1, gi * cg : (gi + 1) * cg]
+            _kernels.sample_products(
+                flat[n0:n1, s0:s1],
+                table,
+                weights[gi],
+                None
+                if target is None
+                else target[n0:n1, gi * target_per_group : (gi + 1) * target_per_group],
+                sources,
+                sums,
+                width,
+                ldc,
+                _threads.team_size(nthreads, (n1 - n0) * rows * spatial_target * 64),
+            )
+            if sums is not None and grad_weight is not None:
+                for one in sums:
+                    grad_weight[gi] += one
 
 
 def conv_transpose_backward(

@@ -70,3 +70,14 @@ def col2im(
     i0: int,
     nthreads: int,
 ) -> None: ...
+def sample_products(
+    source: npt.NDArray[np.floating],
+    geometry: npt.NDArray[np.intp],
+    weight: npt.NDArray[np.floating],
+    target: npt.NDArray[np.floating] | None,
+    grad_source: npt.NDArray[np.floating] | None,
+    grad_weight: npt.NDArray[np.floating] | None,
+    width: int,
+    ldc: int,
+    nthreads: int,
+) -> None: ...

@@ -8,7 +8,10 @@ The kernels never see a mode name or a convention. They apply per-axis tables bu
 * ``gather``: nearest-neighbour N-D gather of raw bytes (any dtype) through per-axis byte-offset
   tables;
 * ``resample``: out[p, m, i] = sum_t w[m, t] * x[p, start[m] + t, i] along one axis, either as a
-  gather over outputs (few elements follow the axis) or as sums of whole contiguous rows.
+  gather over outputs (few elements follow the axis) or as sums of whole contiguous rows;
+* ``resample2d``: two neighbouring axes in one fused float32 step, no intermediate array
+  (``_resample.h``, with an AVX2 copy chosen at run time);
+* ``gemm``, ``im2col``, ``col2im``: the convolution family (``_gemm.h``, ``_copy.h``).
 
 Thread rules (the Python side, ``fastup._threads``, decides ``nthreads``): with ``nthreads <= 1``
 no OpenMP region is entered at all (safe in a child forked from a multi-threaded parent); with
@@ -921,3 +924,100 @@ def col2im(const real_t[:, ::1] cols, real_t[::1] out, const Py_ssize_t[::1] geo
                                (c + 1) * planes // nthr, i0, i0 + width)
         else:
             _col2im_planes(&cols[0, 0], &out[0], g, 0, planes, i0, i0 + width)
+
+
+cdef int _samples(const real_t* src, Py_ssize_t src_step, const Py_ssize_t* g, Py_ssize_t rows,
+                  Py_ssize_t width, Py_ssize_t ldc, Py_ssize_t length, const real_t* W,
+                  Py_ssize_t ct, real_t* tgt, Py_ssize_t tgt_step, Py_ssize_t tgt_row,
+                  const real_t* gsrc, Py_ssize_t gsrc_step, Py_ssize_t gsrc_row, real_t* gw,
+                  Py_ssize_t cg, Py_ssize_t n0, Py_ssize_t n1) noexcept nogil:
+    """Samples n0..n1 of sample_products on the calling thread; 0, or -1 out of memory."""
+    cdef real_t* cols = <real_t*>malloc(rows * ldc * sizeof(real_t))
+    cdef Py_ssize_t n, o0, w
+    cdef int status = 0
+    if cols == NULL:
+        return -1
+    for n in range(n0, n1):
+        o0 = 0
+        while o0 < length and status == 0:
+            w = min(width, length - o0)
+            _im2col_rows(src + n * src_step, cols, ldc, g, 0, rows, o0, o0 + w)
+            if tgt != NULL:
+                status = _gemm_block(W, rows, 1, cols, ldc, 1, tgt + n * tgt_step + o0, tgt_row,
+                                     ct, rows, 0, w, 1)
+            if gw != NULL and status == 0:
+                status = _gemm_block(gsrc + n * gsrc_step + o0, gsrc_row, 1, cols, 1, ldc,
+                                     gw + n * cg * rows, rows, cg, w, 0, rows, o0 > 0)
+            o0 = o0 + w
+    free(cols)
+    return status
+
+
+def sample_products(const real_t[:, :, :] source, const Py_ssize_t[::1] geometry,
+                    const real_t[:, ::1] weight, real_t[:, :, :] target,
+                    const real_t[:, :, :] grad_source, real_t[:, :, ::1] grad_weight,
+                    Py_ssize_t width, Py_ssize_t ldc, int nthreads):
+    """Per sample n of a batch, on one thread each: target[n] += weight @ im2col(source[n])
+    and grad_weight[n] = grad_source[n] @ im2col(source[n])^T, the columns unfolded ``width``
+    at a time into a buffer of row stride ``ldc``. target / grad_source / grad_weight may be
+    None (the products not wanted). A sample's arithmetic is the same on any thread, so
+    results do not depend on ``nthreads``; summing grad_weight over n is the caller's."""
+    cdef const Py_ssize_t* g = &geometry[0]
+    cdef Py_ssize_t nb = source.shape[0], cs = source.shape[1], length, rows, c, nthr
+    cdef Py_ssize_t ct = 0, cg = 0, tgt_step = 0, tgt_row = 0, gsrc_step = 0, gsrc_row = 0
+    cdef const real_t* W = NULL
+    cdef real_t* tgt = NULL
+    cdef const real_t* gsrc = NULL
+    cdef real_t* gw = NULL
+    cdef Py_ssize_t item = sizeof(real_t)
+    cdef int failed = 0
+    if geometry.shape[0] != 18:
+        raise ValueError("sample_products: geometry has 18 entries")
+    rows = cs * g[6] * g[7] * g[8]
+    length = g[3] * g[4] * g[5]
+    if source.shape[2] != g[0] * g[1] * g[2] or (
+            nb and cs > 1 and source.strides[1] != source.shape[2] * item) or (
+            source.shape[2] > 1 and source.strides[2] != item):
+        raise ValueError("sample_products: source planes must be contiguous, of the input size")
+    if width < 1 or ldc < width:
+        raise ValueError("sample_products: bad column chunk")
+    if target is not None:
+        ct = target.shape[1]
+        if (target.shape[0] != nb or target.shape[2] != length or weight.shape[0] != ct
+                or weight.shape[1] != rows or (length > 1 and target.strides[2] != item)):
+            raise ValueError("sample_products: target or weight of the wrong shape")
+    if grad_weight is not None:
+        if grad_source is None:
+            raise ValueError("sample_products: grad_weight needs grad_source")
+        cg = grad_weight.shape[1]
+        if (grad_weight.shape[0] != nb or grad_weight.shape[2] != rows
+                or grad_source.shape[0] != nb or grad_source.shape[1] != cg
+                or grad_source.shape[2] != length
+                or (length > 1 and grad_source.strides[2] != item)):
+            raise ValueError("sample_products: grad_weight or grad_source of the wrong shape")
+    if nb == 0 or rows == 0 or length == 0:
+        return
+    if target is not None and ct > 0:
+        W = &weight[0, 0]
+        tgt = &target[0, 0, 0]
+        tgt_step = target.strides[0] // item
+        tgt_row = target.strides[1] // item
+    if grad_weight is not None and cg > 0:
+        gw = &grad_weight[0, 0, 0]
+        gsrc = &grad_source[0, 0, 0]
+        gsrc_step = grad_source.strides[0] // item
+        gsrc_row = grad_source.strides[1] // item
+    nthr = min(<Py_ssize_t>nthreads, nb)
+    with nogil:
+        if nthr > 1:
+            for c in prange(nthr, num_threads=nthr, schedule="static"):
+                if _samples(&source[0, 0, 0], source.strides[0] // item, g, rows, width, ldc,
+                            length, W, ct, tgt, tgt_step, tgt_row, gsrc, gsrc_step, gsrc_row,
+                            gw, cg, c * nb // nthr, (c + 1) * nb // nthr) != 0:
+                    failed = 1
+        else:
+            failed = _samples(&source[0, 0, 0], source.strides[0] // item, g, rows, width, ldc,
+                              length, W, ct, tgt, tgt_step, tgt_row, gsrc, gsrc_step, gsrc_row,
+                              gw, cg, 0, nb) != 0
+    if failed:
+        raise MemoryError("sample_products: cannot allocate the column buffers")
