@@ -482,9 +482,10 @@ def test_column_chunks_give_the_same_result(monkeypatch):
 
 @pytest.mark.parametrize("groups", [1, 2])
 def test_batches_share_out_by_sample_with_the_same_results(groups, monkeypatch):
-    """A batch is shared out among the threads sample by sample (each sample unfolded and
-    multiplied on one thread), the weight gradients added in sample order: identical results
-    for 1, 2 and 3 threads and for any block of samples held at once; matches the oracle."""
+    """A batch is shared out among the threads sample by sample (each sample unfolded or
+    scattered, and multiplied, on one thread), the weight gradients added in sample order:
+    identical results for 1, 2 and 3 threads and for any block of samples held at once, forward
+    and backward; both match the oracle."""
     from fastup import _deconv, oracle
 
     rng = np.random.default_rng(7)
@@ -498,6 +499,15 @@ def test_batches_share_out_by_sample_with_the_same_results(groups, monkeypatch):
             first, fastup.conv_transpose_backward(g, x, w, workers=n, **kwargs), strict=True
         ):
             np.testing.assert_array_equal(a, b)
+    forward = fastup.conv_transpose(x, w, workers=1, **kwargs)
+    for n in (2, 3):
+        np.testing.assert_array_equal(fastup.conv_transpose(x, w, workers=n, **kwargs), forward)
+    np.testing.assert_allclose(
+        forward,
+        oracle.conv_transpose(x.astype(np.float64), w.astype(np.float64), **kwargs),
+        rtol=1e-4,
+        atol=1e-4,
+    )
     monkeypatch.setattr(_deconv, "_SAMPLE_BLOCK", 1)  # one sample's gradient at a time
     for a, b in zip(
         first, fastup.conv_transpose_backward(g, x, w, workers=2, **kwargs), strict=True

@@ -474,7 +474,8 @@ def _with_output(
 def _conv_transpose_into(
     geometry: _Geometry, x: np.ndarray, weight: np.ndarray, out: np.ndarray, nthreads: int
 ) -> None:
-    """out += col2im(W^T @ x), one (batch, group) slice at a time."""
+    """out += col2im(W^T @ x): a batch shared out by sample (``_kernels.sample_transposed``),
+    a single sample one column chunk at a time, each chunk's product and scatter threaded."""
     g = geometry.groups
     cin_g, cout_g = geometry.c_in // g, geometry.c_out // g
     kprod = math.prod(geometry.kernel)
@@ -483,11 +484,22 @@ def _conv_transpose_into(
     table = geometry.table(geometry.lengths_in, geometry.lengths_out)
     rows = cout_g * kprod
     width = _chunk(rows, spatial_in)
+    planes = out.reshape(geometry.n, geometry.c_out, spatial_out)
+    source = x.reshape(geometry.n, geometry.c_in, spatial_in)
+    if geometry.n > 1:  # a batch: shared out by sample, each on one thread
+        for gi in range(g):
+            _kernels.sample_transposed(
+                source[:, gi * cin_g : (gi + 1) * cin_g],
+                table,
+                weight[gi * cin_g : (gi + 1) * cin_g].reshape(cin_g, rows),
+                planes[:, gi * cout_g : (gi + 1) * cout_g],
+                width,
+                _threads.team_size(nthreads, geometry.n * rows * spatial_in * cin_g),
+            )
+        return
     cols = np.empty((rows, width), geometry.compute)
     gemm_threads = _threads.team_size(nthreads, rows * width * cin_g)
     scatter_threads = _threads.team_size(nthreads, rows * width)
-    planes = out.reshape(geometry.n, geometry.c_out, spatial_out)
-    source = x.reshape(geometry.n, geometry.c_in, spatial_in)
     for gi in range(g):
         w_t = weight[gi * cin_g : (gi + 1) * cin_g].reshape(cin_g, rows).T  # (rows, cin_g)
         for ni in range(geometry.n):

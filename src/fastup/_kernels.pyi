@@ -81,3 +81,11 @@ def sample_products(
     ldc: int,
     nthreads: int,
 ) -> None: ...
+def sample_transposed(
+    source: npt.NDArray[np.floating],
+    geometry: npt.NDArray[np.intp],
+    weight: npt.NDArray[np.floating],
+    out: npt.NDArray[np.floating],
+    width: int,
+    nthreads: int,
+) -> None: ...

@@ -1021,3 +1021,67 @@ def sample_products(const real_t[:, :, :] source, const Py_ssize_t[::1] geometry
                               gw, cg, 0, nb) != 0
     if failed:
         raise MemoryError("sample_products: cannot allocate the column buffers")
+
+
+cdef int _samples_t(const real_t* src, Py_ssize_t src_step, Py_ssize_t src_row,
+                    const real_t* W, Py_ssize_t cin, Py_ssize_t rows, const Py_ssize_t* g,
+                    Py_ssize_t width, Py_ssize_t length, real_t* out, Py_ssize_t out_step,
+                    Py_ssize_t cout, Py_ssize_t n0, Py_ssize_t n1) noexcept nogil:
+    """Samples n0..n1 of sample_transposed on the calling thread; 0, or -1 out of memory."""
+    cdef real_t* cols = <real_t*>malloc(rows * width * sizeof(real_t))
+    cdef Py_ssize_t n, i0, w
+    cdef int status = 0
+    if cols == NULL:
+        return -1
+    for n in range(n0, n1):
+        i0 = 0
+        while i0 < length and status == 0:
+            w = min(width, length - i0)
+            # cols (rows x w, compact) = W^T @ x[n][:, i0:i0+w]; W is (cin, rows)
+            status = _gemm_block(W, 1, rows, src + n * src_step + i0, src_row, 1, cols, w,
+                                 rows, cin, 0, w, 0)
+            if status == 0:
+                _col2im_planes(cols, out + n * out_step, g, 0, cout, i0, i0 + w)
+            i0 = i0 + w
+    free(cols)
+    return status
+
+
+def sample_transposed(const real_t[:, :, :] source, const Py_ssize_t[::1] geometry,
+                      const real_t[:, ::1] weight, real_t[:, :, :] out, Py_ssize_t width,
+                      int nthreads):
+    """Per sample n of a batch, on one thread each: out[n] += col2im(weight^T @ source[n]),
+    the columns ``width`` at a time (a transposed convolution; weight is (C_in, rows)). A
+    sample's arithmetic is the same on any thread: results do not depend on ``nthreads``."""
+    cdef const Py_ssize_t* g = &geometry[0]
+    cdef Py_ssize_t nb = source.shape[0], cin = source.shape[1], length = source.shape[2]
+    cdef Py_ssize_t rows = weight.shape[1], cout = out.shape[1], c, nthr
+    cdef Py_ssize_t item = sizeof(real_t)
+    cdef int failed = 0
+    if geometry.shape[0] != 18:
+        raise ValueError("sample_transposed: geometry has 18 entries")
+    if (weight.shape[0] != cin or rows != cout * g[6] * g[7] * g[8]
+            or length != g[0] * g[1] * g[2] or out.shape[0] != nb
+            or out.shape[2] != g[3] * g[4] * g[5]):
+        raise ValueError("sample_transposed: size mismatch")
+    if nb == 0 or rows == 0 or length == 0 or cout == 0:
+        return
+    if ((length > 1 and source.strides[2] != item) or (out.shape[2] > 1 and out.strides[2] != item)
+            or (cout > 1 and out.strides[1] != out.shape[2] * item) or width < 1):
+        raise ValueError("sample_transposed: planes must be contiguous")
+    nthr = min(<Py_ssize_t>nthreads, nb)
+    with nogil:
+        if nthr > 1:
+            for c in prange(nthr, num_threads=nthr, schedule="static"):
+                if _samples_t(&source[0, 0, 0], source.strides[0] // item,
+                              source.strides[1] // item, &weight[0, 0], cin, rows, g, width,
+                              length, &out[0, 0, 0], out.strides[0] // item, cout,
+                              c * nb // nthr, (c + 1) * nb // nthr) != 0:
+                    failed = 1
+        else:
+            failed = _samples_t(&source[0, 0, 0], source.strides[0] // item,
+                                source.strides[1] // item, &weight[0, 0], cin, rows, g, width,
+                                length, &out[0, 0, 0], out.strides[0] // item, cout,
+                                0, nb) != 0
+    if failed:
+        raise MemoryError("sample_transposed: cannot allocate the column buffers")
