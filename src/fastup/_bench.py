@@ -553,7 +553,7 @@ def run(
     print(
         f"\nfastup {config['version']}, OpenMP {config['openmp_version'] or 'off'}, SIMD "
         f"{config['simd']}, {config['threads']['usable_cpus']} CPUs; "
-        f"{'quick shapes' if quick else 'full shapes'}; medians of {repeat} runs.",
+        f"{'quick shapes' if quick else 'full shapes'}; medians of {repeat} rounds.",
         file=stream,
     )
     if json_path:
