@@ -248,7 +248,7 @@ def test_resample2d_refuses_bad_tables():
 
 def test_portable_copy_passes_the_kernel_tests():
     """The loops every non-x86 machine runs (FASTUP_DISABLE_AVX2=1), checked here too: the
-    fused resample, the matrix product and im2col against their references."""
+    fused resample, the matrix product, im2col and col2im against their references."""
     if _kernels.simd_isa() != "avx2":
         pytest.skip("this machine runs the portable copy in every test already")
     env = dict(os.environ, FASTUP_DISABLE_AVX2="1")
@@ -262,7 +262,7 @@ def test_portable_copy_passes_the_kernel_tests():
             "no:cacheprovider",
             __file__,
             "-k",
-            "resample2d or gemm_matches or im2col",
+            "resample2d or gemm_matches or im2col or col2im",
         ],
         env=env,
         capture_output=True,
@@ -308,3 +308,27 @@ def test_weight_tables_hold_no_zero_columns_at_integer_factors(mode, in_len, out
     assert np.all(table.start >= 0) and np.all(table.start + table.taps <= in_len)
     dense = _dense(table.start, table.weights, in_len)
     np.testing.assert_allclose(dense.sum(axis=1), 1.0, rtol=1e-12)
+
+
+@pytest.mark.parametrize("stride", [1, 2, 3])
+@pytest.mark.parametrize("length", [5, 17, 40, 101])
+def test_col2im_strided_lines_match_the_oracle(stride, length):
+    """col2im adds each column line into the output every ``stride`` elements (stride 2: the
+    AVX2 even-element add and its scalar tail), leaving the elements between untouched: a 1-D
+    transposed convolution of lines of every length against the oracle, and a -0.0 bias kept
+    where no tap lands."""
+    from fastup import conv_transpose, oracle
+
+    rng = np.random.default_rng(length * 10 + stride)
+    x = rng.standard_normal((2, 3, length)).astype(np.float32)
+    w = rng.standard_normal((3, 4, 1)).astype(np.float32)
+    for padding in (0, 1):
+        got = conv_transpose(x, w, stride=stride, padding=padding, workers=1)
+        want = oracle.conv_transpose(x, w, stride=stride, padding=padding)
+        np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5)
+    if stride > 1:  # a 1-tap kernel reaches every stride-th output; the others keep the bias
+        bias = np.full(4, -0.0, np.float32)
+        got = conv_transpose(x, w, bias, stride=stride, workers=1)
+        untouched = np.ones(got.shape[-1], bool)
+        untouched[::stride] = False
+        assert np.all(np.signbit(got[..., untouched]))

@@ -5,6 +5,10 @@
  * downsampling convolution, and the input gradient of a stride-2 transposed convolution) has an
  * AVX2 copy that takes the even elements of two vectors at a time.
  *
+ * Strided add: dst[i * stride] += src[i], the inner loop of col2im (the scatter of a transposed
+ * convolution); stride 2 has an AVX2 copy that adds two vectors of dst at a time and keeps the
+ * odd elements as they were (blended back, so even a -0.0 there stays).
+ *
  * Streaming: a copy into a large output with non-temporal stores (AVX2), which write to memory
  * without first reading the destination into the cache (half the memory traffic of ordinary
  * stores for an output far larger than the cache); fastup_stream_fence() once after the last.
@@ -31,6 +35,23 @@ static FASTUP_AVX2 ptrdiff_t fastup_even_f_avx2(float *dst, const float *src, pt
         __m256 e = _mm256_shuffle_ps(a, b, 0x88);
         _mm256_storeu_ps(dst + i, _mm256_castpd_ps(
                                       _mm256_permute4x64_pd(_mm256_castps_pd(e), 0xD8)));
+    }
+    return i;
+}
+
+static FASTUP_AVX2 ptrdiff_t fastup_even_add_f_avx2(float *dst, const float *src, ptrdiff_t n) {
+    ptrdiff_t i = 0;
+    const __m256 zero = _mm256_setzero_ps();
+    /* reads and writes dst[2 * i + 15]: stop while that is below 2 * n - 1 (the odd element
+     * after the last one added belongs to this line, and is written back unchanged) */
+    for (; i + 8 <= n && 2 * i + 16 <= 2 * n - 1; i += 8) {
+        __m256 v = _mm256_loadu_ps(src + i);
+        /* v0 0 v1 0 v2 0 v3 0 | v4 0 ... in two vectors, in order */
+        __m256 lo = _mm256_unpacklo_ps(v, zero), hi = _mm256_unpackhi_ps(v, zero);
+        __m256 a = _mm256_permute2f128_ps(lo, hi, 0x20), b = _mm256_permute2f128_ps(lo, hi, 0x31);
+        __m256 d0 = _mm256_loadu_ps(dst + 2 * i), d1 = _mm256_loadu_ps(dst + 2 * i + 8);
+        _mm256_storeu_ps(dst + 2 * i, _mm256_blend_ps(d0, _mm256_add_ps(d0, a), 0x55));
+        _mm256_storeu_ps(dst + 2 * i + 8, _mm256_blend_ps(d1, _mm256_add_ps(d1, b), 0x55));
     }
     return i;
 }
@@ -78,6 +99,21 @@ static inline void fastup_strided_f(float *dst, const float *src, ptrdiff_t n, p
     if (stride == 2 && fastup_use_avx2()) i = fastup_even_f_avx2(dst, src, n);
 #endif
     for (; i < n; i++) dst[i] = src[i * stride];
+}
+
+static inline void fastup_strided_add_f(float *dst, const float *src, ptrdiff_t n,
+                                        ptrdiff_t stride) {
+    ptrdiff_t i = 0;
+#if FASTUP_HAVE_AVX2_PATH
+    if (stride == 2 && fastup_use_avx2()) i = fastup_even_add_f_avx2(dst, src, n);
+#endif
+    for (; i < n; i++) dst[i * stride] += src[i];
+}
+
+static inline void fastup_strided_add_d(double *dst, const double *src, ptrdiff_t n,
+                                        ptrdiff_t stride) {
+    ptrdiff_t i;
+    for (i = 0; i < n; i++) dst[i * stride] += src[i];
 }
 
 static inline void fastup_strided_d(double *dst, const double *src, ptrdiff_t n, ptrdiff_t stride) {

@@ -36,6 +36,8 @@ cdef extern from "_openmp_shim.h" nogil:
 cdef extern from "_copy.h" nogil:
     void fastup_strided_f(float* dst, const float* src, Py_ssize_t n, Py_ssize_t stride)
     void fastup_strided_d(double* dst, const double* src, Py_ssize_t n, Py_ssize_t stride)
+    void fastup_strided_add_f(float* dst, const float* src, Py_ssize_t n, Py_ssize_t stride)
+    void fastup_strided_add_d(double* dst, const double* src, Py_ssize_t n, Py_ssize_t stride)
     void fastup_stream_copy(void* dst, const void* src, size_t n)
     void fastup_stream_fence()
 
@@ -871,7 +873,7 @@ cdef void _col2im_planes(const real_t* cols, real_t* out, const Py_ssize_t* g, P
 
     g: as for im2col, with "input" the transposed convolution's input (the columns) and
     "output" its output (the planes written)."""
-    cdef Py_ssize_t c, q, qz, qy, qx, i, line, iz, iy, ix0, ix1, oz, oy, first, last, v
+    cdef Py_ssize_t c, q, qz, qy, qx, i, line, iz, iy, ix0, ix1, oz, oy, first, last
     cdef Py_ssize_t kprod = g[6] * g[7] * g[8], width = i1 - i0
     cdef Py_ssize_t plane = g[3] * g[4] * g[5], shift, sx = g[11], base, at
     cdef const real_t* col
@@ -895,8 +897,13 @@ cdef void _col2im_planes(const real_t* cols, real_t* out, const Py_ssize_t* g, P
                     _valid_range(ix0, ix1, sx, shift, g[5], &first, &last)
                     base = c * plane + (oz * g[4] + oy) * g[5] + shift
                     at = i - i0 - ix0  # col[at + v] holds column x = v of this line
-                    for v in range(first, last):
-                        out[base + v * sx] += col[at + v]
+                    if last > first:
+                        if real_t is float:
+                            fastup_strided_add_f(out + base + first * sx, col + at + first,
+                                                 last - first, sx)
+                        else:
+                            fastup_strided_add_d(out + base + first * sx, col + at + first,
+                                                 last - first, sx)
                 i = i + (ix1 - ix0)
 
 
