@@ -12,6 +12,7 @@ import _common
 from _common import Draw, call, np
 
 import fastup
+from fastup._tables import COORDINATE_MODES
 
 
 def build_resize(d: Draw):
@@ -33,17 +34,7 @@ def build_resize(d: Draw):
             else tuple(d.small(-ndim, max(ndim - 1, 0)) for _ in range(d.small(1, 3)))
         )
     kwargs["mode"] = d.pick(["nearest", "linear", "cubic", "area", "lanczos", "bicubic", "x", None])
-    kwargs["coordinate_mode"] = d.pick(
-        [
-            "half_pixel",
-            "half_pixel_symmetric",
-            "pytorch_half_pixel",
-            "align_corners",
-            "asymmetric",
-            "tf_crop_and_resize",
-            1,
-        ]
-    )
+    kwargs["coordinate_mode"] = d.pick([*COORDINATE_MODES, 1])
     if d.chance():
         kwargs["nearest_mode"] = d.pick(
             ["round_prefer_floor", "round_prefer_ceil", "floor", "ceil", "x"]

@@ -30,6 +30,7 @@ from hypothesis import strategies as st
 
 import fastup
 import fastup.oracle as oracle
+from fastup._tables import COORDINATE_MODES
 
 sys.path.insert(0, __file__.rsplit("/", 1)[0])
 from _judge import HUGE_INTS, SPECIAL_FLOATS, TALLY, call  # noqa: E402
@@ -386,18 +387,7 @@ def resize_calls(draw):
         )
         kwargs["scale"] = scale[0] if (len(scale) == 1 and draw(st.booleans())) else scale
     kwargs["mode"] = draw(st.sampled_from(["nearest", "linear", "cubic", "area", "lanczos"]))
-    kwargs["coordinate_mode"] = draw(
-        st.sampled_from(
-            [
-                "half_pixel",
-                "half_pixel_symmetric",
-                "pytorch_half_pixel",
-                "align_corners",
-                "asymmetric",
-                "tf_crop_and_resize",
-            ]
-        )
-    )
+    kwargs["coordinate_mode"] = draw(st.sampled_from(COORDINATE_MODES))
     if kwargs["coordinate_mode"] == "tf_crop_and_resize":
         kwargs["roi"] = [
             (

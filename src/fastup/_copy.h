@@ -18,6 +18,9 @@
 #ifndef FASTUP_COPY_H
 #define FASTUP_COPY_H
 
+/* outputs of at least this many bytes are written with non-temporal stores */
+#define FASTUP_STREAM_BYTES 16777216
+
 #include <stddef.h>
 #include <string.h>
 

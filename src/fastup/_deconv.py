@@ -352,16 +352,19 @@ def _chunk(rows: int, columns: int) -> int:
     return max(1, min(columns, _CHUNK_ELEMENTS // max(rows, 1)))
 
 
-def _column_buffer(rows: int, width: int, dtype: np.dtype) -> np.ndarray:
-    """An uninitialised (rows, width) buffer whose rows lie a multiple of 64 bytes apart but
-    not a multiple of 4 KiB: rows read one below the other (the matrix product's packing)
-    then fall on different cache sets."""
+def _column_stride(width: int, dtype: np.dtype) -> int:
+    """The row stride (elements) of a column buffer: a multiple of 64 bytes but not of 4 KiB,
+    so that rows read one below the other (the matrix product's packing) fall on different
+    cache sets."""
     itemsize = np.dtype(dtype).itemsize
     step = 64 // itemsize
     stride = -(-width // step) * step
-    if (stride * itemsize) % 4096 == 0:
-        stride += step
-    return np.empty((rows, stride), dtype)[:, :width]
+    return stride + step if (stride * itemsize) % 4096 == 0 else stride
+
+
+def _column_buffer(rows: int, width: int, dtype: np.dtype) -> np.ndarray:
+    """An uninitialised (rows, width) buffer with the row stride of ``_column_stride``."""
+    return np.empty((rows, _column_stride(width, dtype)), dtype)[:, :width]
 
 
 def _prepare(geometry: _Geometry, *arrays: Any) -> list[Any]:
@@ -665,7 +668,7 @@ def _sample_products(
     ``_SAMPLE_BLOCK`` samples, and are added in sample order (the same sums for any thread
     count)."""
     flat = source.reshape(geometry.n, channels, spatial_source)
-    ldc = _column_buffer(1, width, geometry.compute).strides[0] // geometry.compute.itemsize
+    ldc = _column_stride(width, geometry.compute)
     for gi in range(geometry.groups):
         s0, s1 = gi * source_per_group, (gi + 1) * source_per_group
         cg = 0 if grad_weight is None else grad_weight[gi].shape[0]

@@ -40,6 +40,7 @@ cdef extern from "_copy.h" nogil:
     void fastup_strided_add_d(double* dst, const double* src, Py_ssize_t n, Py_ssize_t stride)
     void fastup_stream_copy(void* dst, const void* src, size_t n)
     void fastup_stream_fence()
+    const Py_ssize_t FASTUP_STREAM_BYTES
 
 cdef extern from "_cpu.h" nogil:
     int fastup_use_avx2()
@@ -155,9 +156,7 @@ cdef inline void _put(dst_t* p, acc_t v) noexcept nogil:
 # nearest: N-D gather of raw bytes
 # --------------------------------------------------------------------------------------------
 
-# outputs of at least this many bytes are streamed (as the fused resample's, _resample.h), in
-# rows of at most STAGE_MAX bytes
-DEF STREAM_BYTES = 16777216
+# a streamed output (at least FASTUP_STREAM_BYTES, _copy.h) is staged in rows of at most this
 DEF STAGE_MAX = 1048576
 
 cdef void _gather_rows(const uint8_t* src, uint8_t* dst, const Py_ssize_t* offsets,
@@ -250,7 +249,7 @@ def gather(const uint8_t[::1] src, uint8_t[::1] dst, const Py_ssize_t[::1] offse
         return
     nthr = min(<Py_ssize_t>nthreads, nrows)
     # a large output is staged row by row and streamed out (AVX2 non-temporal stores)
-    stream = (dst.shape[0] >= STREAM_BYTES and dims[k - 1] * block <= STAGE_MAX
+    stream = (dst.shape[0] >= FASTUP_STREAM_BYTES and dims[k - 1] * block <= STAGE_MAX
               and fastup_use_avx2())
     with nogil:
         if nthr > 1:
@@ -455,12 +454,12 @@ cdef void _pass(const src_t* src, dst_t* dst, const acc_t* w, Py_ssize_t P, Py_s
             if rows:
                 _row_sums(src, dst, L, M, I, start, w, T, c * units // nthr,
                           (c + 1) * units // nthr)
-            else:
+            elif acc_t is double:  # float32 gather passes are resample2d's
                 _gather_rows_w(src, dst, L, M, I, start, w, careful, ncareful, T,
                                c * units // nthr, (c + 1) * units // nthr)
     elif rows:
         _row_sums(src, dst, L, M, I, start, w, T, 0, units)
-    else:
+    elif acc_t is double:
         _gather_rows_w(src, dst, L, M, I, start, w, careful, ncareful, T, 0, units)
 
 
@@ -471,7 +470,8 @@ def resample(src, dst, const Py_ssize_t[::1] start, weights, const Py_ssize_t[::
     ``src`` (P * L * I elements) and ``dst`` (P * M * I) are C-contiguous arrays;
     ``weights`` (M, T) is float32 when the pair (src, dst) accumulates in float32 (uint8,
     int8, uint16, int16, float32) and float64 for int32 and float64. ``careful`` lists the
-    outputs with a zero weight inside their window. ``rows`` picks the rows kernel.
+    outputs with a zero weight inside their window. ``rows`` picks the rows kernel; with
+    float32 weights only the rows kernel is here (the other passes are ``resample2d``'s).
     """
     cdef const uint8_t[::1] s = _bytes(src, P * L * I)
     cdef uint8_t[::1] d = _bytes(dst, P * M * I)
@@ -497,6 +497,8 @@ def resample(src, dst, const Py_ssize_t[::1] start, weights, const Py_ssize_t[::
     if kind < 0:
         raise TypeError(f"resample: no kernel for {src.dtype} -> {dst.dtype} "
                         f"with {weights.dtype} weights")
+    if not rows and weights.dtype.char == "f":
+        raise ValueError("resample: float32 passes that gather go through resample2d")
     sp = <const void*>&s[0]
     dp = <void*>&d[0]
     st = &start[0]
@@ -627,6 +629,8 @@ def resample2d(src, dst, ys, yw, const Py_ssize_t[::1] xs, const float[:, ::1] x
     """
     cdef const Py_ssize_t[::1] ys_v
     cdef const float[:, ::1] yw_v
+    cdef const uint8_t[::1] s
+    cdef uint8_t[::1] d
     cdef fastup_rs2d job
     cdef Py_ssize_t nc = careful.shape[0], k, rows, c, nthr
     cdef int failed = 0
@@ -671,8 +675,8 @@ def resample2d(src, dst, ys, yw, const Py_ssize_t[::1] xs, const float[:, ::1] x
     job.xw = &xw[0, 0]
     job.careful = &careful[0] if nc else NULL
     job.ncareful = nc
-    sp = <const void*>_address(s)
-    dp = <void*>_address(d)
+    sp = <const void*>&s[0]
+    dp = <void*>&d[0]
     rows = P * Ho
     nthr = min(<Py_ssize_t>nthreads, rows)
     with nogil:
@@ -685,12 +689,6 @@ def resample2d(src, dst, ys, yw, const Py_ssize_t[::1] xs, const float[:, ::1] x
             failed = fastup_rs2d_rows(&job, sp, dp, 0, rows) != 0
     if failed:
         raise MemoryError("resample2d: cannot allocate the row buffers")
-
-
-cdef size_t _address(a):
-    """The address of a flat uint8 array's first byte."""
-    cdef const uint8_t[::1] v = a
-    return <size_t>&v[0]
 
 
 # --------------------------------------------------------------------------------------------

@@ -66,8 +66,6 @@ typedef struct {
 
 /* outputs of the vertical step per chunk: the running sums stay in L1 */
 #define FASTUP_RS_CHUNK 2048
-/* float32 outputs at least this large are written with non-temporal stores (AVX2 path) */
-#define FASTUP_STREAM_BYTES (16.0 * 1024 * 1024)
 
 static size_t fastup_type_size(int type) {
     return type == FASTUP_U8 || type == FASTUP_I8 ? 1 : type == FASTUP_F32 ? 4 : 2;
@@ -444,7 +442,7 @@ FASTUP_INLINE int fastup_rs2d_body(const fastup_rs2d *j, const void *src, void *
     int f32in = j->src_type == FASTUP_F32;
     /* float32 results are written in place, or (a large output, AVX2) staged and streamed */
     int stream = avx2 && j->dst_type == FASTUP_F32 &&
-                 (double)(j->P * j->Ho) * (double)outlen * 4.0 >= FASTUP_STREAM_BYTES;
+                 (double)(j->P * j->Ho) * (double)outlen * 4.0 >= (double)FASTUP_STREAM_BYTES;
     int inplace = j->dst_type == FASTUP_F32 && !stream, smode = stream ? 2 : avx2;
     /* the cache: resampled rows (W first), converted input rows (H first), or none */
     ptrdiff_t nslots = !vfirst ? (j->ys != NULL ? T : 1) : (f32in ? 0 : T);

@@ -767,7 +767,7 @@ def _apply_table(
     src: np.ndarray, dst: np.ndarray, axis: int, table: WeightTable, nthreads: int
 ) -> None:
     P = math.prod(src.shape[:axis])
-    inner = math.prod(src.shape[axis + 1 :])
+    inner = _inner(src.shape, axis)
     L, M = src.shape[axis], dst.shape[axis]
     wide = np.float64 in (src.dtype, dst.dtype) or np.int32 in (src.dtype, dst.dtype)
     _kernels.resample(
