@@ -246,6 +246,148 @@ def test_resample2d_refuses_bad_tables():
         )
 
 
+# uint8 -> uint8 in fixed point (_resample_u8.h): the route, its block kinds, its accuracy
+
+
+def _real_table(n_in, n_out, mode, antialias=False):
+    """A resize's weight table for one axis (start, float32 weights)."""
+    from fastup._tables import AxisSpec, weight_table
+
+    table = weight_table(
+        AxisSpec(n_in, n_out, n_out / n_in, True), "half_pixel", mode, antialias=antialias
+    )
+    return table.start, table.weights32
+
+
+_SIZES = [(50, 100), (100, 50), (33, 87), (64, 256), (40, 41)]
+
+
+@pytest.mark.parametrize("c", [1, 2, 3, 4, 8, 15])
+@pytest.mark.parametrize(
+    ("mode", "w", "wo"),
+    [
+        (m, w, wo)
+        for m in ("linear", "cubic", "lanczos", "area")
+        for w, wo in _SIZES
+        if m != "area" or wo < w
+    ],  # area grows like linear
+)
+def test_resample2d_u8_fixed_point_route_of_real_tables(c, mode, w, wo):
+    """Linear and cubic tables of up to 4 channels take the fixed-point route, mostly in
+    shuffled blocks (wider windows, and passes along W alone, take the float32 route); either
+    way the result is within 1 of the exact one, a constant image stays constant, and the
+    result does not depend on the thread count."""
+    rng = np.random.default_rng(c * 1000 + w + wo)
+    h, ho = 7, 12
+    xs, xw = _real_table(w, wo, mode, antialias=True)
+    ys, yw = _real_table(h, ho, mode)
+    kinds = _kernels.resample2d_u8_blocks(ys, yw, xs, xw, h, w, c, ho, wo)
+    if mode in ("linear", "cubic") and c <= 4 and wo >= w:
+        assert kinds is not None, "the tables of a resize suit the fixed-point route"
+    if kinds is not None:
+        assert kinds[0] * 4 <= sum(kinds), kinds  # at most a quarter one output at a time
+    x = rng.integers(0, 256, (2, h, w, c), dtype=np.uint8)
+    for table_h in (True, False):
+        th, tw = (ys, yw) if table_h else (None, None)
+        rows = ho if table_h else h
+        out = np.empty((2, rows, wo, c), np.uint8)
+        _run(x, out, th, tw, xs, xw, np.zeros(0, np.intp), False, 1)
+        _check(out, _reference(x, th, tw, xs, xw), np.uint8)
+        again = np.empty_like(out)
+        _run(x, again, th, tw, xs, xw, np.zeros(0, np.intp), False, 3)
+        np.testing.assert_array_equal(again, out)
+        flat = np.full_like(x, 201)
+        _run(flat, out, th, tw, xs, xw, np.zeros(0, np.intp), False, 1)
+        assert np.all(out == 201)
+
+
+def test_resample2d_u8_block_kinds():
+    """Which blocks of 16 outputs are shuffled how: RGB x2 (bilinear and bicubic) in lanes of 8
+    outputs; RGBA bicubic x2 reaches 20 bytes per 8 outputs, so lanes of 4; a 6x downscale of
+    one channel with 12 taps reaches too far for both (the float32 route), and so does a pass
+    along W alone (its single rounding is kept: see _resample_u8.h)."""
+    ys, yw = _real_table(5, 10, "linear")
+
+    def kinds(xs, xw, c, w, wo, h_table=True):
+        hs, hw = (ys, yw) if h_table else (None, None)
+        return _kernels.resample2d_u8_blocks(hs, hw, xs, xw, 5, w, c, 10 if h_table else 5, wo)
+
+    xs, xw = _real_table(960, 1920, "linear")
+    assert kinds(xs, xw, 3, 960, 1920) == (0, 0, 360)
+    assert kinds(xs, xw, 3, 960, 1920, h_table=False) is None
+    xs, xw = _real_table(960, 1920, "cubic")
+    found = kinds(xs, xw, 3, 960, 1920)
+    assert found[0] == 0 and found[2] == 360
+    found = kinds(xs, xw, 4, 960, 1920)
+    assert found[0] == 0 and found[1] > 0
+    xs, xw = _real_table(960, 160, "linear", antialias=True)
+    assert xw.shape[1] >= 12
+    assert kinds(xs, xw, 1, 960, 160) is None
+
+
+@pytest.mark.parametrize("weights", [[3.0, -2.0], [0.5, 0.5 + 2**-9], [1.6, 1.6]])
+def test_resample2d_u8_tables_outside_fixed_point_take_the_float_route(weights):
+    """A weight of magnitude 2 or more, or sums that could overflow int16, leave the fixed
+    point (None); the float32 route still gives the exact result within 1. Weights that do
+    not sum to 1 are kept as they are (no renormalisation)."""
+    rng = np.random.default_rng(3)
+    x = rng.integers(0, 120, (1, 4, 40, 3), dtype=np.uint8)
+    xs = np.minimum(np.arange(80) // 2, 38).astype(np.intp)
+    xw = np.tile(np.array(weights, np.float32), (80, 1))
+    ys, yw = np.array([0, 1, 2], np.intp), np.tile(np.array(weights, np.float32), (3, 1))
+    kinds = _kernels.resample2d_u8_blocks(ys, yw, xs, xw, 4, 40, 3, 3, 80)
+    assert (kinds is None) == (max(abs(w) for w in weights) >= 1.6)
+    out = np.empty((1, 3, 80, 3), np.uint8)
+    _run(x, out, ys, yw, xs, xw, np.zeros(0, np.intp), False, 1)
+    _check(out, _reference(x, ys, yw, xs, xw), np.uint8)
+
+
+_U8_CASES = """
+import hashlib
+import numpy as np
+from fastup import _kernels
+from fastup._tables import AxisSpec, weight_table
+def table(n_in, n_out, mode):
+    t = weight_table(AxisSpec(n_in, n_out, n_out / n_in, True), "half_pixel", mode,
+                     antialias=True)
+    return t.start, t.weights32
+rng = np.random.default_rng(7)
+digest = hashlib.sha256()
+fixed = 0
+for c in (1, 3, 4):
+    x = rng.integers(0, 256, (2, 37, 53, c), dtype=np.uint8)
+    for mode in ("linear", "cubic"):
+        for ho, wo in ((74, 106), (29, 101), (50, 40)):
+            ys, yw = table(37, ho, mode)
+            xs, xw = table(53, wo, mode)
+            if _kernels.resample2d_u8_blocks(ys, yw, xs, xw, 37, 53, c, ho, wo) is None:
+                continue  # the float32 route (FMA or not: not the same bytes)
+            fixed += 1
+            out = np.empty((2, ho, wo, c), np.uint8)
+            _kernels.resample2d(x, out, ys, yw, xs, xw, np.zeros(0, np.intp), 2, 37, 53, c, ho,
+                                wo, False, 1)
+            digest.update(out.tobytes())
+assert fixed == 16, fixed
+print(digest.hexdigest())
+"""
+
+
+def test_resample2d_u8_copies_give_the_same_bytes():
+    """Fixed-point sums are exact integers: the AVX2 copy and the portable copy (and so every
+    machine) give the same bytes for uint8 resizes."""
+    if _kernels.simd_isa() != "avx2":
+        pytest.skip("only the portable copy runs on this machine")
+    digests = set()
+    for off in ("0", "1"):
+        env = dict(os.environ, FASTUP_DISABLE_AVX2=off)
+        run = subprocess.run(
+            [sys.executable, "-c", _U8_CASES], env=env, capture_output=True, text=True, timeout=300
+        )
+        assert run.returncode == 0, run.stderr[-3000:]
+        digests.add(run.stdout.strip())
+    assert len(digests) == 1
+
+
 def test_portable_copy_passes_the_kernel_tests():
     """The loops every non-x86 machine runs (FASTUP_DISABLE_AVX2=1), checked here too: the
     fused resample, the matrix product, im2col and col2im against their references."""
@@ -308,6 +450,23 @@ def test_weight_tables_hold_no_zero_columns_at_integer_factors(mode, in_len, out
     assert np.all(table.start >= 0) and np.all(table.start + table.taps <= in_len)
     dense = _dense(table.start, table.weights, in_len)
     np.testing.assert_allclose(dense.sum(axis=1), 1.0, rtol=1e-12)
+
+
+def test_weight_tables_of_long_axes_are_kept_up_to_a_bound(monkeypatch):
+    """A table of a long axis (a 1-D signal) costs more to build than to resize with, so the
+    last few up to _LONG_CACHE_MAX_LENGTH outputs are kept; longer ones are rebuilt."""
+    from fastup import _tables
+
+    monkeypatch.setattr(_tables, "_LONG_CACHE_MAX_LENGTH", 40000)
+    kept = _tables.AxisSpec(9000, 36000, 4.0, True)
+    assert kept.out_len > _tables._CACHE_MAX_LENGTH
+    first = _tables.weight_table(kept, "half_pixel", "linear")
+    assert _tables.weight_table(kept, "half_pixel", "linear") is first
+    longer = _tables.AxisSpec(11000, 44000, 4.0, True)
+    first = _tables.weight_table(longer, "half_pixel", "linear")
+    again = _tables.weight_table(longer, "half_pixel", "linear")
+    assert again is not first
+    np.testing.assert_array_equal(again.weights, first.weights)
 
 
 @pytest.mark.parametrize("stride", [1, 2, 3])

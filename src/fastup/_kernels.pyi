@@ -46,6 +46,17 @@ def resample2d(
     vfirst: bool,
     nthreads: int,
 ) -> None: ...
+def resample2d_u8_blocks(
+    ys: npt.NDArray[np.intp] | None,
+    yw: npt.NDArray[np.float32] | None,
+    xs: npt.NDArray[np.intp],
+    xw: npt.NDArray[np.float32],
+    H: int,
+    W: int,
+    C: int,
+    Ho: int,
+    Wo: int,
+) -> tuple[int, int, int] | None: ...
 
 # convolution family (float32 or float64 throughout)
 def simd_isa() -> str: ...

@@ -610,9 +610,67 @@ cdef extern from "_resample.h" nogil:
         int vfirst
     int fastup_rs2d_rows(const fastup_rs2d* j, const void* src, void* dst, Py_ssize_t r0,
                          Py_ssize_t r1)
+    int fastup_rs2d_u8_kinds(const fastup_rs2d* j, Py_ssize_t* kinds)
 
 # dtype char -> element type number of _resample.h
 _RS2D_TYPES = {"B": 0, "b": 1, "H": 2, "h": 3, "f": 4}
+_TYPE_NAMES = {"B": "uint8", "b": "int8", "H": "uint16", "h": "int16", "f": "float32",
+               "d": "float64", "i": "int32", "e": "float16"}
+
+
+cdef class _Rs2dJob:
+    """A checked fastup_rs2d job: the arguments of ``resample2d`` turned into the C struct
+    (the memoryviews it points into are kept alive here)."""
+    cdef fastup_rs2d job
+    cdef const Py_ssize_t[::1] ys, xs, careful
+    cdef const float[:, ::1] yw, xw
+
+    def __init__(self, str src_char, str dst_char, ys, yw, const Py_ssize_t[::1] xs,
+                 const float[:, ::1] xw, const Py_ssize_t[::1] careful, Py_ssize_t P,
+                 Py_ssize_t H, Py_ssize_t W, Py_ssize_t C, Py_ssize_t Ho, Py_ssize_t Wo,
+                 bint vfirst):
+        cdef Py_ssize_t nc = careful.shape[0], k
+        if src_char not in _RS2D_TYPES or dst_char not in _RS2D_TYPES:
+            raise TypeError(f"resample2d: no kernel for {_TYPE_NAMES.get(src_char, src_char)} "
+                            f"-> {_TYPE_NAMES.get(dst_char, dst_char)}")
+        self.job.P, self.job.H, self.job.W, self.job.C = P, H, W, C
+        self.job.Ho, self.job.Wo = Ho, Wo
+        self.job.vfirst = vfirst
+        self.job.src_type = _RS2D_TYPES[src_char]
+        self.job.dst_type = _RS2D_TYPES[dst_char]
+        if xw.shape[0] != Wo or xs.shape[0] != Wo or xw.shape[1] < 1:
+            raise ValueError("resample2d: W table size mismatch")
+        self.job.Tx = xw.shape[1]
+        self.job.ys = NULL
+        self.job.yw = NULL
+        self.job.Ty = 1
+        if ys is None:
+            if Ho != H:
+                raise ValueError("resample2d: without an H table Ho must equal H")
+        else:
+            self.ys = ys
+            self.yw = yw
+            if self.yw.shape[0] != Ho or self.ys.shape[0] != Ho or self.yw.shape[1] < 1:
+                raise ValueError("resample2d: H table size mismatch")
+            self.job.Ty = self.yw.shape[1]
+        for k in range(nc):
+            if careful[k] < 0 or careful[k] >= Wo or (k > 0 and careful[k] <= careful[k - 1]):
+                raise ValueError(
+                    "resample2d: careful output indices must be increasing, in range")
+        self.xs, self.xw, self.careful = xs, xw, careful
+        self.job.careful = &careful[0] if nc else NULL
+        self.job.ncareful = nc
+        if P * Ho * Wo * C == 0:
+            return
+        if not _windows_inside(&xs[0], Wo, self.job.Tx, W):
+            raise ValueError("resample2d: a W table window reaches outside the input")
+        if ys is not None:
+            if not _windows_inside(&self.ys[0], Ho, self.job.Ty, H):
+                raise ValueError("resample2d: an H table window reaches outside the input")
+            self.job.ys = &self.ys[0]
+            self.job.yw = &self.yw[0, 0]
+        self.job.xs = &xs[0]
+        self.job.xw = &xw[0, 0]
 
 
 def resample2d(src, dst, ys, yw, const Py_ssize_t[::1] xs, const float[:, ::1] xw,
@@ -620,75 +678,51 @@ def resample2d(src, dst, ys, yw, const Py_ssize_t[::1] xs, const float[:, ::1] x
                Py_ssize_t C, Py_ssize_t Ho, Py_ssize_t Wo, bint vfirst, int nthreads):
     """out[p, y, x, c] = sum_s yw[y, s] sum_t xw[x, t] src[p, ys[y] + s, xs[x] + t, c] in
     float32, fused: each input row resampled along W once into a cache of Ty rows, or with
-    ``vfirst`` each output row summed along H first, then resampled along W.
+    ``vfirst`` each output row summed along H first, then resampled along W. uint8 -> uint8
+    takes the fixed-point route when the tables suit it (``_resample_u8.h``).
 
     ``src`` (P * H * W * C elements) and ``dst`` (P * Ho * Wo * C) are C-contiguous arrays of
     uint8, int8, uint16, int16 or float32; ``ys``/``yw`` may be None (no H table, Ho == H).
     ``careful`` lists the W outputs with a zero weight inside their window (recomputed from
     their nonzero taps; pass an empty list for integer input, which holds no NaN).
     """
-    cdef const Py_ssize_t[::1] ys_v
-    cdef const float[:, ::1] yw_v
-    cdef const uint8_t[::1] s
-    cdef uint8_t[::1] d
-    cdef fastup_rs2d job
-    cdef Py_ssize_t nc = careful.shape[0], k, rows, c, nthr
+    cdef _Rs2dJob j = _Rs2dJob(src.dtype.char, dst.dtype.char, ys, yw, xs, xw, careful, P, H,
+                               W, C, Ho, Wo, vfirst)
+    cdef const uint8_t[::1] s = _bytes(src, P * H * W * C)
+    cdef uint8_t[::1] d = _bytes(dst, P * Ho * Wo * C)
+    cdef Py_ssize_t rows = P * Ho, c, nthr
     cdef int failed = 0
     cdef const void* sp
     cdef void* dp
-    if src.dtype.char not in _RS2D_TYPES or dst.dtype.char not in _RS2D_TYPES:
-        raise TypeError(f"resample2d: no kernel for {src.dtype} -> {dst.dtype}")
-    s = _bytes(src, P * H * W * C)
-    d = _bytes(dst, P * Ho * Wo * C)
-    job.P, job.H, job.W, job.C, job.Ho, job.Wo = P, H, W, C, Ho, Wo
-    job.vfirst = vfirst
-    job.src_type = _RS2D_TYPES[src.dtype.char]
-    job.dst_type = _RS2D_TYPES[dst.dtype.char]
-    if xw.shape[0] != Wo or xs.shape[0] != Wo or xw.shape[1] < 1:
-        raise ValueError("resample2d: W table size mismatch")
-    job.Tx = xw.shape[1]
-    if ys is None:
-        if Ho != H:
-            raise ValueError("resample2d: without an H table Ho must equal H")
-        job.ys = NULL
-        job.yw = NULL
-        job.Ty = 1
-    else:
-        ys_v = ys
-        yw_v = yw
-        if yw_v.shape[0] != Ho or ys_v.shape[0] != Ho or yw_v.shape[1] < 1:
-            raise ValueError("resample2d: H table size mismatch")
-        job.Ty = yw_v.shape[1]
-    for k in range(nc):
-        if careful[k] < 0 or careful[k] >= Wo or (k > 0 and careful[k] <= careful[k - 1]):
-            raise ValueError("resample2d: careful output indices must be increasing, in range")
     if P * Ho * Wo * C == 0:
         return
-    if not _windows_inside(&xs[0], Wo, job.Tx, W):
-        raise ValueError("resample2d: a W table window reaches outside the input")
-    if ys is not None:
-        if not _windows_inside(&ys_v[0], Ho, job.Ty, H):
-            raise ValueError("resample2d: an H table window reaches outside the input")
-        job.ys = &ys_v[0]
-        job.yw = &yw_v[0, 0]
-    job.xs = &xs[0]
-    job.xw = &xw[0, 0]
-    job.careful = &careful[0] if nc else NULL
-    job.ncareful = nc
     sp = <const void*>&s[0]
     dp = <void*>&d[0]
-    rows = P * Ho
     nthr = min(<Py_ssize_t>nthreads, rows)
     with nogil:
         if nthr > 1:
             for c in prange(nthr, num_threads=nthr, schedule="static"):
-                if fastup_rs2d_rows(&job, sp, dp, c * rows // nthr,
+                if fastup_rs2d_rows(&j.job, sp, dp, c * rows // nthr,
                                     (c + 1) * rows // nthr) != 0:
                     failed = 1
         else:
-            failed = fastup_rs2d_rows(&job, sp, dp, 0, rows) != 0
+            failed = fastup_rs2d_rows(&j.job, sp, dp, 0, rows) != 0
     if failed:
         raise MemoryError("resample2d: cannot allocate the row buffers")
+
+
+def resample2d_u8_blocks(ys, yw, const Py_ssize_t[::1] xs, const float[:, ::1] xw,
+                         Py_ssize_t H, Py_ssize_t W, Py_ssize_t C, Py_ssize_t Ho,
+                         Py_ssize_t Wo):
+    """For the tests: the blocks of 16 outputs of a row of a uint8 -> uint8 ``resample2d``
+    (W first) by kind, (one at a time, lanes of 4, lanes of 8), or None when the tables do
+    not suit the fixed-point route."""
+    cdef _Rs2dJob j = _Rs2dJob("B", "B", ys, yw, xs, xw, xs[:0], 1, H, W, C, Ho, Wo, False)
+    cdef Py_ssize_t kinds[3]
+    cdef int status = fastup_rs2d_u8_kinds(&j.job, kinds)
+    if status < 0:
+        raise MemoryError("resample2d_u8_blocks: out of memory")
+    return None if status else (kinds[0], kinds[1], kinds[2])
 
 
 # --------------------------------------------------------------------------------------------
