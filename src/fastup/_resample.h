@@ -212,64 +212,67 @@ typedef struct {
 #define FASTUP_ELEM_MAX_C 16
 
 #if FASTUP_HAVE_AVX2_PATH
+/* Tap t of 8 outputs from the loaded floats v0 (mode 1) or v0 and v1 (mode 2): a permute by
+ * the tap's index vector, and for mode 2 a blend on its sign bits. */
+#define FASTUP_TAP1(v0, at) _mm256_permutevar8x32_ps(v0, at)
+#define FASTUP_TAP2(v0, v1, at)                                                               \
+    _mm256_blendv_ps(_mm256_permutevar8x32_ps(v0, at), _mm256_permutevar8x32_ps(v1, at),      \
+                     _mm256_castsi256_ps(at))
+
+/* 8 outputs of a block of mode 1 or 2 with T taps (a constant T where it helps). */
+static FASTUP_AVX2 inline __attribute__((always_inline)) __m256
+fastup_elem_block(const float *base, int mode, const int32_t *perm, const float *wt,
+                  ptrdiff_t n, ptrdiff_t T) {
+    __m256 v0 = _mm256_loadu_ps(base), v1 = v0, acc;
+    ptrdiff_t t;
+    if (mode == 2) v1 = _mm256_loadu_ps(base + 8);
+    for (t = 0; t < T; t++) {
+        __m256i at = _mm256_loadu_si256((const __m256i *)(perm + 8 * t));
+        __m256 x = mode == 1 ? FASTUP_TAP1(v0, at) : FASTUP_TAP2(v0, v1, at);
+        __m256 w = _mm256_loadu_ps(wt + t * n);
+        acc = t == 0 ? _mm256_mul_ps(w, x) : _mm256_fmadd_ps(w, x, acc);
+    }
+    return acc;
+}
+
 /* Along W, C < FASTUP_ELEM_MAX_C, AVX2: n = Wo * C outputs, 8 at a time (fastup_hx1). */
 static FASTUP_AVX2 void fastup_hrow_elem_avx2(const float *s, float *o, ptrdiff_t n,
                                               ptrdiff_t C, ptrdiff_t T, const fastup_hx1 *h) {
+    const int32_t *xi = h->xi, *perm = h->perm;
+    const uint8_t *modes = h->mode;
+    const float *wt = h->wt;
     ptrdiff_t e, t;
     const __m256i step = _mm256_set1_epi32((int)C);
     for (e = 0; e + 8 <= n; e += 8) {
-        __m256i idx = _mm256_loadu_si256((const __m256i *)(h->xi + e));
-        __m256 acc = _mm256_setzero_ps();
-        int mode = h->mode[e >> 3];
+        int mode = modes[e >> 3];
+        __m256 acc;
         if (mode != 0) {
-            const float *base = s + h->xi[e];
-            const int32_t *perm = h->perm + e * T;
-            __m256 v0 = _mm256_loadu_ps(base);
-            if (mode == 1) {
-                for (t = 0; t < T; t++) {
-                    __m256i at = _mm256_loadu_si256((const __m256i *)(perm + 8 * t));
-                    __m256 x = _mm256_permutevar8x32_ps(v0, at);
-                    __m256 w = _mm256_loadu_ps(h->wt + t * n + e);
-                    acc = t == 0 ? _mm256_mul_ps(w, x) : _mm256_fmadd_ps(w, x, acc);
-                }
-            } else if (T == 2) { /* linear: unrolled */
-                __m256 v1 = _mm256_loadu_ps(base + 8);
-                __m256i a0 = _mm256_loadu_si256((const __m256i *)perm);
-                __m256i a1 = _mm256_loadu_si256((const __m256i *)(perm + 8));
-                __m256 x0 = _mm256_blendv_ps(_mm256_permutevar8x32_ps(v0, a0),
-                                             _mm256_permutevar8x32_ps(v1, a0),
-                                             _mm256_castsi256_ps(a0));
-                __m256 x1 = _mm256_blendv_ps(_mm256_permutevar8x32_ps(v0, a1),
-                                             _mm256_permutevar8x32_ps(v1, a1),
-                                             _mm256_castsi256_ps(a1));
-                acc = _mm256_fmadd_ps(_mm256_loadu_ps(h->wt + n + e), x1,
-                                      _mm256_mul_ps(_mm256_loadu_ps(h->wt + e), x0));
-            } else {
-                __m256 v1 = _mm256_loadu_ps(base + 8);
-                for (t = 0; t < T; t++) {
-                    __m256i at = _mm256_loadu_si256((const __m256i *)(perm + 8 * t));
-                    __m256 x = _mm256_blendv_ps(_mm256_permutevar8x32_ps(v0, at),
-                                                _mm256_permutevar8x32_ps(v1, at),
-                                                _mm256_castsi256_ps(at));
-                    __m256 w = _mm256_loadu_ps(h->wt + t * n + e);
-                    acc = t == 0 ? _mm256_mul_ps(w, x) : _mm256_fmadd_ps(w, x, acc);
-                }
-            }
+            const float *base = s + xi[e];
+            const int32_t *pe = perm + e * T;
+            if (T == 2)
+                acc = mode == 1 ? fastup_elem_block(base, 1, pe, wt + e, n, 2)
+                                : fastup_elem_block(base, 2, pe, wt + e, n, 2);
+            else if (T == 4)
+                acc = mode == 1 ? fastup_elem_block(base, 1, pe, wt + e, n, 4)
+                                : fastup_elem_block(base, 2, pe, wt + e, n, 4);
+            else
+                acc = fastup_elem_block(base, mode, pe, wt + e, n, T);
         } else {
-            acc = _mm256_mul_ps(_mm256_loadu_ps(h->wt + e), _mm256_i32gather_ps(s, idx, 4));
+            __m256i idx = _mm256_loadu_si256((const __m256i *)(xi + e));
+            acc = _mm256_mul_ps(_mm256_loadu_ps(wt + e), _mm256_i32gather_ps(s, idx, 4));
             for (t = 1; t < T; t++) {
                 idx = _mm256_add_epi32(idx, step);
-                acc = _mm256_fmadd_ps(_mm256_loadu_ps(h->wt + t * n + e),
+                acc = _mm256_fmadd_ps(_mm256_loadu_ps(wt + t * n + e),
                                       _mm256_i32gather_ps(s, idx, 4), acc);
             }
         }
         _mm256_storeu_ps(o + e, acc);
     }
     for (; e < n; e++) {
-        const float *p = s + h->xi[e];
-        __m128 acc = _mm_mul_ss(_mm_set_ss(h->wt[e]), _mm_set_ss(p[0]));
+        const float *p = s + xi[e];
+        __m128 acc = _mm_mul_ss(_mm_set_ss(wt[e]), _mm_set_ss(p[0]));
         for (t = 1; t < T; t++)
-            acc = _mm_fmadd_ss(_mm_set_ss(h->wt[t * n + e]), _mm_set_ss(p[t * C]), acc);
+            acc = _mm_fmadd_ss(_mm_set_ss(wt[t * n + e]), _mm_set_ss(p[t * C]), acc);
         o[e] = _mm_cvtss_f32(acc);
     }
 }
