@@ -452,6 +452,21 @@ def test_weight_tables_hold_no_zero_columns_at_integer_factors(mode, in_len, out
     np.testing.assert_allclose(dense.sum(axis=1), 1.0, rtol=1e-12)
 
 
+@pytest.mark.parametrize("plane", [0, 1, 3, 4, 7, 64, 1001])
+def test_sum_planes_is_the_float64_plane_sum_for_any_thread_count(plane):
+    """The bias gradient's plane sums (four running float64 sums and the tail): equal to the
+    float64 sum and identical for 1 and 3 threads (test_deconv's test_backward_needs checks
+    that sample_products computes the same sums)."""
+    rng = np.random.default_rng(plane)
+    source = rng.standard_normal((5, 3, plane)).astype(np.float32)
+    one = np.full((5, 3), np.nan)
+    _kernels.sum_planes(source, one, 1)
+    np.testing.assert_allclose(one, source.astype(np.float64).sum(axis=2), rtol=1e-12, atol=0)
+    three = np.full((5, 3), np.nan)
+    _kernels.sum_planes(source, three, 3)
+    np.testing.assert_array_equal(three, one)
+
+
 def test_weight_tables_of_long_axes_are_kept_up_to_a_bound(monkeypatch):
     """A table of a long axis (a 1-D signal) costs more to build than to resize with, so the
     last few up to _LONG_CACHE_MAX_LENGTH outputs are kept; longer ones are rebuilt."""

@@ -580,10 +580,13 @@ def _gather_product(
     nthreads: int,
     grad_weight: list[np.ndarray] | None = None,
     grad_source: np.ndarray | None = None,
-) -> None:
+    plane_sums: np.ndarray | None = None,
+) -> bool:
     """target[n, group] += W_group @ im2col(source[n, group]) (conv, and the input gradient of
     conv_transpose); with ``grad_weight``, also grad_weight[group] += grad_source[n, group] @
-    im2col(source[n, group])^T (the weight gradient of conv_transpose)."""
+    im2col(source[n, group])^T (the weight gradient of conv_transpose). A batch also fills
+    ``plane_sums`` (n, channels; float64), the sum of each source plane, on the threads that
+    unfold it (the bias gradient); returns whether it did."""
     kprod = math.prod(geometry.kernel)
     spatial_source = math.prod(lengths_source)
     spatial_target = math.prod(lengths_target)
@@ -607,8 +610,9 @@ def _gather_product(
             table,
             rows,
             width,
+            plane_sums,
         )
-        return
+        return plane_sums is not None
     cols = _column_buffer(rows, width, geometry.compute)
     unfold_threads = _threads.team_size(nthreads, rows * width)
     flat = source.reshape(geometry.n, channels, spatial_source)
@@ -643,6 +647,7 @@ def _gather_product(
                         True,
                         _threads.team_size(nthreads, xg.shape[0] * rows * w),
                     )
+    return False
 
 
 def _sample_products(
@@ -661,6 +666,7 @@ def _sample_products(
     table: np.ndarray,
     rows: int,
     width: int,
+    plane_sums: np.ndarray | None,
 ) -> None:
     """``_gather_product`` for a batch: the samples share out among the threads, each unfolded
     and multiplied on one thread (``_kernels.sample_products``), so a batch scales with the
@@ -691,6 +697,7 @@ def _sample_products(
                 width,
                 ldc,
                 _threads.team_size(nthreads, (n1 - n0) * rows * spatial_target * 64),
+                None if plane_sums is None else plane_sums[n0:n1, s0:s1],
             )
             if sums is not None and grad_weight is not None:
                 for one in sums:
@@ -767,8 +774,11 @@ def conv_transpose_backward(
         )
     if "weight" in wanted:
         grad_w = np.zeros(ws.shape, geometry.compute)
+    # the bias gradient: each plane of grad_out summed in float64 (a batch does it on the
+    # threads that unfold the planes for the products), then the samples added in order
+    sums = np.zeros((geometry.n, geometry.c_out)) if "bias" in wanted else None
     if grad_x is not None or grad_w is not None:
-        _gather_product(
+        summed = _gather_product(
             geometry,
             _batched(geometry, gs),
             geometry.c_out,
@@ -783,9 +793,15 @@ def conv_transpose_backward(
             if grad_w is None
             else [grad_w[gi * cin_g : (gi + 1) * cin_g].reshape(cin_g, -1) for gi in range(g)],
             grad_source=_batched(geometry, xs).reshape(geometry.n, geometry.c_in, -1),
+            plane_sums=sums,
         )
-    if "bias" in wanted:
-        grad_b = _batched(geometry, gs).sum(axis=(0,) + tuple(range(2, geometry.nd + 2)))
+    else:
+        summed = False
+    if sums is not None:
+        if not summed:
+            flat = _batched(geometry, gs).reshape(geometry.n, geometry.c_out, -1)
+            _kernels.sum_planes(flat, sums, _threads.team_size(nthreads, flat.size))
+        grad_b = sums.sum(axis=0)
     if grad_x is not None:
         lead = (geometry.n, geometry.c_in) if geometry.batched else (geometry.c_in,)
         grad_x = grad_x.reshape(lead + geometry.lengths_in).astype(geometry.dtype, copy=False)

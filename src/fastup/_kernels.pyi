@@ -81,6 +81,9 @@ def col2im(
     i0: int,
     nthreads: int,
 ) -> None: ...
+def sum_planes(
+    source: npt.NDArray[np.floating], out: npt.NDArray[np.float64], nthreads: int
+) -> None: ...
 def sample_products(
     source: npt.NDArray[np.floating],
     geometry: npt.NDArray[np.intp],
@@ -91,6 +94,7 @@ def sample_products(
     width: int,
     ldc: int,
     nthreads: int,
+    plane_sums: npt.NDArray[np.float64] | None = None,
 ) -> None: ...
 def sample_transposed(
     source: npt.NDArray[np.floating],

@@ -965,11 +965,34 @@ def col2im(const real_t[:, ::1] cols, real_t[::1] out, const Py_ssize_t[::1] geo
             _col2im_planes(&cols[0, 0], &out[0], g, 0, planes, i0, i0 + width)
 
 
+cdef void _plane_sums(const real_t* src, Py_ssize_t channels, Py_ssize_t plane,
+                      double* out) noexcept nogil:
+    """out[c] = the sum of plane c of src, in float64 (four running sums, added pairwise)."""
+    cdef Py_ssize_t c, i
+    cdef const real_t* p
+    cdef double a0, a1, a2, a3
+    for c in range(channels):
+        p = src + c * plane
+        a0 = a1 = a2 = a3 = 0.0
+        i = 0
+        while i + 4 <= plane:
+            a0 += p[i]
+            a1 += p[i + 1]
+            a2 += p[i + 2]
+            a3 += p[i + 3]
+            i += 4
+        while i < plane:
+            a0 += p[i]
+            i += 1
+        out[c] = (a0 + a1) + (a2 + a3)
+
+
 cdef int _samples(const real_t* src, Py_ssize_t src_step, const Py_ssize_t* g, Py_ssize_t rows,
                   Py_ssize_t width, Py_ssize_t ldc, Py_ssize_t length, const real_t* W,
                   Py_ssize_t ct, real_t* tgt, Py_ssize_t tgt_step, Py_ssize_t tgt_row,
                   const real_t* gsrc, Py_ssize_t gsrc_step, Py_ssize_t gsrc_row, real_t* gw,
-                  Py_ssize_t cg, Py_ssize_t n0, Py_ssize_t n1) noexcept nogil:
+                  Py_ssize_t cg, double* sums, Py_ssize_t sums_row, Py_ssize_t cs,
+                  Py_ssize_t n0, Py_ssize_t n1) noexcept nogil:
     """Samples n0..n1 of sample_products on the calling thread; 0, or -1 out of memory."""
     cdef real_t* cols = <real_t*>malloc(rows * ldc * sizeof(real_t))
     cdef Py_ssize_t n, o0, w
@@ -988,19 +1011,51 @@ cdef int _samples(const real_t* src, Py_ssize_t src_step, const Py_ssize_t* g, P
                 status = _gemm_block(gsrc + n * gsrc_step + o0, gsrc_row, 1, cols, 1, ldc,
                                      gw + n * cg * rows, rows, cg, w, 0, rows, o0 > 0)
             o0 = o0 + w
+        if sums != NULL:  # the source planes are still in cache
+            _plane_sums(src + n * src_step, cs, g[0] * g[1] * g[2], sums + n * sums_row)
     free(cols)
     return status
+
+
+def sum_planes(const real_t[:, :, :] source, double[:, :] out, int nthreads):
+    """out[n, c] = the float64 sum of source[n, c, :] (as ``sample_products`` computes it), the
+    samples shared out among ``nthreads`` threads."""
+    cdef Py_ssize_t nb = source.shape[0], cs = source.shape[1], plane = source.shape[2], n, c
+    cdef Py_ssize_t nthr
+    if out.shape[0] != nb or out.shape[1] != cs:
+        raise ValueError("sum_planes: out must be (samples, channels)")
+    if (plane > 1 and source.strides[2] != sizeof(real_t)) or (
+            cs > 1 and source.strides[1] != plane * sizeof(real_t)) or (
+            cs > 1 and out.strides[1] != sizeof(double)):
+        raise ValueError("sum_planes: planes and rows of out must be contiguous")
+    if nb == 0 or cs == 0:
+        return
+    if plane == 0:
+        out[:, :] = 0.0
+        return
+    nthr = min(<Py_ssize_t>nthreads, nb)
+    with nogil:
+        if nthr > 1:
+            for c in prange(nthr, num_threads=nthr, schedule="static"):
+                for n in range(c * nb // nthr, (c + 1) * nb // nthr):
+                    _plane_sums(&source[n, 0, 0], cs, plane, &out[n, 0])
+        else:
+            for n in range(nb):
+                _plane_sums(&source[n, 0, 0], cs, plane, &out[n, 0])
 
 
 def sample_products(const real_t[:, :, :] source, const Py_ssize_t[::1] geometry,
                     const real_t[:, ::1] weight, real_t[:, :, :] target,
                     const real_t[:, :, :] grad_source, real_t[:, :, ::1] grad_weight,
-                    Py_ssize_t width, Py_ssize_t ldc, int nthreads):
+                    Py_ssize_t width, Py_ssize_t ldc, int nthreads,
+                    double[:, :] plane_sums=None):
     """Per sample n of a batch, on one thread each: target[n] += weight @ im2col(source[n])
     and grad_weight[n] = grad_source[n] @ im2col(source[n])^T, the columns unfolded ``width``
-    at a time into a buffer of row stride ``ldc``. target / grad_source / grad_weight may be
-    None (the products not wanted). A sample's arithmetic is the same on any thread, so
-    results do not depend on ``nthreads``; summing grad_weight over n is the caller's."""
+    at a time into a buffer of row stride ``ldc``; with ``plane_sums`` (n, channels) also the
+    float64 sum of each plane of source[n] (the bias gradient of conv_transpose). target /
+    grad_source / grad_weight may be None (the products not wanted). A sample's arithmetic is
+    the same on any thread, so results do not depend on ``nthreads``; summing grad_weight and
+    plane_sums over n is the caller's."""
     cdef const Py_ssize_t* g = &geometry[0]
     cdef Py_ssize_t nb = source.shape[0], cs = source.shape[1], length, rows, c, nthr
     cdef Py_ssize_t ct = 0, cg = 0, tgt_step = 0, tgt_row = 0, gsrc_step = 0, gsrc_row = 0
@@ -1008,7 +1063,8 @@ def sample_products(const real_t[:, :, :] source, const Py_ssize_t[::1] geometry
     cdef real_t* tgt = NULL
     cdef const real_t* gsrc = NULL
     cdef real_t* gw = NULL
-    cdef Py_ssize_t item = sizeof(real_t)
+    cdef double* sums = NULL
+    cdef Py_ssize_t item = sizeof(real_t), sums_row = 0
     cdef int failed = 0
     if geometry.shape[0] != 18:
         raise ValueError("sample_products: geometry has 18 entries")
@@ -1034,7 +1090,16 @@ def sample_products(const real_t[:, :, :] source, const Py_ssize_t[::1] geometry
                 or grad_source.shape[2] != length
                 or (length > 1 and grad_source.strides[2] != item)):
             raise ValueError("sample_products: grad_weight or grad_source of the wrong shape")
+    if plane_sums is not None and (plane_sums.shape[0] != nb or plane_sums.shape[1] != cs or (
+            cs > 1 and plane_sums.strides[1] != sizeof(double))):
+        raise ValueError("sample_products: plane_sums must be (samples, channels), rows "
+                         "contiguous")
+    if plane_sums is not None and cs > 0 and nb > 0:
+        sums = &plane_sums[0, 0]
+        sums_row = plane_sums.strides[0] // sizeof(double)
     if nb == 0 or rows == 0 or length == 0:
+        if plane_sums is not None:  # no products: the sums alone
+            sum_planes(source, plane_sums, nthreads)
         return
     if target is not None and ct > 0:
         W = &weight[0, 0]
@@ -1052,12 +1117,13 @@ def sample_products(const real_t[:, :, :] source, const Py_ssize_t[::1] geometry
             for c in prange(nthr, num_threads=nthr, schedule="static"):
                 if _samples(&source[0, 0, 0], source.strides[0] // item, g, rows, width, ldc,
                             length, W, ct, tgt, tgt_step, tgt_row, gsrc, gsrc_step, gsrc_row,
-                            gw, cg, c * nb // nthr, (c + 1) * nb // nthr) != 0:
+                            gw, cg, sums, sums_row, cs, c * nb // nthr,
+                            (c + 1) * nb // nthr) != 0:
                     failed = 1
         else:
             failed = _samples(&source[0, 0, 0], source.strides[0] // item, g, rows, width, ldc,
                               length, W, ct, tgt, tgt_step, tgt_row, gsrc, gsrc_step, gsrc_row,
-                              gw, cg, 0, nb) != 0
+                              gw, cg, sums, sums_row, cs, 0, nb) != 0
     if failed:
         raise MemoryError("sample_products: cannot allocate the column buffers")
 
