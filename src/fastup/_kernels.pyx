@@ -1024,9 +1024,9 @@ def sum_planes(const real_t[:, :, :] source, double[:, :] out, int nthreads):
     cdef Py_ssize_t nthr
     if out.shape[0] != nb or out.shape[1] != cs:
         raise ValueError("sum_planes: out must be (samples, channels)")
-    if (plane > 1 and source.strides[2] != sizeof(real_t)) or (
-            cs > 1 and source.strides[1] != plane * sizeof(real_t)) or (
-            cs > 1 and out.strides[1] != sizeof(double)):
+    if (plane > 1 and source.strides[2] != <Py_ssize_t>sizeof(real_t)) or (
+            cs > 1 and source.strides[1] != plane * <Py_ssize_t>sizeof(real_t)) or (
+            cs > 1 and out.strides[1] != <Py_ssize_t>sizeof(double)):
         raise ValueError("sum_planes: planes and rows of out must be contiguous")
     if nb == 0 or cs == 0:
         return
@@ -1091,7 +1091,7 @@ def sample_products(const real_t[:, :, :] source, const Py_ssize_t[::1] geometry
                 or (length > 1 and grad_source.strides[2] != item)):
             raise ValueError("sample_products: grad_weight or grad_source of the wrong shape")
     if plane_sums is not None and (plane_sums.shape[0] != nb or plane_sums.shape[1] != cs or (
-            cs > 1 and plane_sums.strides[1] != sizeof(double))):
+            cs > 1 and plane_sums.strides[1] != <Py_ssize_t>sizeof(double))):
         raise ValueError("sample_products: plane_sums must be (samples, channels), rows "
                          "contiguous")
     if plane_sums is not None and cs > 0 and nb > 0:

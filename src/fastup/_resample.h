@@ -223,7 +223,7 @@ typedef struct {
 static FASTUP_AVX2 inline __attribute__((always_inline)) __m256
 fastup_elem_block(const float *base, int mode, const int32_t *perm, const float *wt,
                   ptrdiff_t n, ptrdiff_t T) {
-    __m256 v0 = _mm256_loadu_ps(base), v1 = v0, acc;
+    __m256 v0 = _mm256_loadu_ps(base), v1 = v0, acc = _mm256_setzero_ps();
     ptrdiff_t t;
     if (mode == 2) v1 = _mm256_loadu_ps(base + 8);
     for (t = 0; t < T; t++) {
