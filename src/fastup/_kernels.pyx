@@ -714,9 +714,9 @@ def resample2d(src, dst, ys, yw, const Py_ssize_t[::1] xs, const float[:, ::1] x
 def resample2d_u8_blocks(ys, yw, const Py_ssize_t[::1] xs, const float[:, ::1] xw,
                          Py_ssize_t H, Py_ssize_t W, Py_ssize_t C, Py_ssize_t Ho,
                          Py_ssize_t Wo):
-    """For the tests: the blocks of 16 outputs of a row of a uint8 -> uint8 ``resample2d``
-    (W first) by kind, (one at a time, lanes of 4, lanes of 8), or None when the tables do
-    not suit the fixed-point route."""
+    """For the tests: the blocks of 16 outputs of a row of a uint8 -> uint8 ``resample2d`` by
+    kind (one at a time, lanes of 4, lanes of 8), or None when the tables do not suit the
+    fixed-point route (which runs W first in either order)."""
     cdef _Rs2dJob j = _Rs2dJob("B", "B", ys, yw, xs, xw, xs[:0], 1, H, W, C, Ho, Wo, False)
     cdef Py_ssize_t kinds[3]
     cdef int status = fastup_rs2d_u8_kinds(&j.job, kinds)

@@ -14,8 +14,8 @@
  * of rows runs over contiguous floats; along W, with fewer than 16 interleaved elements, the
  * AVX2 copy loads each block of 8 outputs' taps at once and permutes them (or gathers).
  *
- * uint8 -> uint8 in the W-first order (or along W alone) takes a fixed-point route when its
- * tables suit it (_resample_u8.h). Otherwise integer inputs are converted to float32 row by
+ * uint8 -> uint8 (both axes) takes a fixed-point route when its tables suit it
+ * (_resample_u8.h). Otherwise integer inputs are converted to float32 row by
  * row; integer outputs are saturated and rounded half to even. Large float32 outputs are
  * written with non-temporal stores.
  *

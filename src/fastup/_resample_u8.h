@@ -1,8 +1,12 @@
 /* fastup's uint8 -> uint8 resample of two neighbouring axes in fixed point (the approach of
  * Pillow's and OpenCV's 8-bit resizers), a faster route of fastup_rs2d_rows (_resample.h) for
- * a resize of both axes in the W-first order. A pass along one axis stays on the float32 route:
- * its result is rounded once from a float32 sum, so that two one-axis calls reproduce a
- * two-pass resizer such as Pillow's (whose intermediate image is rounded to uint8) within 1.
+ * a resize of both axes. It always runs W first (each needed input row resampled along W once,
+ * into a cache of Ty int16 rows), whichever order the planner chose for the float32 route:
+ * along W it is cheap enough that even a shrinking H (where each output row reads its own Ty
+ * input rows) costs less than the float32 route summing rows first. A pass along one axis
+ * stays on the float32 route: its result is rounded once from a float32 sum, so that two
+ * one-axis calls reproduce a two-pass resizer such as Pillow's (whose intermediate image is
+ * rounded to uint8) within 1.
  *
  * Weights are integers scaled by 2**14 (int16, w14). Every product is rounded on its own, as
  * the AVX2 instruction pmulhrsw computes it, mulhrs(a, b) = (a * b + 2**14) >> 15:
@@ -186,48 +190,70 @@ fastup_q8_wide(__m256i v, __m256i mt, const __m256i *w, ptrdiff_t T, __m256i ste
     return acc;
 }
 
+/* 8 outputs of a block of kind 1 (lanes of 4) as int32: ``np`` pairs of taps (a constant np
+ * where it helps). */
+static FASTUP_AVX2 inline __attribute__((always_inline)) __m256i
+fastup_q8_narrow(__m256i v, const __m256i *m, const __m256i *w, ptrdiff_t np) {
+    const __m256i ones = _mm256_set1_epi16(1);
+    ptrdiff_t k;
+    __m256i acc = _mm256_madd_epi16(
+        _mm256_mulhrs_epi16(_mm256_slli_epi16(_mm256_shuffle_epi8(v, _mm256_loadu_si256(m)), 7),
+                            _mm256_loadu_si256(w)),
+        ones);
+    for (k = 1; k < np; k++)
+        acc = _mm256_add_epi32(
+            acc, _mm256_madd_epi16(
+                     _mm256_mulhrs_epi16(
+                         _mm256_slli_epi16(_mm256_shuffle_epi8(v, _mm256_loadu_si256(m + k)), 7),
+                         _mm256_loadu_si256(w + k)),
+                     ones));
+    return acc;
+}
+
 /* Along W, AVX2, 16 outputs at a time (the block kinds of fastup_q8). */
 static FASTUP_AVX2 void fastup_q8_hrow_avx2(const uint8_t *s, int16_t *o, ptrdiff_t n,
                                             ptrdiff_t C, const ptrdiff_t *xs,
                                             const int16_t *wx, ptrdiff_t T,
                                             const fastup_q8 *q) {
-    const __m256i step = _mm256_set1_epi8((char)C), ones = _mm256_set1_epi16(1);
-    ptrdiff_t e, b, k, h, np = q->np;
+    const __m256i step = _mm256_set1_epi8((char)C);
+    const uint8_t *kinds = q->kind, *masks = q->mask;
+    const int32_t *bases = q->base;
+    const int16_t *weights = q->wb;
+    ptrdiff_t e, b, k, np = q->np;
     for (e = 0, b = 0; e + 16 <= n; e += 16, b++) {
-        const int32_t *base = q->base + 4 * b;
-        const __m256i *m = (const __m256i *)(q->mask + b * np * 64);
-        const __m256i *w = (const __m256i *)(q->wb + b * np * 32);
-        if (q->kind[b] == 2) {
+        const int32_t *base = bases + 4 * b;
+        const __m256i *m = (const __m256i *)(masks + b * np * 64);
+        const __m256i *w = (const __m256i *)(weights + b * np * 32);
+        __m256i acc;
+        if (kinds[b] == 2) {
             __m256i v = fastup_load_lanes(s + base[0], s + base[1]);
-            __m256i mt = _mm256_loadu_si256(m), acc;
+            __m256i mt = _mm256_loadu_si256(m);
             if (T == 2)
                 acc = fastup_q8_wide(v, mt, w, 2, step);
             else if (T == 4)
                 acc = fastup_q8_wide(v, mt, w, 4, step);
             else
                 acc = fastup_q8_wide(v, mt, w, T, step);
-            _mm256_storeu_si256((__m256i *)(o + e), acc);
-        } else if (q->kind[b] == 1) {
-            __m256i half[2];
-            for (h = 0; h < 2; h++) {
-                __m256i v = fastup_load_lanes(s + base[2 * h], s + base[2 * h + 1]);
-                __m256i acc = _mm256_setzero_si256();
-                for (k = 0; k < np; k++) {
-                    __m256i x = _mm256_slli_epi16(
-                        _mm256_shuffle_epi8(v, _mm256_loadu_si256(m + h * np + k)), 7);
-                    acc = _mm256_add_epi32(
-                        acc, _mm256_madd_epi16(
-                                 _mm256_mulhrs_epi16(x, _mm256_loadu_si256(w + h * np + k)),
-                                 ones));
-                }
-                half[h] = acc;
+        } else if (kinds[b] == 1) {
+            __m256i v0 = fastup_load_lanes(s + base[0], s + base[1]);
+            __m256i v1 = fastup_load_lanes(s + base[2], s + base[3]);
+            __m256i h0, h1;
+            if (np == 1) {
+                h0 = fastup_q8_narrow(v0, m, w, 1);
+                h1 = fastup_q8_narrow(v1, m + 1, w + 1, 1);
+            } else if (np == 2) {
+                h0 = fastup_q8_narrow(v0, m, w, 2);
+                h1 = fastup_q8_narrow(v1, m + 2, w + 2, 2);
+            } else {
+                h0 = fastup_q8_narrow(v0, m, w, np);
+                h1 = fastup_q8_narrow(v1, m + np, w + np, np);
             }
-            _mm256_storeu_si256((__m256i *)(o + e),
-                                _mm256_permute4x64_epi64(_mm256_packs_epi32(half[0], half[1]),
-                                                         0xD8));
+            acc = _mm256_permute4x64_epi64(_mm256_packs_epi32(h0, h1), 0xD8);
         } else {
             for (k = 0; k < 16; k++) o[e + k] = fastup_q8_hout(s, e + k, C, xs, wx, T);
+            continue;
         }
+        _mm256_storeu_si256((__m256i *)(o + e), acc);
     }
     for (; e < n; e++) o[e] = fastup_q8_hout(s, e, C, xs, wx, T);
 }
@@ -449,7 +475,7 @@ static int fastup_q8_prepare(const fastup_rs2d *j, fastup_q8 *q) {
     int64_t xmag, ymag, hmax;
     ptrdiff_t nb = j->Wo * j->C / 16, good;
     memset(q, 0, sizeof(*q));
-    if (j->src_type != FASTUP_U8 || j->dst_type != FASTUP_U8 || j->ys == NULL || j->vfirst ||
+    if (j->src_type != FASTUP_U8 || j->dst_type != FASTUP_U8 || j->ys == NULL ||
         j->C >= 16 || j->Tx > 64 || (j->W + j->Tx) * j->C >= 2147483647)
         return 1;
     q->Ty = j->Ty;

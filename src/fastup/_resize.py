@@ -152,8 +152,9 @@ def resize(
     copies input ``round(x(o))`` (rounded per ``nearest_mode``, clamped to the input) bit for
     bit, for every numeric dtype and bool. Other modes take float16 (computed in float32),
     float32, float64, and uint8, int8, uint16, int16, int32 (computed in float32, int32 in
-    float64, then rounded half to even and saturated). Taps with an exact zero weight are not
-    read, so a NaN/inf reaches exactly the outputs whose kernels cover it.
+    float64, then rounded half to even and saturated; a uint8 resize of two axes runs in fixed
+    point instead, rounded half up, within 1 of the float64 result). Taps with an exact zero
+    weight are not read, so a NaN/inf reaches exactly the outputs whose kernels cover it.
 
     Where PyTorch differs: ``F.interpolate(mode='nearest')`` computes ``floor(o * in/out)`` in
     float32 and can land one pixel lower than the exact ``coordinate_mode='asymmetric',
