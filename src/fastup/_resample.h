@@ -159,6 +159,14 @@ FASTUP_INLINE void fastup_hrow_plain(const float *s, float *o, ptrdiff_t Wo, ptr
             o[3 * x + 1] = w0 * p[1] + w1 * p[4];
             o[3 * x + 2] = w0 * p[2] + w1 * p[5];
         }
+    } else if (C == 3 && T == 4) {
+        for (x = 0; x < Wo; x++) {
+            const float *p = s + 3 * xs[x];
+            const float *w = xw + 4 * x;
+            o[3 * x] = w[0] * p[0] + w[1] * p[3] + w[2] * p[6] + w[3] * p[9];
+            o[3 * x + 1] = w[0] * p[1] + w[1] * p[4] + w[2] * p[7] + w[3] * p[10];
+            o[3 * x + 2] = w[0] * p[2] + w[1] * p[5] + w[2] * p[8] + w[3] * p[11];
+        }
     } else if (T == 2) {
         for (x = 0; x < Wo; x++) {
             const float *p = s + C * xs[x];
@@ -479,7 +487,7 @@ FASTUP_INLINE int fastup_rs2d_body(const fastup_rs2d *j, const void *src, void *
 #if FASTUP_HAVE_AVX2_PATH
     if (avx2 && j->C < FASTUP_ELEM_MAX_C && (j->W + j->Tx) * j->C < 2147483647 &&
         outlen >= 8) {
-        ptrdiff_t e, x, c;
+        ptrdiff_t e, x, c, gathered = 0;
         h1.xi = (int32_t *)malloc((size_t)outlen * sizeof(int32_t));
         h1.wt = (float *)malloc((size_t)(outlen * j->Tx) * sizeof(float));
         h1.mode = (uint8_t *)malloc((size_t)(outlen / 8 + 1));
@@ -511,6 +519,14 @@ FASTUP_INLINE int fastup_rs2d_body(const fastup_rs2d *j, const void *src, void *
                     if (h1.mode[e >> 3] == 0) at = 0;
                     h1.perm[e * j->Tx + 8 * t + c] = (int32_t)(at < 8 ? at : at | 0x80000000u);
                 }
+            gathered += h1.mode[e >> 3] == 0;
+        }
+        if (j->C > 1 && (j->Tx == 2 || (j->C == 3 && j->Tx == 4)) &&
+            2 * gathered > outlen / 8) {
+            /* mostly gathers (a large downscale): whole pixels one after another, in the
+             * unrolled loops of fastup_hrow_plain, are faster */
+            free(h1.xi);
+            h1.xi = NULL;
         }
     }
 #endif

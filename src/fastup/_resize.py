@@ -653,7 +653,10 @@ def _plan_steps(shape: tuple[int, ...], tables: dict[int, WeightTable], fused: b
         traffic = P * C * (H * W + Ho * Wo)
         options = []
         if Ty * Wo * C * 4 <= FUSED_CACHE_BYTES:  # W first: Ty resampled rows cached
-            options.append((traffic + P * C * Wo * (H * Tx * gather + Ho * Ty), False))
+            # only the input rows some output reads are resampled (fewer than H when H
+            # shrinks with few taps)
+            read = min(H, Ho * Ty)
+            options.append((traffic + P * C * Wo * (read * Tx * gather + Ho * Ty), False))
         if (Ty + 1) * W * C * 4 <= FUSED_CACHE_BYTES:  # H first: Ty input rows and one sum
             options.append((traffic + P * C * Ho * (W * Ty + Wo * Tx * gather), True))
         if not options:
