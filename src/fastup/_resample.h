@@ -420,6 +420,34 @@ FASTUP_INLINE void fastup_store(int type, const float *v, ptrdiff_t n, void *dst
     fastup_store_row(type, v, n, dst);
 }
 
+#if FASTUP_HAVE_AVX2_PATH
+/* fastup_vrow of two live rows, AVX2, written out explicitly (w0 r0 + w1 r1 as one fused
+ * multiply-add on the product w1 r1) so that the result does not depend on how a compiler
+ * contracts the portable loop; with ``stream`` into float32 dst with non-temporal stores from
+ * the registers (no staging buffer), the head up to a 32-byte boundary and the tail one at a
+ * time. Streamed or not, the sums are the same. */
+static FASTUP_AVX2 void fastup_vrow2_avx2(const float *r0, const float *r1, float w0, float w1,
+                                          ptrdiff_t n, float *dst, int stream) {
+    const __m256 a = _mm256_set1_ps(w0), b = _mm256_set1_ps(w1);
+    ptrdiff_t i = 0;
+    if (stream)
+        for (; i < n && ((uintptr_t)(dst + i) & 31) != 0; i++)
+            dst[i] = _mm_cvtss_f32(_mm_fmadd_ss(_mm_set_ss(w0), _mm_set_ss(r0[i]),
+                                                _mm_mul_ss(_mm_set_ss(w1), _mm_set_ss(r1[i]))));
+    for (; i + 8 <= n; i += 8) {
+        __m256 v = _mm256_fmadd_ps(a, _mm256_loadu_ps(r0 + i),
+                                   _mm256_mul_ps(b, _mm256_loadu_ps(r1 + i)));
+        if (stream)
+            _mm256_stream_ps(dst + i, v);
+        else
+            _mm256_storeu_ps(dst + i, v);
+    }
+    for (; i < n; i++)
+        dst[i] = _mm_cvtss_f32(_mm_fmadd_ss(_mm_set_ss(w0), _mm_set_ss(r0[i]),
+                                            _mm_mul_ss(_mm_set_ss(w1), _mm_set_ss(r1[i]))));
+}
+#endif
+
 /* out[0:len] = sum_t w[t] * rows[t][0:len] in chunks of FASTUP_RS_CHUNK; each chunk is summed
  * in place (``inplace``: float32 dst) or in buf, then stored (fastup_store, mode ``smode``). */
 FASTUP_INLINE void fastup_vstep(const float **rows, const float **part, const float *w,
@@ -427,6 +455,14 @@ FASTUP_INLINE void fastup_vstep(const float **rows, const float **part, const fl
                                 float *buf, int inplace, int smode) {
     size_t dsize = fastup_type_size(dst_type);
     ptrdiff_t i0, t;
+    int two = smode != 0 && T == 2 && rows[0] != NULL && rows[1] != NULL; /* AVX2, 2 rows */
+    (void)two;
+#if FASTUP_HAVE_AVX2_PATH
+    if (two && smode == 2 && dst_type == FASTUP_F32) { /* streamed from the registers */
+        fastup_vrow2_avx2(rows[0], rows[1], w[0], w[1], len, (float *)dst, 1);
+        return;
+    }
+#endif
     for (i0 = 0; i0 < len; i0 += FASTUP_RS_CHUNK) {
         ptrdiff_t n = len - i0 < FASTUP_RS_CHUNK ? len - i0 : FASTUP_RS_CHUNK;
         const float **use = rows;
@@ -435,7 +471,12 @@ FASTUP_INLINE void fastup_vstep(const float **rows, const float **part, const fl
             for (t = 0; t < T; t++) part[t] = rows[t] != NULL ? rows[t] + i0 : NULL;
             use = part;
         }
-        fastup_vrow(use, w, T, n, a);
+#if FASTUP_HAVE_AVX2_PATH
+        if (two)
+            fastup_vrow2_avx2(use[0], use[1], w[0], w[1], n, a, 0);
+        else
+#endif
+            fastup_vrow(use, w, T, n, a);
         if (!inplace) fastup_store(dst_type, a, n, dst + (size_t)i0 * dsize, smode);
     }
 }
