@@ -210,21 +210,30 @@ def test_resample2d_never_reads_through_a_zero_weight():
         _check(out, expected, np.float32)
 
 
-def test_resample2d_large_float32_output_is_streamed_to_the_same_values():
-    """A float32 output of 16 MiB or more is written with non-temporal stores (AVX2): the
-    values equal those of the same planes resampled one by one (ordinary stores)."""
-    rng = np.random.default_rng(2)
+@pytest.mark.parametrize("taps", [2, 3, 4])
+@pytest.mark.parametrize("offset", [0, 1])
+def test_resample2d_large_float32_output_is_streamed_to_the_same_values(taps, offset):
+    """A float32 output of 16 MiB or more is written with non-temporal stores (AVX2; sums of
+    2 and 4 rows straight from the registers, from the first 32-byte boundary of each row):
+    the values equal those of the same planes resampled one by one (ordinary stores), also for
+    rows that start off a 32-byte boundary (``offset``) and rows with a zero H weight."""
+    rng = np.random.default_rng(2 + taps)
     x = rng.standard_normal((4, 256, 300, 1)).astype(np.float32)
-    xs = np.minimum(np.arange(2048) * 300 // 2048, 298).astype(np.intp)
-    xw = rng.uniform(0, 1, (2048, 2)).astype(np.float32)
-    ys = np.minimum(np.arange(512) // 2, 254).astype(np.intp)
-    yw = rng.uniform(0, 1, (512, 2)).astype(np.float32)
-    out = np.empty((4, 512, 2048, 1), np.float32)  # 16 MiB
+    xs = np.minimum(np.arange(2047) * 300 // 2047, 298).astype(np.intp)
+    xw = rng.uniform(0, 1, (2047, 2)).astype(np.float32)
+    ys = np.minimum(np.arange(513) // 2, 256 - taps).astype(np.intp)
+    yw = rng.uniform(0, 1, (513, taps)).astype(np.float32)
+    yw[::7, 1] = 0  # some rows sum fewer input rows
+    flat = np.empty(4 * 513 * 2047 + offset, np.float32)  # 16 MiB and more
+    out = flat[offset:].reshape(4, 513, 2047, 1)
     _run(x, out, ys, yw, xs, xw, np.zeros(0, np.intp), False, 2)
     for p in range(4):
-        one = np.empty((1, 512, 2048, 1), np.float32)
+        one = np.empty((1, 513, 2047, 1), np.float32)
         _run(x[p : p + 1], one, ys, yw, xs, xw, np.zeros(0, np.intp), False, 1)
         np.testing.assert_array_equal(out[p], one[0])
+    # and right: the first plane against float64 products of the dense per-axis matrices
+    plane = _dense(ys, yw, 256) @ x[0, :, :, 0].astype(np.float64) @ _dense(xs, xw, 300).T
+    _check(out[0, :, :, 0], plane, np.float32)
 
 
 def test_resample2d_refuses_bad_tables():

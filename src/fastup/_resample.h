@@ -421,30 +421,56 @@ FASTUP_INLINE void fastup_store(int type, const float *v, ptrdiff_t n, void *dst
 }
 
 #if FASTUP_HAVE_AVX2_PATH
-/* fastup_vrow of two live rows, AVX2, written out explicitly (w0 r0 + w1 r1 as one fused
- * multiply-add on the product w1 r1) so that the result does not depend on how a compiler
- * contracts the portable loop; with ``stream`` into float32 dst with non-temporal stores from
- * the registers (no staging buffer), the head up to a 32-byte boundary and the tail one at a
- * time. Streamed or not, the sums are the same. */
-static FASTUP_AVX2 void fastup_vrow2_avx2(const float *r0, const float *r1, float w0, float w1,
+/* 8 sums of fastup_vrow2_avx2 at i: r[0] w[0] + r[1] w[1] (+ r[2] w[2] + r[3] w[3]). */
+static FASTUP_AVX2 inline __attribute__((always_inline)) __m256
+fastup_vsum8(const float *const *r, const __m256 *w, ptrdiff_t T, ptrdiff_t i) {
+    __m256 v = _mm256_fmadd_ps(w[0], _mm256_loadu_ps(r[0] + i),
+                               _mm256_mul_ps(w[1], _mm256_loadu_ps(r[1] + i)));
+    if (T == 4) {
+        v = _mm256_fmadd_ps(w[2], _mm256_loadu_ps(r[2] + i), v);
+        v = _mm256_fmadd_ps(w[3], _mm256_loadu_ps(r[3] + i), v);
+    }
+    return v;
+}
+
+/* fastup_vrow of T = 2 or 4 live rows, AVX2, written out explicitly (w0 r0 + w1 r1 as one
+ * fused multiply-add on the product w1 r1, then one per further row) so that the result does
+ * not depend on how a compiler contracts the portable loops; with ``stream`` into float32 dst
+ * with non-temporal stores from the registers (no staging buffer), the head up to a 32-byte
+ * boundary and the tail through one padded block. Streamed or not, the sums are the same. */
+static FASTUP_AVX2 void fastup_vrow2_avx2(const float *const *rows, const float *w, ptrdiff_t T,
                                           ptrdiff_t n, float *dst, int stream) {
-    const __m256 a = _mm256_set1_ps(w0), b = _mm256_set1_ps(w1);
-    ptrdiff_t i = 0;
+    __m256 wv[4];
+    float pad[4][8], out[8];
+    const float *pr[4];
+    ptrdiff_t i = 0, t, k, head = 0;
+    for (t = 0; t < T; t++) wv[t] = _mm256_set1_ps(w[t]);
     if (stream)
-        for (; i < n && ((uintptr_t)(dst + i) & 31) != 0; i++)
-            dst[i] = _mm_cvtss_f32(_mm_fmadd_ss(_mm_set_ss(w0), _mm_set_ss(r0[i]),
-                                                _mm_mul_ss(_mm_set_ss(w1), _mm_set_ss(r1[i]))));
+        while (head < n && head < 8 && ((uintptr_t)(dst + head) & 31) != 0) head++;
+    if (head > 0) { /* the first outputs through a padded block, stored one by one */
+        for (t = 0; t < T; t++) {
+            for (k = 0; k < 8; k++) pad[t][k] = k < head ? rows[t][k] : 0.0f;
+            pr[t] = pad[t];
+        }
+        _mm256_storeu_ps(out, fastup_vsum8(pr, wv, T, 0));
+        for (k = 0; k < head; k++) dst[k] = out[k];
+        i = head;
+    }
     for (; i + 8 <= n; i += 8) {
-        __m256 v = _mm256_fmadd_ps(a, _mm256_loadu_ps(r0 + i),
-                                   _mm256_mul_ps(b, _mm256_loadu_ps(r1 + i)));
+        __m256 v = T == 4 ? fastup_vsum8(rows, wv, 4, i) : fastup_vsum8(rows, wv, 2, i);
         if (stream)
             _mm256_stream_ps(dst + i, v);
         else
             _mm256_storeu_ps(dst + i, v);
     }
-    for (; i < n; i++)
-        dst[i] = _mm_cvtss_f32(_mm_fmadd_ss(_mm_set_ss(w0), _mm_set_ss(r0[i]),
-                                            _mm_mul_ss(_mm_set_ss(w1), _mm_set_ss(r1[i]))));
+    if (i < n) { /* the tail through a padded block */
+        for (t = 0; t < T; t++) {
+            for (k = 0; k < 8; k++) pad[t][k] = i + k < n ? rows[t][i + k] : 0.0f;
+            pr[t] = pad[t];
+        }
+        _mm256_storeu_ps(out, fastup_vsum8(pr, wv, T, 0));
+        for (k = 0; i + k < n; k++) dst[i + k] = out[k];
+    }
 }
 #endif
 
@@ -455,11 +481,13 @@ FASTUP_INLINE void fastup_vstep(const float **rows, const float **part, const fl
                                 float *buf, int inplace, int smode) {
     size_t dsize = fastup_type_size(dst_type);
     ptrdiff_t i0, t;
-    int two = smode != 0 && T == 2 && rows[0] != NULL && rows[1] != NULL; /* AVX2, 2 rows */
+    /* AVX2 with 2 or 4 rows, all live */
+    int two = smode != 0 && (T == 2 || T == 4) && rows[0] != NULL && rows[1] != NULL &&
+              (T == 2 || (rows[2] != NULL && rows[3] != NULL));
     (void)two;
 #if FASTUP_HAVE_AVX2_PATH
     if (two && smode == 2 && dst_type == FASTUP_F32) { /* streamed from the registers */
-        fastup_vrow2_avx2(rows[0], rows[1], w[0], w[1], len, (float *)dst, 1);
+        fastup_vrow2_avx2(rows, w, T, len, (float *)dst, 1);
         return;
     }
 #endif
@@ -473,7 +501,7 @@ FASTUP_INLINE void fastup_vstep(const float **rows, const float **part, const fl
         }
 #if FASTUP_HAVE_AVX2_PATH
         if (two)
-            fastup_vrow2_avx2(use[0], use[1], w[0], w[1], n, a, 0);
+            fastup_vrow2_avx2(use, w, T, n, a, 0);
         else
 #endif
             fastup_vrow(use, w, T, n, a);
