@@ -255,6 +255,39 @@ def test_resample2d_refuses_bad_tables():
         )
 
 
+@pytest.mark.parametrize(
+    ("dtype", "channels"),
+    [
+        (np.uint8, 3),
+        (np.uint8, None),
+        (np.uint8, 4),
+        (np.int16, 3),
+        (np.float32, None),
+        (np.uint16, 2),
+        (np.bool_, 3),
+    ],
+)
+@pytest.mark.parametrize("width", [7, 21, 22, 40, 333])
+@pytest.mark.parametrize("factor", [1.5, 2.0, 3.0, 0.7])
+def test_nearest_rows_of_small_pixels_are_copied_bit_for_bit(dtype, channels, width, factor):
+    """Nearest along the last resized axis with pixels of fewer than 8 bytes: AVX2 machines
+    shuffle blocks of 16 output bytes from 16 source bytes (upscales), the rest byte by byte
+    (the tail of a row, blocks reaching further, downscales). Every byte is the source's."""
+    import fastup
+    from fastup import oracle
+
+    rng = np.random.default_rng(width + int(10 * factor))
+    shape = (5, width) if channels is None else (5, width, channels)
+    raw = rng.integers(0, 256, (int(np.prod(shape)) * np.dtype(dtype).itemsize,), np.uint8)
+    x = raw.view(np.uint8 if dtype == np.bool_ else dtype).reshape(shape)
+    if dtype == np.bool_:
+        x = (x & 1).astype(np.bool_)
+    size = (7, max(1, int(width * factor)))
+    got = fastup.resize(x, size, axes=(0, 1), mode="nearest", workers=1)
+    want = oracle.resize(x, size, axes=(0, 1), mode="nearest")
+    np.testing.assert_array_equal(got.view(np.uint8), want.view(np.uint8))
+
+
 # uint8 -> uint8 in fixed point (_resample_u8.h): the route, its block kinds, its accuracy
 
 

@@ -13,6 +13,10 @@
  * without first reading the destination into the cache (half the memory traffic of ordinary
  * stores for an output far larger than the cache); fastup_stream_fence() once after the last.
  *
+ * Byte gather: rows whose output byte j is src_row[at(j)] (a nearest resize along the last
+ * axis: at(j) = last[j / block] + j % block). Blocks of 16 output bytes whose sources lie
+ * within 16 bytes get a pshufb mask (AVX2 machines), the others are copied byte by byte.
+ *
  * The AVX2 copies are chosen at run time (_cpu.h).
  */
 #ifndef FASTUP_COPY_H
@@ -83,6 +87,81 @@ static inline void fastup_stream_copy(void *dst, const void *src, size_t n) {
     }
 #endif
     memcpy(dst, src, n);
+}
+
+/* The byte-gather tables of rows of n_last * block output bytes (see the top). */
+typedef struct {
+    ptrdiff_t nb;    /* blocks of 16 output bytes */
+    int32_t *lo;     /* per block: the first source byte of its 16, or -1 (byte by byte) */
+    uint8_t *mask;   /* per block: 16 pshufb indices */
+    ptrdiff_t fit;   /* blocks with a mask */
+} fastup_bytes16;
+
+/* Builds t; 0, or -1 out of memory. Windows end at the furthest byte any output reads, so
+ * that no 16-byte load leaves the source. */
+static int fastup_bytes16_build(const ptrdiff_t *last, ptrdiff_t n_last, ptrdiff_t block,
+                                fastup_bytes16 *t) {
+    ptrdiff_t n = n_last * block, b, j, end = 0, o;
+    t->nb = n / 16;
+    t->fit = 0;
+    t->lo = (int32_t *)malloc((size_t)(t->nb + 1) * sizeof(int32_t));
+    t->mask = (uint8_t *)malloc((size_t)(t->nb + 1) * 16);
+    if (t->lo == NULL || t->mask == NULL) return -1;
+    for (o = 0; o < n_last; o++) end = last[o] + block > end ? last[o] + block : end;
+    for (b = 0; b < t->nb; b++) {
+        ptrdiff_t lo = -1, hi = -1;
+        for (j = 16 * b; j < 16 * b + 16; j++) {
+            ptrdiff_t at = last[j / block] + j % block;
+            lo = lo < 0 || at < lo ? at : lo;
+            hi = at > hi ? at : hi;
+        }
+        if (hi - lo < 16 && lo + 16 <= end && lo <= 2147483647) {
+            t->lo[b] = (int32_t)lo;
+            for (j = 0; j < 16; j++)
+                t->mask[16 * b + j] =
+                    (uint8_t)(last[(16 * b + j) / block] + (16 * b + j) % block - lo);
+            t->fit++;
+        } else {
+            t->lo[b] = -1;
+        }
+    }
+    return 0;
+}
+
+static void fastup_bytes16_free(fastup_bytes16 *t) {
+    free(t->lo);
+    free(t->mask);
+}
+
+#if FASTUP_HAVE_AVX2_PATH
+static FASTUP_AVX2 void fastup_bytes16_row_avx2(const uint8_t *s, uint8_t *out,
+                                                const ptrdiff_t *last, ptrdiff_t n_last,
+                                                ptrdiff_t block, const fastup_bytes16 *t) {
+    ptrdiff_t b, j;
+    for (b = 0; b < t->nb; b++) {
+        if (t->lo[b] >= 0)
+            _mm_storeu_si128((__m128i *)(out + 16 * b),
+                             _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)(s + t->lo[b])),
+                                              _mm_loadu_si128((const __m128i *)(t->mask +
+                                                                                 16 * b))));
+        else
+            for (j = 16 * b; j < 16 * b + 16; j++) out[j] = s[last[j / block] + j % block];
+    }
+    for (j = 16 * t->nb; j < n_last * block; j++) out[j] = s[last[j / block] + j % block];
+}
+#endif
+
+/* One row of the byte gather with the tables t (AVX2 machines only: the caller checks). */
+static inline void fastup_bytes16_row(const uint8_t *s, uint8_t *out, const ptrdiff_t *last,
+                                      ptrdiff_t n_last, ptrdiff_t block,
+                                      const fastup_bytes16 *t) {
+#if FASTUP_HAVE_AVX2_PATH
+    fastup_bytes16_row_avx2(s, out, last, n_last, block, t);
+#else
+    ptrdiff_t j;
+    (void)t;
+    for (j = 0; j < n_last * block; j++) out[j] = s[last[j / block] + j % block];
+#endif
 }
 
 /* Orders the streamed stores of this thread before what follows (a no-op without them). */

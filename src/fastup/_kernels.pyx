@@ -34,6 +34,14 @@ cdef extern from "_openmp_shim.h" nogil:
     int fastup_omp_get_thread_num()
 
 cdef extern from "_copy.h" nogil:
+    ctypedef struct fastup_bytes16:
+        Py_ssize_t fit
+        Py_ssize_t nb
+    int fastup_bytes16_build(const Py_ssize_t* last, Py_ssize_t n_last, Py_ssize_t block,
+                             fastup_bytes16* t)
+    void fastup_bytes16_free(fastup_bytes16* t)
+    void fastup_bytes16_row(const uint8_t* s, uint8_t* out, const Py_ssize_t* last,
+                            Py_ssize_t n_last, Py_ssize_t block, const fastup_bytes16* t)
     void fastup_strided_f(float* dst, const float* src, Py_ssize_t n, Py_ssize_t stride)
     void fastup_strided_d(double* dst, const double* src, Py_ssize_t n, Py_ssize_t stride)
     void fastup_strided_add_f(float* dst, const float* src, Py_ssize_t n, Py_ssize_t stride)
@@ -173,6 +181,15 @@ cdef void _gather_rows(const uint8_t* src, uint8_t* dst, const Py_ssize_t* offse
     cdef uint8_t* out
     cdef uint8_t* row
     cdef uint8_t* stage = <uint8_t*>malloc(rowbytes) if stream else NULL
+    cdef fastup_bytes16 shuffle
+    cdef bint shuffled = False
+    # AVX2: rows of small pixels (uint8 images) in blocks of 16 bytes shuffled from the source
+    # when most blocks' bytes lie within 16 source bytes (an upscale)
+    if block < 8 and rowbytes >= 64 and fastup_use_avx2():
+        shuffled = fastup_bytes16_build(last, n_last, block, &shuffle) == 0 and (
+            4 * shuffle.fit >= 3 * shuffle.nb)
+        if not shuffled:
+            fastup_bytes16_free(&shuffle)
     for r in range(r0, r1):
         rem = r
         base = 0
@@ -191,7 +208,9 @@ cdef void _gather_rows(const uint8_t* src, uint8_t* dst, const Py_ssize_t* offse
         prev_base = base
         out = stage if stage != NULL else row
         s = src + base
-        if block == 1:
+        if shuffled:
+            fastup_bytes16_row(s, out, last, n_last, block, &shuffle)
+        elif block == 1:
             for o in range(n_last):
                 out[o] = s[last[o]]
         elif block == 2:
@@ -223,6 +242,8 @@ cdef void _gather_rows(const uint8_t* src, uint8_t* dst, const Py_ssize_t* offse
     if stage != NULL:
         fastup_stream_fence()
         free(stage)
+    if shuffled:
+        fastup_bytes16_free(&shuffle)
 
 
 def gather(const uint8_t[::1] src, uint8_t[::1] dst, const Py_ssize_t[::1] offsets,

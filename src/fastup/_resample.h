@@ -441,17 +441,18 @@ fastup_vsum8(const float *const *r, const __m256 *w, ptrdiff_t T, ptrdiff_t i) {
 static FASTUP_AVX2 void fastup_vrow2_avx2(const float *const *rows, const float *w, ptrdiff_t T,
                                           ptrdiff_t n, float *dst, int stream) {
     __m256 wv[4];
-    float pad[4][8], out[8];
+    float pad[4][8] = {{0.0f}}, out[8];
     const float *pr[4];
     ptrdiff_t i = 0, t, k, head = 0;
-    for (t = 0; t < T; t++) wv[t] = _mm256_set1_ps(w[t]);
+    for (t = 0; t < 4; t++) {
+        wv[t] = _mm256_set1_ps(t < T ? w[t] : 0.0f);
+        pr[t] = pad[t];
+    }
     if (stream)
         while (head < n && head < 8 && ((uintptr_t)(dst + head) & 31) != 0) head++;
     if (head > 0) { /* the first outputs through a padded block, stored one by one */
-        for (t = 0; t < T; t++) {
+        for (t = 0; t < T; t++)
             for (k = 0; k < 8; k++) pad[t][k] = k < head ? rows[t][k] : 0.0f;
-            pr[t] = pad[t];
-        }
         _mm256_storeu_ps(out, fastup_vsum8(pr, wv, T, 0));
         for (k = 0; k < head; k++) dst[k] = out[k];
         i = head;
@@ -464,10 +465,8 @@ static FASTUP_AVX2 void fastup_vrow2_avx2(const float *const *rows, const float 
             _mm256_storeu_ps(dst + i, v);
     }
     if (i < n) { /* the tail through a padded block */
-        for (t = 0; t < T; t++) {
+        for (t = 0; t < T; t++)
             for (k = 0; k < 8; k++) pad[t][k] = i + k < n ? rows[t][i + k] : 0.0f;
-            pr[t] = pad[t];
-        }
         _mm256_storeu_ps(out, fastup_vsum8(pr, wv, T, 0));
         for (k = 0; i + k < n; k++) dst[i + k] = out[k];
     }
