@@ -581,12 +581,12 @@ def _gather_product(
     grad_weight: list[np.ndarray] | None = None,
     grad_source: np.ndarray | None = None,
     plane_sums: np.ndarray | None = None,
-) -> bool:
+) -> None:
     """target[n, group] += W_group @ im2col(source[n, group]) (conv, and the input gradient of
     conv_transpose); with ``grad_weight``, also grad_weight[group] += grad_source[n, group] @
-    im2col(source[n, group])^T (the weight gradient of conv_transpose). A batch also fills
-    ``plane_sums`` (n, channels; float64), the sum of each source plane, on the threads that
-    unfold it (the bias gradient); returns whether it did."""
+    im2col(source[n, group])^T (the weight gradient of conv_transpose). ``plane_sums``
+    (n, channels; float64) receives the sum of each source plane (the bias gradient; a batch
+    sums them on the threads that unfold the planes)."""
     kprod = math.prod(geometry.kernel)
     spatial_source = math.prod(lengths_source)
     spatial_target = math.prod(lengths_target)
@@ -612,10 +612,12 @@ def _gather_product(
             width,
             plane_sums,
         )
-        return plane_sums is not None
+        return
+    flat = source.reshape(geometry.n, channels, spatial_source)
+    if plane_sums is not None:
+        _kernels.sum_planes(flat, plane_sums, _threads.team_size(nthreads, flat.size))
     cols = _column_buffer(rows, width, geometry.compute)
     unfold_threads = _threads.team_size(nthreads, rows * width)
-    flat = source.reshape(geometry.n, channels, spatial_source)
     for gi in range(geometry.groups):
         for ni in range(geometry.n):
             planes = flat[ni, gi * source_per_group : (gi + 1) * source_per_group].reshape(-1)
@@ -647,7 +649,6 @@ def _gather_product(
                         True,
                         _threads.team_size(nthreads, xg.shape[0] * rows * w),
                     )
-    return False
 
 
 def _sample_products(
@@ -774,11 +775,11 @@ def conv_transpose_backward(
         )
     if "weight" in wanted:
         grad_w = np.zeros(ws.shape, geometry.compute)
-    # the bias gradient: each plane of grad_out summed in float64 (a batch does it on the
-    # threads that unfold the planes for the products), then the samples added in order
+    # the bias gradient: each plane of grad_out summed in float64 (_gather_product does it
+    # with the products), then the samples added in order
     sums = np.zeros((geometry.n, geometry.c_out)) if "bias" in wanted else None
     if grad_x is not None or grad_w is not None:
-        summed = _gather_product(
+        _gather_product(
             geometry,
             _batched(geometry, gs),
             geometry.c_out,
@@ -795,12 +796,10 @@ def conv_transpose_backward(
             grad_source=_batched(geometry, xs).reshape(geometry.n, geometry.c_in, -1),
             plane_sums=sums,
         )
-    else:
-        summed = False
+    elif sums is not None:  # the bias alone
+        flat = _batched(geometry, gs).reshape(geometry.n, geometry.c_out, -1)
+        _kernels.sum_planes(flat, sums, _threads.team_size(nthreads, flat.size))
     if sums is not None:
-        if not summed:
-            flat = _batched(geometry, gs).reshape(geometry.n, geometry.c_out, -1)
-            _kernels.sum_planes(flat, sums, _threads.team_size(nthreads, flat.size))
         grad_b = sums.sum(axis=0)
     if grad_x is not None:
         lead = (geometry.n, geometry.c_in) if geometry.batched else (geometry.c_in,)

@@ -421,7 +421,7 @@ FASTUP_INLINE void fastup_store(int type, const float *v, ptrdiff_t n, void *dst
 }
 
 #if FASTUP_HAVE_AVX2_PATH
-/* 8 sums of fastup_vrow2_avx2 at i: r[0] w[0] + r[1] w[1] (+ r[2] w[2] + r[3] w[3]). */
+/* 8 sums of fastup_vrows_avx2 at i: r[0] w[0] + r[1] w[1] (+ r[2] w[2] + r[3] w[3]). */
 static FASTUP_AVX2 inline __attribute__((always_inline)) __m256
 fastup_vsum8(const float *const *r, const __m256 *w, ptrdiff_t T, ptrdiff_t i) {
     __m256 v = _mm256_fmadd_ps(w[0], _mm256_loadu_ps(r[0] + i),
@@ -438,7 +438,7 @@ fastup_vsum8(const float *const *r, const __m256 *w, ptrdiff_t T, ptrdiff_t i) {
  * not depend on how a compiler contracts the portable loops; with ``stream`` into float32 dst
  * with non-temporal stores from the registers (no staging buffer), the head up to a 32-byte
  * boundary and the tail through one padded block. Streamed or not, the sums are the same. */
-static FASTUP_AVX2 void fastup_vrow2_avx2(const float *const *rows, const float *w, ptrdiff_t T,
+static FASTUP_AVX2 void fastup_vrows_avx2(const float *const *rows, const float *w, ptrdiff_t T,
                                           ptrdiff_t n, float *dst, int stream) {
     __m256 wv[4];
     float pad[4][8] = {{0.0f}}, out[8];
@@ -480,13 +480,13 @@ FASTUP_INLINE void fastup_vstep(const float **rows, const float **part, const fl
                                 float *buf, int inplace, int smode) {
     size_t dsize = fastup_type_size(dst_type);
     ptrdiff_t i0, t;
-    /* AVX2 with 2 or 4 rows, all live */
-    int two = smode != 0 && (T == 2 || T == 4) && rows[0] != NULL && rows[1] != NULL &&
-              (T == 2 || (rows[2] != NULL && rows[3] != NULL));
-    (void)two;
+    /* AVX2 with 2 or 4 rows, all live: the explicit sums of fastup_vrows_avx2 */
+    int rows24 = smode != 0 && (T == 2 || T == 4) && rows[0] != NULL && rows[1] != NULL &&
+                 (T == 2 || (rows[2] != NULL && rows[3] != NULL));
+    (void)rows24;
 #if FASTUP_HAVE_AVX2_PATH
-    if (two && smode == 2 && dst_type == FASTUP_F32) { /* streamed from the registers */
-        fastup_vrow2_avx2(rows, w, T, len, (float *)dst, 1);
+    if (rows24 && smode == 2 && dst_type == FASTUP_F32) { /* streamed from the registers */
+        fastup_vrows_avx2(rows, w, T, len, (float *)dst, 1);
         return;
     }
 #endif
@@ -499,8 +499,8 @@ FASTUP_INLINE void fastup_vstep(const float **rows, const float **part, const fl
             use = part;
         }
 #if FASTUP_HAVE_AVX2_PATH
-        if (two)
-            fastup_vrow2_avx2(use, w, T, n, a, 0);
+        if (rows24)
+            fastup_vrows_avx2(use, w, T, n, a, 0);
         else
 #endif
             fastup_vrow(use, w, T, n, a);

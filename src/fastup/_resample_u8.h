@@ -378,9 +378,9 @@ static void fastup_q8_span(const fastup_rs2d *j, ptrdiff_t e0, ptrdiff_t count, 
     }
 }
 
-/* Fills a lane's pshufb bytes and weights for outputs e0..e0+count, the taps t0, t0 + dt, ...
- * (ntaps of them; a tap past the window gets weight 0), read from 16 bytes at lo. Each output
- * takes ntaps int16 slots: its pixels' bytes in the low byte (0x80 in the high one: zero). */
+/* Fills a lane's pshufb bytes and weights for outputs e0..e0+count, taps t0..t0+ntaps (a tap
+ * past the window gets weight 0), read from 16 bytes at lo. Each output takes ntaps int16
+ * slots: its pixels' bytes in the low byte (0x80 in the high one: zero). */
 static void fastup_q8_lane(const fastup_rs2d *j, const int16_t *wx, ptrdiff_t e0,
                            ptrdiff_t count, ptrdiff_t t0, ptrdiff_t ntaps, ptrdiff_t lo,
                            uint8_t *mask, int16_t *w) {
