@@ -1,6 +1,7 @@
 """The compiled building blocks on their own: the matrix product (every shape class, stride
 and transpose, accumulation, thread invariance) and the table-window checks."""
 
+import itertools
 import os
 import subprocess
 import sys
@@ -435,7 +436,8 @@ def test_resample2d_u8_copies_give_the_same_bytes():
 
 def test_portable_copy_passes_the_kernel_tests():
     """The loops every non-x86 machine runs (FASTUP_DISABLE_AVX2=1), checked here too: the
-    fused resample, the matrix product, im2col and col2im against their references."""
+    fused resample, the matrix product, the products over the unfolded input and col2im
+    against their references."""
     if _kernels.simd_isa() != "avx2":
         pytest.skip("this machine runs the portable copy in every test already")
     env = dict(os.environ, FASTUP_DISABLE_AVX2="1")
@@ -449,7 +451,7 @@ def test_portable_copy_passes_the_kernel_tests():
             "no:cacheprovider",
             __file__,
             "-k",
-            "resample2d or gemm_matches or im2col or col2im",
+            "resample2d or gemm_matches or unfold or phase_split or col2im",
         ],
         env=env,
         capture_output=True,
@@ -462,9 +464,10 @@ def test_portable_copy_passes_the_kernel_tests():
 
 @pytest.mark.parametrize("stride", [1, 2, 3])
 @pytest.mark.parametrize("length", [5, 17, 40, 101])
-def test_im2col_strided_lines_match_the_oracle(stride, length):
-    """im2col copies each input line every ``stride`` elements (stride 2: the AVX2 even-element
-    copy and its scalar tail): a 1-D convolution of lines of every length against the oracle."""
+def test_phase_split_strided_lines_match_the_oracle(stride, length):
+    """The phase-split planes copy each input line every ``stride`` elements (stride 2: the
+    AVX2 even-element copy and its scalar tail): a 1-D convolution of lines of every length
+    against the oracle."""
     from fastup import conv, oracle
 
     rng = np.random.default_rng(length * 10 + stride)
@@ -474,6 +477,106 @@ def test_im2col_strided_lines_match_the_oracle(stride, length):
         got = conv(x, w, stride=stride, padding=padding, workers=1)
         want = oracle.conv(x, w, stride=stride, padding=padding)
         np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5)
+
+
+def _unfold_by_definition(x, kernel, stride, pad, dilation, outputs):
+    """cols[(c, q), o] = x[c, o * s - p + q * d] (zero outside the input), element by
+    element."""
+    taps = list(itertools.product(*[range(k) for k in kernel]))
+    positions = list(itertools.product(*[range(o) for o in outputs]))
+    cols = np.zeros((x.shape[0] * len(taps), len(positions)), x.dtype)
+    for c in range(x.shape[0]):
+        for t, q in enumerate(taps):
+            for j, o in enumerate(positions):
+                at = [o[a] * stride[a] - pad[a] + q[a] * dilation[a] for a in range(len(q))]
+                if all(0 <= at[a] < x.shape[1 + a] for a in range(len(q))):
+                    cols[c * len(taps) + t, j] = x[(c, *at)]
+    return cols
+
+
+# (input lengths, kernel, stride, pad_begin, dilation): every phase used or some unused (stride
+# above the kernel), padding beyond the input, dilation, 1-3 axes
+_UNFOLDINGS = [
+    ((11,), (3,), (2,), (1,), (1,)),
+    ((13,), (1,), (4,), (0,), (1,)),
+    ((5,), (3,), (1,), (7,), (3,)),
+    ((7, 9), (3, 3), (1, 1), (1, 1), (1, 1)),
+    ((9, 13), (4, 3), (2, 3), (1, 2), (1, 2)),
+    ((8, 8), (2, 2), (2, 2), (0, 0), (1, 1)),
+    ((5, 6, 7), (2, 3, 2), (2, 1, 3), (0, 1, 1), (2, 1, 1)),
+]
+
+
+@pytest.mark.parametrize("case", _UNFOLDINGS, ids=str)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_unfolded_products_match_the_unfolding_by_definition(case, dtype):
+    """unfolded_products reads im2col(x) in place from the phase-split planes: target +=
+    W @ cols and grad_weight = cols @ grad_source^T per sample, and the float64 plane sums,
+    against the columns built element by element; for one sample and a batch, column chunks of
+    1 (every panel gathered), 5 and all, and bit-identical for 1 and 3 threads."""
+    from fastup._deconv import _Geometry
+
+    lengths, kernel, stride, pad, dilation = case
+    nd = len(lengths)
+    outputs = tuple(
+        (n + 2 * p - d * (k - 1) - 1) // s + 1
+        for n, k, s, p, d in zip(lengths, kernel, stride, pad, dilation)
+    )
+    geometry = _Geometry(
+        nd, True, 3, 3, 4, 1, lengths, outputs, kernel, stride, pad, pad, dilation,
+        (0,) * nd, np.dtype(dtype),
+    )
+    table, rowofs = geometry.unfolding(lengths, outputs, 3)
+    rng = np.random.default_rng(sum(lengths) + len(kernel))
+    for n in (1, 3):
+        x = rng.standard_normal((n, 3) + lengths).astype(dtype)
+        rows = 3 * int(np.prod(kernel))
+        weight = rng.standard_normal((4, rows)).astype(dtype)
+        length = int(np.prod(outputs))
+        start = rng.standard_normal((n, 4, length)).astype(dtype)
+        grad_source = rng.standard_normal((n, 2, length)).astype(dtype)
+        cols = [
+            _unfold_by_definition(x[i], kernel, stride, pad, dilation, outputs) for i in range(n)
+        ]
+        want_target = start + np.stack([weight @ c for c in cols])
+        want_grad = np.stack([c @ g.T for c, g in zip(cols, grad_source)])
+        want_sums = x.reshape(n, 3, -1).astype(np.float64).sum(axis=2)
+        for width in (1, 5, 1 << 13):
+            results = []
+            for nthreads in (1, 3):
+                target = start.copy()
+                grad = np.full((n, rows, 2), np.nan, dtype)
+                sums = np.full((n, 3), np.nan)
+                _kernels.unfolded_products(
+                    x.reshape(n, 3, -1), table, rowofs, weight, target, grad_source, grad,
+                    width, nthreads, sums,
+                )
+                tol = 1e-4 if dtype == np.float32 else 1e-11
+                np.testing.assert_allclose(target, want_target, rtol=tol, atol=tol)
+                np.testing.assert_allclose(grad, want_grad, rtol=tol, atol=tol)
+                np.testing.assert_allclose(sums, want_sums, rtol=1e-12)
+                results.append((target, grad, sums))
+            for a, b in zip(*results):
+                np.testing.assert_array_equal(a, b)
+
+
+def test_unfolded_products_refuse_inconsistent_tables():
+    """A table whose phase counts do not match its length, or row offsets that are not one per
+    (channel, tap), are refused before any kernel runs."""
+    from fastup._deconv import _Geometry
+
+    geometry = _Geometry(
+        1, True, 1, 2, 2, 1, (8,), (4,), (3,), (2,), (1,), (1,), (1,), (0,),
+        np.dtype(np.float32),
+    )
+    table, rowofs = geometry.unfolding((8,), (4,), 2)
+    x = np.zeros((1, 2, 8), np.float32)
+    w = np.zeros((2, 6), np.float32)
+    out = np.zeros((1, 2, 4), np.float32)
+    with pytest.raises(ValueError, match="table"):
+        _kernels.unfolded_products(x, table[:-1], rowofs, w, out, None, None, 4, 1)
+    with pytest.raises(ValueError, match="row offset"):
+        _kernels.unfolded_products(x, table, rowofs[:-1], w, out, None, None, 4, 1)
 
 
 @pytest.mark.parametrize(

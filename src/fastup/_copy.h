@@ -1,7 +1,7 @@
 /* fastup's copies.
  *
- * Strided: dst[i] = src[i * stride] for i < n, the inner loop of im2col (a line of an input
- * plane read every ``stride`` elements). Stride 1 is a memcpy; stride 2 (the usual
+ * Strided: dst[i] = src[i * stride] for i < n, the inner loop of the phase split of a
+ * convolution's input (a line of an input plane read every ``stride`` elements). Stride 1 is a memcpy; stride 2 (the usual
  * downsampling convolution, and the input gradient of a stride-2 transposed convolution) has an
  * AVX2 copy that takes the even elements of two vectors at a time.
  *

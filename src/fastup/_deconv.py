@@ -1,15 +1,19 @@
 """Transposed convolution ("deconv"), convolution and the deconv gradient: validate, work out
 shapes and padding, call the kernels.
 
-One (batch, group) slice at a time, with the compiled GEMM, im2col and col2im kernels:
+One (batch, group) slice at a time, with the compiled GEMM and col2im kernels and the
+products over the unfolded input:
 
-* ``conv``:            cols = im2col(x);        out = bias + W @ cols
+* ``conv``:            out = bias + W @ U(x)
 * ``conv_transpose``:  cols = W^T @ x;          out = bias + col2im(cols)
-* backward:            grad_x = W @ im2col(g);  grad_W += x @ im2col(g)^T;  grad_b = sum g
+* backward:            grad_x = W @ U(g);       grad_W += x @ U(g)^T;  grad_b = sum g
 
-``cols`` is processed in column chunks whose width depends on the shapes only, never on the
-thread count, so results are bit-identical for any ``workers``. The kernels parallelise inside
-each step (GEMM over column blocks, im2col over rows, col2im over output planes).
+``U(x)`` is im2col(x), the unfolded input of a convolution (rows (channel, tap), columns the
+output positions), which is never written: the products read it in place from the input's
+planes split by stride phase (``_Geometry.unfolding``). Work is cut into chunks whose size
+depends on the shapes only, never on the thread count, so results are bit-identical for any
+``workers``. A batch is shared out by sample; a single sample splits each step among the
+threads (GEMM over column blocks, col2im over output planes).
 """
 
 from __future__ import annotations
@@ -34,11 +38,13 @@ from ._validate import (
 )
 
 _FLOATS = (np.dtype(np.float16), np.dtype(np.float32), np.dtype(np.float64))
-# elements of the column buffer processed at once (a fixed budget, whatever the thread count:
-# 1 MiB of float32, so that the columns im2col writes are still in cache when packed)
+# elements of the column buffer of conv_transpose processed at once (a fixed budget, whatever
+# the thread count: 1 MiB of float32, so that the columns are still in cache when scattered)
 _CHUNK_ELEMENTS = 1 << 18
 # per-sample weight gradients held at once (elements), before they are added in sample order
 _SAMPLE_BLOCK = 1 << 22
+# output positions a product over the unfolded input takes at once
+_UNFOLD_WIDTH = 1 << 13
 
 
 @dataclass(frozen=True)
@@ -71,7 +77,7 @@ class _Geometry:
         return lead + self.lengths_out
 
     def table(self, source: tuple[int, ...], target: tuple[int, ...]) -> np.ndarray:
-        """The 18 numbers the im2col/col2im kernels take, in 3-D (leading 1s)."""
+        """The 18 numbers the col2im kernels take, in 3-D (leading 1s)."""
         pad = 3 - self.nd
 
         def three(values: tuple[int, ...], fill: int) -> list[int]:
@@ -86,6 +92,50 @@ class _Geometry:
             + three(self.dilation, 1),
             dtype=np.intp,
         )
+
+    def unfolding(
+        self, source: tuple[int, ...], target: tuple[int, ...], channels: int
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """The tables with which ``_kernels.unfolded_products`` reads im2col(source) in place:
+        (table, row offsets), in 3-D (leading 1s).
+
+        Along an axis, kernel tap q reads input position o * s + t_q at output position o, with
+        t_q = q * d - pad_begin = m_q * s + a_q (0 <= a_q < s). The input is split by phase a
+        into planes G_a[u] = x[(u + mmin) * s + a] (zero outside the input) of length
+        E = O + max(m) - min(m), so that tap q at output o reads G_a_q[o + m_q - mmin]: a
+        fixed offset per (channel, tap) plus one per output position, and a run of output
+        positions along the last axis reads a run of G. Only the phases some tap uses are
+        kept. Table: input lengths, output lengths, E, stride, min(m), phase counts (3 each),
+        then the phases of each axis; row offsets: one per (channel, tap), in weight order."""
+        pad = 3 - self.nd
+        lengths = [1] * pad + list(source)
+        outputs = [1] * pad + list(target)
+        kernel = [1] * pad + list(self.kernel)
+        strides = [1] * pad + list(self.stride)
+        begins = [0] * pad + list(self.pad_begin)
+        dilations = [1] * pad + list(self.dilation)
+        extents, lows, phases, slots, shifts = [], [], [], [], []
+        for k, s, p, d, o in zip(kernel, strides, begins, dilations, outputs):
+            taps = np.arange(k) * d - p
+            a, m = taps % s, taps // s
+            used = sorted(set(a.tolist()))
+            extents.append(o + int(m.max()) - int(m.min()))
+            lows.append(int(m.min()))
+            phases.append(used)
+            slots.append(np.searchsorted(used, a))
+            shifts.append(m - m.min())
+        counts = [len(used) for used in phases]
+        plane = math.prod(extents)
+        table = np.array(
+            lengths + outputs + extents + strides + lows + counts + sum(phases, []), np.intp
+        )
+        z, y, x = np.ix_(*[np.arange(k) for k in kernel])
+        taps = ((slots[0][z] * counts[1] + slots[1][y]) * counts[2] + slots[2][x]) * plane + (
+            shifts[0][z] * extents[1] + shifts[1][y]
+        ) * extents[2] + shifts[2][x]
+        per_channel = math.prod(counts) * plane
+        rowofs = (np.arange(channels)[:, None] * per_channel + taps.reshape(1, -1)).reshape(-1)
+        return table, rowofs.astype(np.intp)
 
 
 # the largest stride, dilation, padding, kernel or length an argument may give: far beyond any
@@ -352,21 +402,6 @@ def _chunk(rows: int, columns: int) -> int:
     return max(1, min(columns, _CHUNK_ELEMENTS // max(rows, 1)))
 
 
-def _column_stride(width: int, dtype: np.dtype) -> int:
-    """The row stride (elements) of a column buffer: a multiple of 64 bytes but not of 4 KiB,
-    so that rows read one below the other (the matrix product's packing) fall on different
-    cache sets."""
-    itemsize = np.dtype(dtype).itemsize
-    step = 64 // itemsize
-    stride = -(-width // step) * step
-    return stride + step if (stride * itemsize) % 4096 == 0 else stride
-
-
-def _column_buffer(rows: int, width: int, dtype: np.dtype) -> np.ndarray:
-    """An uninitialised (rows, width) buffer with the row stride of ``_column_stride``."""
-    return np.empty((rows, _column_stride(width, dtype)), dtype)[:, :width]
-
-
 def _prepare(geometry: _Geometry, *arrays: Any) -> list[Any]:
     """C-contiguous, native, aligned, in the compute dtype (None stays None)."""
     return [None if a is None else normalised(a, geometry.compute) for a in arrays]
@@ -538,7 +573,8 @@ def conv(
     -----
     ``out[n, co, o] = bias[co] + sum_{ci, q} weight[co, ci', q] *
     x[n, ci, o * stride - pad_begin + q * dilation]`` (zero outside the input), computed as
-    an unfold of the input (im2col) followed by a GEMM.
+    a GEMM with the unfolded input (im2col), read in place from the input's planes split by
+    stride phase (a copy of the input, zero-padded, per sample and thread).
     """
     func = "conv"
     geometry, x, weight, bias = _setup(
@@ -550,7 +586,7 @@ def conv(
 def _conv_into(
     geometry: _Geometry, x: np.ndarray, weight: np.ndarray, out: np.ndarray, nthreads: int
 ) -> None:
-    """out += W @ im2col(x), one (batch, group) slice at a time."""
+    """out += W @ U(x), one group at a time."""
     g = geometry.groups
     cin_g, cout_g = geometry.c_in // g, geometry.c_out // g
     _gather_product(
@@ -585,97 +621,18 @@ def _gather_product(
     """target[n, group] += W_group @ im2col(source[n, group]) (conv, and the input gradient of
     conv_transpose); with ``grad_weight``, also grad_weight[group] += grad_source[n, group] @
     im2col(source[n, group])^T (the weight gradient of conv_transpose). ``plane_sums``
-    (n, channels; float64) receives the sum of each source plane (the bias gradient; a batch
-    sums them on the threads that unfold the planes)."""
-    kprod = math.prod(geometry.kernel)
+    (n, channels; float64) receives the sum of each source plane (the bias gradient).
+
+    The unfolded source is never written: ``_kernels.unfolded_products`` reads it in place from
+    the phase-split planes of each sample (``_Geometry.unfolding``). A batch is shared out by
+    sample among the threads; weight gradients come per sample, in blocks of ``_SAMPLE_BLOCK``
+    elements, and are added in sample order (the same sums for any thread count)."""
     spatial_source = math.prod(lengths_source)
     spatial_target = math.prod(lengths_target)
-    table = geometry.table(lengths_source, lengths_target)
-    rows = source_per_group * kprod
-    width = _chunk(rows, spatial_target)
-    if geometry.n > 1:
-        _sample_products(
-            geometry,
-            source,
-            channels,
-            spatial_source,
-            spatial_target,
-            weights,
-            source_per_group,
-            target,
-            target_per_group,
-            nthreads,
-            grad_weight,
-            grad_source,
-            table,
-            rows,
-            width,
-            plane_sums,
-        )
-        return
+    table, rowofs = geometry.unfolding(lengths_source, lengths_target, source_per_group)
+    rows = rowofs.size
     flat = source.reshape(geometry.n, channels, spatial_source)
-    if plane_sums is not None:
-        _kernels.sum_planes(flat, plane_sums, _threads.team_size(nthreads, flat.size))
-    cols = _column_buffer(rows, width, geometry.compute)
-    unfold_threads = _threads.team_size(nthreads, rows * width)
-    for gi in range(geometry.groups):
-        for ni in range(geometry.n):
-            planes = flat[ni, gi * source_per_group : (gi + 1) * source_per_group].reshape(-1)
-            for o0 in range(0, spatial_target, width):
-                w = min(width, spatial_target - o0)
-                block = cols[:, :w]
-                _kernels.im2col(planes, block, table, o0, unfold_threads)
-                if target is not None:
-                    out_block = target[
-                        ni, gi * target_per_group : (gi + 1) * target_per_group, o0 : o0 + w
-                    ]
-                    _kernels.gemm(
-                        weights[gi],
-                        block,
-                        out_block,
-                        True,
-                        _threads.team_size(nthreads, target_per_group * w * rows),
-                    )
-                if grad_weight is not None and grad_source is not None:
-                    xg = grad_source[
-                        ni,
-                        gi * grad_weight[gi].shape[0] : (gi + 1) * grad_weight[gi].shape[0],
-                        o0 : o0 + w,
-                    ]
-                    _kernels.gemm(
-                        xg,
-                        block.T,
-                        grad_weight[gi],
-                        True,
-                        _threads.team_size(nthreads, xg.shape[0] * rows * w),
-                    )
-
-
-def _sample_products(
-    geometry: _Geometry,
-    source: np.ndarray,
-    channels: int,
-    spatial_source: int,
-    spatial_target: int,
-    weights: list[np.ndarray],
-    source_per_group: int,
-    target: np.ndarray | None,
-    target_per_group: int,
-    nthreads: int,
-    grad_weight: list[np.ndarray] | None,
-    grad_source: np.ndarray | None,
-    table: np.ndarray,
-    rows: int,
-    width: int,
-    plane_sums: np.ndarray | None,
-) -> None:
-    """``_gather_product`` for a batch: the samples share out among the threads, each unfolded
-    and multiplied on one thread (``_kernels.sample_products``), so a batch scales with the
-    threads without splitting small products; weight gradients come per sample, in blocks of
-    ``_SAMPLE_BLOCK`` samples, and are added in sample order (the same sums for any thread
-    count)."""
-    flat = source.reshape(geometry.n, channels, spatial_source)
-    ldc = _column_stride(width, geometry.compute)
+    threads = _threads.team_size(nthreads, geometry.n * rows * spatial_target * 64)
     for gi in range(geometry.groups):
         s0, s1 = gi * source_per_group, (gi + 1) * source_per_group
         cg = 0 if grad_weight is None else grad_weight[gi].shape[0]
@@ -684,25 +641,25 @@ def _sample_products(
             n1 = min(geometry.n, n0 + block)
             sums = sources = None
             if grad_weight is not None and grad_source is not None:
-                sums = np.empty((n1 - n0, cg, rows), geometry.compute)
+                sums = np.empty((n1 - n0, rows, cg), geometry.compute)
                 sources = grad_source[n0:n1, gi * cg : (gi + 1) * cg]
-            _kernels.sample_products(
+            _kernels.unfolded_products(
                 flat[n0:n1, s0:s1],
                 table,
+                rowofs,
                 weights[gi],
                 None
                 if target is None
                 else target[n0:n1, gi * target_per_group : (gi + 1) * target_per_group],
                 sources,
                 sums,
-                width,
-                ldc,
-                _threads.team_size(nthreads, (n1 - n0) * rows * spatial_target * 64),
+                _UNFOLD_WIDTH,
+                threads,
                 None if plane_sums is None else plane_sums[n0:n1, s0:s1],
             )
             if sums is not None and grad_weight is not None:
                 for one in sums:
-                    grad_weight[gi] += one
+                    grad_weight[gi] += one.T
 
 
 def conv_transpose_backward(
@@ -729,7 +686,8 @@ def conv_transpose_backward(
     ``grad_x = conv(grad_out, weight)`` with the same stride, padding, dilation and groups
     (the adjoint of the adjoint); ``grad_weight[ci, co', q] = sum_{n, i} x[n, ci, i] *
     grad_out[n, co, i * stride - pad_begin + q * dilation]``; ``grad_bias[co] = sum_{n, o}
-    grad_out[n, co, o]``. Both products run on the unfolded ``grad_out`` (im2col + GEMM);
+    grad_out[n, co, o]``. Both products run on the unfolded ``grad_out`` (im2col, read in place
+    from its phase-split planes);
     grad_weight accumulates over the batch in order, so it is bit-identical for any thread
     count.
     """

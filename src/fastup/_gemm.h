@@ -18,6 +18,9 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#if defined(__linux__)
+#include <sys/mman.h>
+#endif
 
 #define FASTUP_KC 256
 #define FASTUP_MC 96
@@ -43,6 +46,24 @@ static void *fastup_aligned_malloc(size_t bytes) {
 
 static void fastup_aligned_free(void *p) {
     if (p != NULL) free(((void **)p)[-1]);
+}
+
+/* A buffer of input planes read many times over (2 MiB-aligned, and on Linux backed by huge
+ * pages where the system allows, so that reading across many planes costs few TLB entries);
+ * release with fastup_aligned_free. */
+#define FASTUP_HUGE_PAGE ((size_t)1 << 21)
+static void *fastup_planes_malloc(size_t bytes) {
+    char *raw, *p;
+    if (bytes < FASTUP_HUGE_PAGE) return fastup_aligned_malloc(bytes);
+    raw = (char *)malloc(bytes + FASTUP_HUGE_PAGE + sizeof(void *));
+    if (raw == NULL) return NULL;
+    p = raw + sizeof(void *);
+    p += (FASTUP_HUGE_PAGE - ((size_t)p & (FASTUP_HUGE_PAGE - 1))) & (FASTUP_HUGE_PAGE - 1);
+    ((void **)p)[-1] = raw;
+#if defined(__linux__) && defined(MADV_HUGEPAGE)
+    madvise(p, bytes - bytes % FASTUP_HUGE_PAGE, MADV_HUGEPAGE);
+#endif
+    return p;
 }
 
 /* Pack B[pc:pc+kc, jc:jc+nc] into panels of NR columns, zero-padded. Rows of B with unit
@@ -104,6 +125,38 @@ static void fastup_aligned_free(void *p) {
         }                                                                                     \
     }
 
+/* The start of every product: nothing to do for an empty C; C = 0 (or as it was) for K = 0. */
+#define FASTUP_EMPTY_PRODUCT(T)                                                               \
+    if (M <= 0 || N <= 0) return 0;                                                           \
+    if (K <= 0) {                                                                             \
+        if (!accumulate)                                                                      \
+            for (i = 0; i < M; i++) memset(C + i * ldc, 0, (size_t)N * sizeof(T));            \
+        return 0;                                                                             \
+    }
+
+/* An edge tile (mr x nr of the MR x NR sums in ``tile``) added to, or stored into, C at c. */
+#define FASTUP_TILE_OUT(T, NR)                                                                \
+    for (i = 0; i < mr; i++)                                                                  \
+        for (j = 0; j < nr; j++) c[i * ldc + j] = (add ? c[i * ldc + j] : (T)0) + tile[i * NR + j];
+
+/* The tiles of C rows [ic, ic + mc) x columns [COL0, COL0 + NCOLS) from packed A (Ap, this
+ * block's kc columns) and packed B (Bp): the micro-kernel on each, the edge tiles through
+ * ``tile``. */
+#define FASTUP_TILES(T, MR, NR, UK, NCOLS, COL0)                                              \
+    for (jr = 0; jr < NCOLS; jr += NR) {                                                      \
+        ptrdiff_t nr = NCOLS - jr < NR ? NCOLS - jr : NR;                                     \
+        for (ir = 0; ir < mc; ir += MR) {                                                     \
+            ptrdiff_t mr = mc - ir < MR ? mc - ir : MR;                                       \
+            T *c = C + (ic + ir) * ldc + COL0 + jr;                                           \
+            if (mr == MR && nr == NR) {                                                       \
+                UK##_c(kc, Ap + ir * kc, Bp + jr * kc, c, ldc, add);                          \
+                continue;                                                                     \
+            }                                                                                 \
+            UK(kc, Ap + ir * kc, Bp + jr * kc, tile);                                         \
+            FASTUP_TILE_OUT(T, NR)                                                            \
+        }                                                                                     \
+    }
+
 /* The blocked driver around a micro-kernel UK(kc, Ap, Bp, acc) that writes an MR x NR tile of
  * sums into acc (row-major). ATTR: function attributes (a target, or nothing). */
 #define FASTUP_DRIVER(NAME, T, MR, NR, UK, ATTR)                                              \
@@ -113,12 +166,7 @@ static void fastup_aligned_free(void *p) {
         T *Ap, *Bp;                                                                           \
         T tile[MR * NR];                                                                      \
         ptrdiff_t jc, pc, ic, jr, ir, i, j;                                                   \
-        if (M <= 0 || N <= 0) return 0;                                                      \
-        if (K <= 0) {                                                                         \
-            if (!accumulate)                                                                  \
-                for (i = 0; i < M; i++) memset(C + i * ldc, 0, (size_t)N * sizeof(T));        \
-            return 0;                                                                         \
-        }                                                                                     \
+        FASTUP_EMPTY_PRODUCT(T)                                                               \
         Ap = (T *)fastup_aligned_malloc(sizeof(T) * FASTUP_MC * FASTUP_KC);                   \
         Bp = (T *)fastup_aligned_malloc(sizeof(T) * FASTUP_KC * (FASTUP_NC + NR));            \
         if (Ap == NULL || Bp == NULL) {                                                       \
@@ -135,22 +183,7 @@ static void fastup_aligned_free(void *p) {
                 for (ic = 0; ic < M; ic += FASTUP_MC) {                                       \
                     ptrdiff_t mc = M - ic < FASTUP_MC ? M - ic : FASTUP_MC;                   \
                     fastup_pack_a_##T##_##MR(mc, kc, A + ic * rsa + pc * csa, rsa, csa, Ap);  \
-                    for (jr = 0; jr < nc; jr += NR) {                                         \
-                        ptrdiff_t nr = nc - jr < NR ? nc - jr : NR;                           \
-                        for (ir = 0; ir < mc; ir += MR) {                                     \
-                            ptrdiff_t mr = mc - ir < MR ? mc - ir : MR;                       \
-                            T *c = C + (ic + ir) * ldc + jc + jr;                             \
-                            if (mr == MR && nr == NR) {                                       \
-                                UK##_c(kc, Ap + ir * kc, Bp + jr * kc, c, ldc, add);          \
-                                continue;                                                     \
-                            }                                                                 \
-                            UK(kc, Ap + ir * kc, Bp + jr * kc, tile);                         \
-                            for (i = 0; i < mr; i++)                                          \
-                                for (j = 0; j < nr; j++)                                      \
-                                    c[i * ldc + j] = (add ? c[i * ldc + j] : (T)0)            \
-                                                     + tile[i * NR + j];                      \
-                        }                                                                     \
-                    }                                                                         \
+                    FASTUP_TILES(T, MR, NR, UK, nc, jc)                                       \
                 }                                                                             \
             }                                                                                 \
         }                                                                                     \
@@ -159,25 +192,180 @@ static void fastup_aligned_free(void *p) {
         return 0;                                                                             \
     }
 
+/* Products with one operand read in place, for the convolutions: the unfolded input (im2col)
+ * is never written. Its element (r, c) is G[rowofs[r] + colofs[c]], where G holds the input's
+ * planes split by stride phase and zero-padded (fastup._kernels builds it), rowofs[r] locates a
+ * (channel, kernel tap) and colofs[c] an output position; a run of output positions along the
+ * last axis is a run of consecutive elements of G.
+ *
+ * DRIVER_GB: C = (accumulate ? C : 0) + A U, with U (K x N) packed straight from G, GB_NB
+ * panels at a time, row by row (a panel of NR columns whose offsets are consecutive is one
+ * copy; G is read along its runs, which the hardware prefetches). DRIVER_GA: C = (accumulate ?
+ * C : 0) + U B, with U (M x K) read in place by the micro-kernel (MR rows, each a run of G,
+ * reused from L1 across the panels of B) and B packed. Each element of C is the same
+ * sequence of operations (k ascending in blocks of KC) whatever the split of C among calls. */
+#define FASTUP_GA_NC 128
+#define FASTUP_GB_NB 8
+#define FASTUP_GB_A_BYTES ((size_t)1 << 18)
+/* the row stride of the block of C summed apart (a multiple of 64 bytes, not of 4 KiB) */
+#define FASTUP_GB_LDS (FASTUP_GB_NB * 16 + 16)
+/* Pack rows [0, kc) of the GB_NB-panel block of U whose first column is jb (nb columns) into
+ * panels of NR columns, row by row: a panel whose offsets are consecutive is one copy. */
+#define FASTUP_PACK_U(T, NR)                                                                  \
+    static void fastup_pack_u_##T##_##NR(ptrdiff_t kc, ptrdiff_t nb, const T *G,              \
+                                         const ptrdiff_t *ro, const ptrdiff_t *colofs,        \
+                                         T *packed) {                                         \
+        ptrdiff_t k, jr, j;                                                                   \
+        for (k = 0; k < kc; k++)                                                              \
+            for (jr = 0; jr < nb; jr += NR) {                                                 \
+                ptrdiff_t nr = nb - jr < NR ? nb - jr : NR;                                   \
+                const ptrdiff_t *co = colofs + jr;                                            \
+                T *dst = packed + jr * kc + k * NR;                                           \
+                if (nr == NR && co[NR - 1] - co[0] == NR - 1) {                               \
+                    memcpy(dst, G + ro[k] + co[0], NR * sizeof(T));                           \
+                    continue;                                                                 \
+                }                                                                             \
+                for (j = 0; j < nr; j++) dst[j] = G[ro[k] + co[j]];                           \
+                for (; j < NR; j++) dst[j] = 0;                                               \
+            }                                                                                 \
+    }
+
+/* A small A (at most GB_A_BYTES packed) is packed once and the blocks of C taken one after the
+ * other, each summed through all of K in a scratch block (rows GB_LDS apart, whatever C's
+ * stride: a power-of-two row stride would put a tile's rows on one cache set) and then added
+ * to C; a larger A is packed a block at a time (the usual order), U packed again for each
+ * block of A. Either way every element of C is the same sequence of operations. */
+#define FASTUP_DRIVER_GB(NAME, T, MR, NR, UK, ATTR)                                           \
+    ATTR static int NAME(ptrdiff_t M, ptrdiff_t N, ptrdiff_t K, const T *A, ptrdiff_t rsa,    \
+                         ptrdiff_t csa, const T *G, const ptrdiff_t *rowofs,                  \
+                         const ptrdiff_t *colofs, T *C, ptrdiff_t ldc, int accumulate) {      \
+        T *Ap, *Apall, *Bp, *Cs;                                                              \
+        T tile[MR * NR];                                                                      \
+        ptrdiff_t mpad = (M + MR - 1) / MR * MR, pc, ic, jb, jr, ir, i, j;                    \
+        int small = (size_t)mpad * (size_t)K * sizeof(T) <= FASTUP_GB_A_BYTES;                \
+        FASTUP_EMPTY_PRODUCT(T)                                                               \
+        Apall = (T *)fastup_aligned_malloc(sizeof(T) * (small ? mpad * K                      \
+                                                              : FASTUP_MC * FASTUP_KC));      \
+        Bp = (T *)fastup_aligned_malloc(sizeof(T) * FASTUP_KC * FASTUP_GB_NB * NR);           \
+        Cs = small ? (T *)fastup_aligned_malloc(sizeof(T) * mpad * FASTUP_GB_LDS) : NULL;     \
+        if (Apall == NULL || Bp == NULL || (small && Cs == NULL)) {                           \
+            fastup_aligned_free(Apall);                                                       \
+            fastup_aligned_free(Bp);                                                          \
+            fastup_aligned_free(Cs);                                                          \
+            return -1;                                                                        \
+        }                                                                                     \
+        if (small) {                                                                          \
+            for (pc = 0; pc < K; pc += FASTUP_KC) {                                           \
+                ptrdiff_t kc = K - pc < FASTUP_KC ? K - pc : FASTUP_KC;                       \
+                for (ic = 0; ic < M; ic += FASTUP_MC) {                                       \
+                    ptrdiff_t mc = M - ic < FASTUP_MC ? M - ic : FASTUP_MC;                   \
+                    fastup_pack_a_##T##_##MR(mc, kc, A + ic * rsa + pc * csa, rsa, csa,       \
+                                             Apall + pc * mpad + ic * kc);                    \
+                }                                                                             \
+            }                                                                                 \
+            for (jb = 0; jb < N; jb += FASTUP_GB_NB * NR) {                                   \
+                ptrdiff_t nb = N - jb < FASTUP_GB_NB * NR ? N - jb : FASTUP_GB_NB * NR;       \
+                for (pc = 0; pc < K; pc += FASTUP_KC) {                                       \
+                    ptrdiff_t kc = K - pc < FASTUP_KC ? K - pc : FASTUP_KC;                   \
+                    fastup_pack_u_##T##_##NR(kc, nb, G, rowofs + pc, colofs + jb, Bp);        \
+                    for (ir = 0; ir < mpad; ir += MR)                                         \
+                        for (jr = 0; jr < nb; jr += NR)                                       \
+                            UK##_c(kc, Apall + pc * mpad + ir * kc, Bp + jr * kc,             \
+                                   Cs + ir * FASTUP_GB_LDS + jr, FASTUP_GB_LDS, pc > 0);      \
+                }                                                                             \
+                for (i = 0; i < M; i++) {                                                     \
+                    T *c = C + i * ldc + jb;                                                  \
+                    const T *cs = Cs + i * FASTUP_GB_LDS;                                     \
+                    if (accumulate)                                                           \
+                        for (j = 0; j < nb; j++) c[j] += cs[j];                               \
+                    else                                                                      \
+                        memcpy(c, cs, (size_t)nb * sizeof(T));                                \
+                }                                                                             \
+            }                                                                                 \
+        } else {                                                                              \
+            Ap = Apall;                                                                       \
+            for (pc = 0; pc < K; pc += FASTUP_KC) {                                           \
+                ptrdiff_t kc = K - pc < FASTUP_KC ? K - pc : FASTUP_KC;                       \
+                int add = accumulate || pc > 0;                                               \
+                for (ic = 0; ic < M; ic += FASTUP_MC) {                                       \
+                    ptrdiff_t mc = M - ic < FASTUP_MC ? M - ic : FASTUP_MC;                   \
+                    fastup_pack_a_##T##_##MR(mc, kc, A + ic * rsa + pc * csa, rsa, csa, Ap);  \
+                    for (jb = 0; jb < N; jb += FASTUP_GB_NB * NR) {                           \
+                        ptrdiff_t nb = N - jb < FASTUP_GB_NB * NR ? N - jb : FASTUP_GB_NB * NR; \
+                        fastup_pack_u_##T##_##NR(kc, nb, G, rowofs + pc, colofs + jb, Bp);    \
+                        FASTUP_TILES(T, MR, NR, UK, nb, jb)                                        \
+                    }                                                                         \
+                }                                                                             \
+            }                                                                                 \
+        }                                                                                     \
+        fastup_aligned_free(Apall);                                                           \
+        fastup_aligned_free(Bp);                                                              \
+        fastup_aligned_free(Cs);                                                              \
+        return 0;                                                                             \
+    }
+
+#define FASTUP_DRIVER_GA(NAME, T, MR, NR, UK, ATTR)                                           \
+    ATTR static int NAME(ptrdiff_t M, ptrdiff_t N, ptrdiff_t K, const T *G,                   \
+                         const ptrdiff_t *rowofs, const ptrdiff_t *colofs, const T *B,        \
+                         ptrdiff_t rsb, ptrdiff_t csb, T *C, ptrdiff_t ldc, int accumulate) { \
+        T *Bp;                                                                                \
+        T tile[MR * NR];                                                                      \
+        ptrdiff_t ro[MR];                                                                     \
+        ptrdiff_t jc, pc, jr, ir, i, j;                                                       \
+        FASTUP_EMPTY_PRODUCT(T)                                                               \
+        Bp = (T *)fastup_aligned_malloc(sizeof(T) * FASTUP_KC * (FASTUP_GA_NC + NR));         \
+        if (Bp == NULL) return -1;                                                            \
+        for (jc = 0; jc < N; jc += FASTUP_GA_NC) {                                            \
+            ptrdiff_t nc = N - jc < FASTUP_GA_NC ? N - jc : FASTUP_GA_NC;                     \
+            for (pc = 0; pc < K; pc += FASTUP_KC) {                                           \
+                ptrdiff_t kc = K - pc < FASTUP_KC ? K - pc : FASTUP_KC;                       \
+                int add = accumulate || pc > 0;                                               \
+                fastup_pack_b_##T##_##NR(kc, nc, B + pc * rsb + jc * csb, rsb, csb, Bp);      \
+                for (ir = 0; ir < M; ir += MR) {                                              \
+                    ptrdiff_t mr = M - ir < MR ? M - ir : MR;                                 \
+                    for (i = 0; i < MR; i++) ro[i] = rowofs[ir + (i < mr ? i : 0)];           \
+                    for (jr = 0; jr < nc; jr += NR) {                                         \
+                        ptrdiff_t nr = nc - jr < NR ? nc - jr : NR;                           \
+                        T *c = C + ir * ldc + jc + jr;                                        \
+                        if (mr == MR && nr == NR) {                                           \
+                            UK##_ga(kc, G, ro, colofs + pc, Bp + jr * kc, c, ldc, add, NULL); \
+                            continue;                                                         \
+                        }                                                                     \
+                        UK##_ga(kc, G, ro, colofs + pc, Bp + jr * kc, c, ldc, add, tile);     \
+                        FASTUP_TILE_OUT(T, NR)                                                \
+                    }                                                                         \
+                }                                                                             \
+            }                                                                                 \
+        }                                                                                     \
+        fastup_aligned_free(Bp);                                                              \
+        return 0;                                                                             \
+    }
+
 #if FASTUP_VECTOR_EXT
-/* A 6 x (2 * W) micro-kernel on vectors of W elements of type T: 12 accumulators. NAME writes
- * the tile of sums to ``tile``; NAME##_c adds it to (or stores it into) a full tile of C. */
-#define FASTUP_UK_BODY(T, V, W)                                                               \
+/* A 6 x (2 * W) micro-kernel on vectors of W elements of type T: 12 accumulators. The k loop is
+ * written once, its operands as parameters: SETUP opens each step, A_AT(i) is the element of
+ * row i of A and B_AT points at the 2 * W elements of B of that step. */
+#define FASTUP_UK_LOOP(T, V, W, SETUP, A_AT, B_AT)                                            \
     V c00 = {0}, c01 = {0}, c10 = {0}, c11 = {0}, c20 = {0}, c21 = {0};                       \
     V c30 = {0}, c31 = {0}, c40 = {0}, c41 = {0}, c50 = {0}, c51 = {0};                       \
     ptrdiff_t k;                                                                              \
     for (k = 0; k < kc; k++) {                                                                \
         V b0, b1;                                                                             \
-        const T *a = A + 6 * k;                                                               \
-        memcpy(&b0, B + 2 * W * k, sizeof(V));                                                \
-        memcpy(&b1, B + 2 * W * k + W, sizeof(V));                                            \
-        c00 += a[0] * b0; c01 += a[0] * b1;                                                   \
-        c10 += a[1] * b0; c11 += a[1] * b1;                                                   \
-        c20 += a[2] * b0; c21 += a[2] * b1;                                                   \
-        c30 += a[3] * b0; c31 += a[3] * b1;                                                   \
-        c40 += a[4] * b0; c41 += a[4] * b1;                                                   \
-        c50 += a[5] * b0; c51 += a[5] * b1;                                                   \
+        SETUP                                                                                 \
+        memcpy(&b0, B_AT, sizeof(V));                                                         \
+        memcpy(&b1, (B_AT) + W, sizeof(V));                                                   \
+        c00 += A_AT(0) * b0; c01 += A_AT(0) * b1;                                             \
+        c10 += A_AT(1) * b0; c11 += A_AT(1) * b1;                                             \
+        c20 += A_AT(2) * b0; c21 += A_AT(2) * b1;                                             \
+        c30 += A_AT(3) * b0; c31 += A_AT(3) * b1;                                             \
+        c40 += A_AT(4) * b0; c41 += A_AT(4) * b1;                                             \
+        c50 += A_AT(5) * b0; c51 += A_AT(5) * b1;                                             \
     }
+/* A packed (MR = 6 elements per step), or gathered: row i at g<i>_ + colofs[k] */
+#define FASTUP_A_PACKED(i) a_[i]
+#define FASTUP_A_GATHERED(i) g##i##_[off_]
+#define FASTUP_UK_BODY(T, V, W)                                                               \
+    FASTUP_UK_LOOP(T, V, W, const T *a_ = A + 6 * k;, FASTUP_A_PACKED, B + 2 * W * k)
 
 #define FASTUP_UK_ROW(T, V, W, ROW, LO, HI)                                                    \
     do {                                                                                      \
@@ -196,37 +384,68 @@ static void fastup_aligned_free(void *p) {
         }                                                                                     \
     } while (0)
 
-#define FASTUP_UKERNEL(NAME, T, V, W, ATTR)                                                   \
-    ATTR static inline void NAME(ptrdiff_t kc, const T *A, const T *B, T *tile) {             \
-        FASTUP_UK_BODY(T, V, W)                                                               \
+#define FASTUP_UK_TILE(V, W)                                                                  \
+    do {                                                                                      \
         memcpy(tile + 0 * 2 * W, &c00, sizeof(V)); memcpy(tile + 0 * 2 * W + W, &c01, sizeof(V)); \
         memcpy(tile + 1 * 2 * W, &c10, sizeof(V)); memcpy(tile + 1 * 2 * W + W, &c11, sizeof(V)); \
         memcpy(tile + 2 * 2 * W, &c20, sizeof(V)); memcpy(tile + 2 * 2 * W + W, &c21, sizeof(V)); \
         memcpy(tile + 3 * 2 * W, &c30, sizeof(V)); memcpy(tile + 3 * 2 * W + W, &c31, sizeof(V)); \
         memcpy(tile + 4 * 2 * W, &c40, sizeof(V)); memcpy(tile + 4 * 2 * W + W, &c41, sizeof(V)); \
         memcpy(tile + 5 * 2 * W, &c50, sizeof(V)); memcpy(tile + 5 * 2 * W + W, &c51, sizeof(V)); \
+    } while (0)
+
+#define FASTUP_UK_ROWS(T, V, W)                                                               \
+    do {                                                                                      \
+        FASTUP_UK_ROW(T, V, W, 0, c00, c01);                                                  \
+        FASTUP_UK_ROW(T, V, W, 1, c10, c11);                                                  \
+        FASTUP_UK_ROW(T, V, W, 2, c20, c21);                                                  \
+        FASTUP_UK_ROW(T, V, W, 3, c30, c31);                                                  \
+        FASTUP_UK_ROW(T, V, W, 4, c40, c41);                                                  \
+        FASTUP_UK_ROW(T, V, W, 5, c50, c51);                                                  \
+    } while (0)
+
+/* NAME writes the tile of sums to ``tile``; NAME##_c adds it to (or stores it into) a full tile
+ * of C; NAME##_ga reads A in place (row i, step k: G[ro[i] + colofs[k]]) and writes to ``tile``
+ * when it is not NULL, else to C. */
+#define FASTUP_UKERNEL(NAME, T, V, W, ATTR)                                                   \
+    ATTR static inline void NAME(ptrdiff_t kc, const T *A, const T *B, T *tile) {             \
+        FASTUP_UK_BODY(T, V, W)                                                               \
+        FASTUP_UK_TILE(V, W);                                                                 \
     }                                                                                         \
     ATTR static inline void NAME##_c(ptrdiff_t kc, const T *A, const T *B, T *C,              \
                                      ptrdiff_t ldc, int add) {                                \
         FASTUP_UK_BODY(T, V, W)                                                               \
-        FASTUP_UK_ROW(T, V, W, 0, c00, c01);                                                     \
-        FASTUP_UK_ROW(T, V, W, 1, c10, c11);                                                     \
-        FASTUP_UK_ROW(T, V, W, 2, c20, c21);                                                     \
-        FASTUP_UK_ROW(T, V, W, 3, c30, c31);                                                     \
-        FASTUP_UK_ROW(T, V, W, 4, c40, c41);                                                     \
-        FASTUP_UK_ROW(T, V, W, 5, c50, c51);                                                     \
+        FASTUP_UK_ROWS(T, V, W);                                                              \
+    }                                                                                         \
+    ATTR static inline void NAME##_ga(ptrdiff_t kc, const T *G, const ptrdiff_t *ro,          \
+                                      const ptrdiff_t *colofs, const T *B, T *C,              \
+                                      ptrdiff_t ldc, int add, T *tile) {                      \
+        const T *g0_ = G + ro[0], *g1_ = G + ro[1], *g2_ = G + ro[2];                         \
+        const T *g3_ = G + ro[3], *g4_ = G + ro[4], *g5_ = G + ro[5];                         \
+        FASTUP_UK_LOOP(T, V, W, ptrdiff_t off_ = colofs[k];, FASTUP_A_GATHERED,               \
+                       B + 2 * W * k)                                                         \
+        if (tile != NULL)                                                                     \
+            FASTUP_UK_TILE(V, W);                                                             \
+        else                                                                                  \
+            FASTUP_UK_ROWS(T, V, W);                                                          \
     }
 
 typedef float fastup_f4 __attribute__((vector_size(16)));
 typedef double fastup_d2 __attribute__((vector_size(16)));
 FASTUP_PACK_A(float, 6)
 FASTUP_PACK_B(float, 8, FASTUP_NO_TRANSPOSE)
+FASTUP_PACK_U(float, 8)
 FASTUP_PACK_A(double, 6)
 FASTUP_PACK_B(double, 4, FASTUP_NO_TRANSPOSE)
+FASTUP_PACK_U(double, 4)
 FASTUP_UKERNEL(fastup_uk_f_generic, float, fastup_f4, 4, )
 FASTUP_UKERNEL(fastup_uk_d_generic, double, fastup_d2, 2, )
 FASTUP_DRIVER(fastup_sgemm_generic, float, 6, 8, fastup_uk_f_generic, )
 FASTUP_DRIVER(fastup_dgemm_generic, double, 6, 4, fastup_uk_d_generic, )
+FASTUP_DRIVER_GB(fastup_sgemm_gb_generic, float, 6, 8, fastup_uk_f_generic, )
+FASTUP_DRIVER_GB(fastup_dgemm_gb_generic, double, 6, 4, fastup_uk_d_generic, )
+FASTUP_DRIVER_GA(fastup_sgemm_ga_generic, float, 6, 8, fastup_uk_f_generic, )
+FASTUP_DRIVER_GA(fastup_dgemm_ga_generic, double, 6, 4, fastup_uk_d_generic, )
 
 #if FASTUP_HAVE_AVX2_PATH
 typedef float fastup_f8 __attribute__((vector_size(32)));
@@ -268,10 +487,16 @@ FASTUP_AVX2 static ptrdiff_t fastup_pack_bt_f16(ptrdiff_t kc, ptrdiff_t nc, cons
 }
 FASTUP_PACK_B(float, 16, fastup_pack_bt_f16)
 FASTUP_PACK_B(double, 8, FASTUP_NO_TRANSPOSE)
+FASTUP_PACK_U(float, 16)
+FASTUP_PACK_U(double, 8)
 FASTUP_UKERNEL(fastup_uk_f_avx2, float, fastup_f8, 8, FASTUP_AVX2)
 FASTUP_UKERNEL(fastup_uk_d_avx2, double, fastup_d4, 4, FASTUP_AVX2)
 FASTUP_DRIVER(fastup_sgemm_avx2, float, 6, 16, fastup_uk_f_avx2, FASTUP_AVX2)
 FASTUP_DRIVER(fastup_dgemm_avx2, double, 6, 8, fastup_uk_d_avx2, FASTUP_AVX2)
+FASTUP_DRIVER_GB(fastup_sgemm_gb_avx2, float, 6, 16, fastup_uk_f_avx2, FASTUP_AVX2)
+FASTUP_DRIVER_GB(fastup_dgemm_gb_avx2, double, 6, 8, fastup_uk_d_avx2, FASTUP_AVX2)
+FASTUP_DRIVER_GA(fastup_sgemm_ga_avx2, float, 6, 16, fastup_uk_f_avx2, FASTUP_AVX2)
+FASTUP_DRIVER_GA(fastup_dgemm_ga_avx2, double, 6, 8, fastup_uk_d_avx2, FASTUP_AVX2)
 #endif
 
 #else /* no vector extensions: plain loops, 4 x 4 tiles */
@@ -291,15 +516,33 @@ FASTUP_DRIVER(fastup_dgemm_avx2, double, 6, 8, fastup_uk_d_avx2, FASTUP_AVX2)
         for (i = 0; i < MR; i++)                                                              \
             for (j = 0; j < NR; j++)                                                          \
                 C[i * ldc + j] = (add ? C[i * ldc + j] : (T)0) + tile[i * NR + j];            \
+    }                                                                                         \
+    static void NAME##_ga(ptrdiff_t kc, const T *G, const ptrdiff_t *ro,                      \
+                          const ptrdiff_t *colofs, const T *B, T *C, ptrdiff_t ldc, int add,  \
+                          T *tile) {                                                          \
+        T panel[FASTUP_KC * MR];                                                              \
+        ptrdiff_t k, i;                                                                       \
+        for (k = 0; k < kc; k++)                                                              \
+            for (i = 0; i < MR; i++) panel[k * MR + i] = G[ro[i] + colofs[k]];                \
+        if (tile != NULL)                                                                     \
+            NAME(kc, panel, B, tile);                                                         \
+        else                                                                                  \
+            NAME##_c(kc, panel, B, C, ldc, add);                                              \
     }
 FASTUP_PACK_A(float, 4)
 FASTUP_PACK_B(float, 4, FASTUP_NO_TRANSPOSE)
 FASTUP_PACK_A(double, 4)
 FASTUP_PACK_B(double, 4, FASTUP_NO_TRANSPOSE)
+FASTUP_PACK_U(float, 4)
+FASTUP_PACK_U(double, 4)
 FASTUP_UKERNEL_PLAIN(fastup_uk_f_generic, float, 4, 4)
 FASTUP_UKERNEL_PLAIN(fastup_uk_d_generic, double, 4, 4)
 FASTUP_DRIVER(fastup_sgemm_generic, float, 4, 4, fastup_uk_f_generic, )
 FASTUP_DRIVER(fastup_dgemm_generic, double, 4, 4, fastup_uk_d_generic, )
+FASTUP_DRIVER_GB(fastup_sgemm_gb_generic, float, 4, 4, fastup_uk_f_generic, )
+FASTUP_DRIVER_GB(fastup_dgemm_gb_generic, double, 4, 4, fastup_uk_d_generic, )
+FASTUP_DRIVER_GA(fastup_sgemm_ga_generic, float, 4, 4, fastup_uk_f_generic, )
+FASTUP_DRIVER_GA(fastup_dgemm_ga_generic, double, 4, 4, fastup_uk_d_generic, )
 #endif
 
 /* The entry points: 0 on success, -1 when the packing buffers cannot be allocated. */
@@ -321,6 +564,36 @@ static int fastup_dgemm(ptrdiff_t M, ptrdiff_t N, ptrdiff_t K, const double *A, 
         return fastup_dgemm_avx2(M, N, K, A, rsa, csa, B, rsb, csb, C, ldc, accumulate);
 #endif
     return fastup_dgemm_generic(M, N, K, A, rsa, csa, B, rsb, csb, C, ldc, accumulate);
+}
+
+/* The products with an operand read in place (DRIVER_GB, DRIVER_GA above); 0 on success, -1
+ * when a packing buffer cannot be allocated. */
+#if FASTUP_HAVE_AVX2_PATH
+#define FASTUP_PICK(NAME, ARGS) \
+    return fastup_use_avx2() ? NAME##_avx2 ARGS : NAME##_generic ARGS
+#else
+#define FASTUP_PICK(NAME, ARGS) return NAME##_generic ARGS
+#endif
+static int fastup_sgemm_gb(ptrdiff_t M, ptrdiff_t N, ptrdiff_t K, const float *A, ptrdiff_t rsa,
+                           ptrdiff_t csa, const float *G, const ptrdiff_t *rowofs,
+                           const ptrdiff_t *colofs, float *C, ptrdiff_t ldc, int accumulate) {
+    FASTUP_PICK(fastup_sgemm_gb, (M, N, K, A, rsa, csa, G, rowofs, colofs, C, ldc, accumulate));
+}
+static int fastup_dgemm_gb(ptrdiff_t M, ptrdiff_t N, ptrdiff_t K, const double *A, ptrdiff_t rsa,
+                           ptrdiff_t csa, const double *G, const ptrdiff_t *rowofs,
+                           const ptrdiff_t *colofs, double *C, ptrdiff_t ldc, int accumulate) {
+    FASTUP_PICK(fastup_dgemm_gb, (M, N, K, A, rsa, csa, G, rowofs, colofs, C, ldc, accumulate));
+}
+static int fastup_sgemm_ga(ptrdiff_t M, ptrdiff_t N, ptrdiff_t K, const float *G,
+                           const ptrdiff_t *rowofs, const ptrdiff_t *colofs, const float *B,
+                           ptrdiff_t rsb, ptrdiff_t csb, float *C, ptrdiff_t ldc, int accumulate) {
+    FASTUP_PICK(fastup_sgemm_ga, (M, N, K, G, rowofs, colofs, B, rsb, csb, C, ldc, accumulate));
+}
+static int fastup_dgemm_ga(ptrdiff_t M, ptrdiff_t N, ptrdiff_t K, const double *G,
+                           const ptrdiff_t *rowofs, const ptrdiff_t *colofs, const double *B,
+                           ptrdiff_t rsb, ptrdiff_t csb, double *C, ptrdiff_t ldc,
+                           int accumulate) {
+    FASTUP_PICK(fastup_dgemm_ga, (M, N, K, G, rowofs, colofs, B, rsb, csb, C, ldc, accumulate));
 }
 
 #endif

@@ -67,13 +67,6 @@ def gemm(
     accumulate: bool,
     nthreads: int,
 ) -> None: ...
-def im2col(
-    x: npt.NDArray[np.floating],
-    cols: npt.NDArray[np.floating],
-    geometry: npt.NDArray[np.intp],
-    o0: int,
-    nthreads: int,
-) -> None: ...
 def col2im(
     cols: npt.NDArray[np.floating],
     out: npt.NDArray[np.floating],
@@ -84,15 +77,15 @@ def col2im(
 def sum_planes(
     source: npt.NDArray[np.floating], out: npt.NDArray[np.float64], nthreads: int
 ) -> None: ...
-def sample_products(
+def unfolded_products(
     source: npt.NDArray[np.floating],
-    geometry: npt.NDArray[np.intp],
+    table: npt.NDArray[np.intp],
+    rowofs: npt.NDArray[np.intp],
     weight: npt.NDArray[np.floating],
     target: npt.NDArray[np.floating] | None,
     grad_source: npt.NDArray[np.floating] | None,
     grad_weight: npt.NDArray[np.floating] | None,
     width: int,
-    ldc: int,
     nthreads: int,
     plane_sums: npt.NDArray[np.float64] | None = None,
 ) -> None: ...

@@ -11,7 +11,7 @@ The kernels never see a mode name or a convention. They apply per-axis tables bu
   gather over outputs (few elements follow the axis) or as sums of whole contiguous rows;
 * ``resample2d``: two neighbouring axes in one fused float32 step, no intermediate array
   (``_resample.h``, with an AVX2 copy chosen at run time);
-* ``gemm``, ``im2col``, ``col2im``: the convolution family (``_gemm.h``, ``_copy.h``).
+* ``gemm``, ``unfolded_products``, ``col2im``: the convolution family (``_gemm.h``, ``_copy.h``).
 
 Thread rules (the Python side, ``fastup._threads``, decides ``nthreads``): with ``nthreads <= 1``
 no OpenMP region is entered at all (safe in a child forked from a multi-threaded parent); with
@@ -747,15 +747,16 @@ def resample2d_u8_blocks(ys, yw, const Py_ssize_t[::1] xs, const float[:, ::1] x
 
 
 # --------------------------------------------------------------------------------------------
-# convolution and transposed convolution: GEMM, im2col, col2im
+# convolution and transposed convolution: GEMM, products over the unfolded input, col2im
 # --------------------------------------------------------------------------------------------
 #
-# One (batch, group) slice at a time, the Python side (fastup._deconv) runs
-#   conv:            cols = im2col(x);     out = W @ cols
+# One group at a time, the Python side (fastup._deconv) runs
+#   conv:            out = W @ U(x)
 #   conv_transpose:  cols = W^T @ x;       out = col2im(cols)
-#   backward:        grad_x = W @ im2col(grad_out);  grad_W += x @ im2col(grad_out)^T
+#   backward:        grad_x = W @ U(grad_out);  grad_W += x @ U(grad_out)^T
+# where U(x) = im2col(x) is read in place from the phase-split planes of x (_split_planes).
 # Spatial geometry is always 3-D here (1-D and 2-D problems get leading length-1 dims).
-# Every kernel splits its work into fixed units (column blocks of C, rows of cols, output
+# Every kernel splits its work into fixed units (column blocks of C, rows of U, output
 # planes) so that no element's arithmetic depends on the thread count.
 
 ctypedef fused real_t:
@@ -769,6 +770,22 @@ cdef extern from "_gemm.h" nogil:
     int fastup_dgemm(Py_ssize_t M, Py_ssize_t N, Py_ssize_t K, const double* A, Py_ssize_t rsa,
                      Py_ssize_t csa, const double* B, Py_ssize_t rsb, Py_ssize_t csb, double* C,
                      Py_ssize_t ldc, int accumulate)
+    int fastup_sgemm_gb(Py_ssize_t M, Py_ssize_t N, Py_ssize_t K, const float* A, Py_ssize_t rsa,
+                        Py_ssize_t csa, const float* G, const Py_ssize_t* rowofs,
+                        const Py_ssize_t* colofs, float* C, Py_ssize_t ldc, int accumulate)
+    int fastup_dgemm_gb(Py_ssize_t M, Py_ssize_t N, Py_ssize_t K, const double* A,
+                        Py_ssize_t rsa, Py_ssize_t csa, const double* G,
+                        const Py_ssize_t* rowofs, const Py_ssize_t* colofs, double* C,
+                        Py_ssize_t ldc, int accumulate)
+    int fastup_sgemm_ga(Py_ssize_t M, Py_ssize_t N, Py_ssize_t K, const float* G,
+                        const Py_ssize_t* rowofs, const Py_ssize_t* colofs, const float* B,
+                        Py_ssize_t rsb, Py_ssize_t csb, float* C, Py_ssize_t ldc, int accumulate)
+    int fastup_dgemm_ga(Py_ssize_t M, Py_ssize_t N, Py_ssize_t K, const double* G,
+                        const Py_ssize_t* rowofs, const Py_ssize_t* colofs, const double* B,
+                        Py_ssize_t rsb, Py_ssize_t csb, double* C, Py_ssize_t ldc,
+                        int accumulate)
+    void* fastup_planes_malloc(size_t nbytes)
+    void fastup_aligned_free(void* p)
 
 # columns of C per unit of GEMM work handed to a thread
 DEF GEMM_COLUMN_UNIT = 64
@@ -840,82 +857,90 @@ cdef inline void _valid_range(Py_ssize_t lo, Py_ssize_t hi, Py_ssize_t s, Py_ssi
     last[0] = hi if b > hi else (first[0] if b < first[0] else b)
 
 
-cdef void _im2col_rows(const real_t* x, real_t* cols, Py_ssize_t ldc, const Py_ssize_t* g,
-                       Py_ssize_t c0, Py_ssize_t c1, Py_ssize_t o0,
-                       Py_ssize_t o1) noexcept nogil:
-    """cols[row, o - o0] = x[c, o*s - p + q*d] (zero outside) for rows (c, q) in [c0, c1);
-    rows of cols are ldc elements apart.
+cdef void _split_planes(const real_t* x, real_t* G, const Py_ssize_t* t, Py_ssize_t c0,
+                       Py_ssize_t c1) noexcept nogil:
+    """The phase-split planes of channels [c0, c1) of x, from which the products read the
+    unfolded input in place: G[c, (jz, jy, jx), u] = x[c, (u + mmin) * s + a] per axis (zero
+    outside the input), a running over the phases the kernel taps use.
 
-    g: input lengths (3), output lengths (3), kernel (3), stride (3), pad begin (3),
-    dilation (3). The columns are walked line by line (fixed z, y): each line is a zero run, a
-    strided copy of one input line, and a zero run."""
-    cdef Py_ssize_t row, c, q, qz, qy, qx, o, line, oz, oy, ox0, ox1, iz, iy, first, last
-    cdef Py_ssize_t kprod = g[6] * g[7] * g[8]
-    cdef Py_ssize_t plane = g[0] * g[1] * g[2], shift, sx = g[11], base, at
-    cdef real_t* out
-    for row in range(c0, c1):
-        c = row // kprod
-        q = row - c * kprod
-        qz = q // (g[7] * g[8])
-        qy = (q // g[8]) % g[7]
-        qx = q % g[8]
-        shift = qx * g[17] - g[14]
-        out = cols + row * ldc
-        o = o0
-        while o < o1:
-            line = o // g[5]
-            ox0 = o - line * g[5]
-            ox1 = g[5] if o1 - o + ox0 > g[5] else o1 - o + ox0
-            oz = line // g[4]
-            oy = line - oz * g[4]
-            iz = oz * g[9] - g[12] + qz * g[15]
-            iy = oy * g[10] - g[13] + qy * g[16]
-            at = o - o0 - ox0  # out[at + v] holds column x = v of this line
-            if iz < 0 or iz >= g[0] or iy < 0 or iy >= g[1]:
-                memset(out + at + ox0, 0, (ox1 - ox0) * sizeof(real_t))
-            else:
-                _valid_range(ox0, ox1, sx, shift, g[2], &first, &last)
-                if first > ox0:
-                    memset(out + at + ox0, 0, (first - ox0) * sizeof(real_t))
-                base = c * plane + (iz * g[1] + iy) * g[2] + shift
-                if last > first:
-                    if real_t is float:
-                        fastup_strided_f(out + at + first, x + base + first * sx, last - first,
-                                         sx)
-                    else:
-                        fastup_strided_d(out + at + first, x + base + first * sx, last - first,
-                                         sx)
-                if ox1 > last:
-                    memset(out + at + last, 0, (ox1 - last) * sizeof(real_t))
-            o = o + (ox1 - ox0)
+    t (see ``_Geometry.unfolding``): input lengths (3), output lengths (3), phase-plane
+    lengths E (3), stride (3), mmin (3), phase counts (3), then the phases of each axis."""
+    cdef Py_ssize_t c, jz, jy, jx, uz, uy, iz, iy, first, last, shift
+    cdef Py_ssize_t E1 = t[7], E2 = t[8], s2 = t[11]
+    cdef Py_ssize_t plane = t[6] * t[7] * t[8], src_plane = t[0] * t[1] * t[2]
+    cdef const Py_ssize_t* az = t + 18
+    cdef const Py_ssize_t* ay = az + t[15]
+    cdef const Py_ssize_t* ax = ay + t[16]
+    cdef real_t* dst
+    cdef const real_t* src
+    for c in range(c0, c1):
+        dst = G + c * t[15] * t[16] * t[17] * plane
+        for jz in range(t[15]):
+            for jy in range(t[16]):
+                for jx in range(t[17]):
+                    shift = t[14] * s2 + ax[jx]
+                    _valid_range(0, E2, s2, shift, t[2], &first, &last)
+                    for uz in range(t[6]):
+                        iz = (uz + t[12]) * t[9] + az[jz]
+                        if iz < 0 or iz >= t[0]:
+                            memset(dst, 0, E1 * E2 * sizeof(real_t))
+                            dst = dst + E1 * E2
+                            continue
+                        for uy in range(E1):
+                            iy = (uy + t[13]) * t[10] + ay[jy]
+                            if iy < 0 or iy >= t[1] or last <= first:
+                                memset(dst, 0, E2 * sizeof(real_t))
+                            else:
+                                src = x + c * src_plane + (iz * t[1] + iy) * t[2] + shift
+                                if first > 0:
+                                    memset(dst, 0, first * sizeof(real_t))
+                                if real_t is float:
+                                    fastup_strided_f(dst + first, src + first * s2, last - first,
+                                                     s2)
+                                else:
+                                    fastup_strided_d(dst + first, src + first * s2, last - first,
+                                                     s2)
+                                if last < E2:
+                                    memset(dst + last, 0, (E2 - last) * sizeof(real_t))
+                            dst = dst + E2
 
 
-def im2col(const real_t[::1] x, real_t[:, :] cols, const Py_ssize_t[::1] geometry,
-           Py_ssize_t o0, int nthreads):
-    """Columns o0 .. o0 + cols.shape[1] of the unfolded input of a convolution: x holds C planes
-    of the input lengths; cols has C * prod(kernel) rows, unit column stride and any row
-    stride (a padded one keeps the rows off the same cache sets)."""
-    cdef const Py_ssize_t* g = &geometry[0]
-    cdef Py_ssize_t rows = cols.shape[0], width = cols.shape[1], c, nthr
-    cdef Py_ssize_t ldc = cols.strides[0] // sizeof(real_t)
-    if geometry.shape[0] != 18:
-        raise ValueError("im2col: geometry has 18 entries")
-    if width > 1 and cols.strides[1] != sizeof(real_t):
-        raise ValueError("im2col: cols must have unit column stride")
-    if rows == 0 or width == 0:
-        return
-    if x.shape[0] != (rows // (g[6] * g[7] * g[8])) * g[0] * g[1] * g[2]:
-        raise ValueError("im2col: input size mismatch")
-    if o0 < 0 or o0 + width > g[3] * g[4] * g[5]:
-        raise ValueError("im2col: column range outside the output")
-    nthr = min(<Py_ssize_t>nthreads, rows)
-    with nogil:
-        if nthr > 1:
-            for c in prange(nthr, num_threads=nthr, schedule="static"):
-                _im2col_rows(&x[0], &cols[0, 0], ldc, g, c * rows // nthr,
-                             (c + 1) * rows // nthr, o0, o0 + width)
-        else:
-            _im2col_rows(&x[0], &cols[0, 0], ldc, g, 0, rows, o0, o0 + width)
+cdef void _output_offsets(const Py_ssize_t* t, Py_ssize_t o0, Py_ssize_t w,
+                          Py_ssize_t* colofs) noexcept nogil:
+    """colofs[i] = the offset in a phase plane of output position o0 + i (see _split_planes)."""
+    cdef Py_ssize_t i, line = o0 // t[5], ox = o0 - line * t[5]
+    cdef Py_ssize_t oz = line // t[4], oy = line - oz * t[4]
+    for i in range(w):
+        colofs[i] = (oz * t[7] + oy) * t[8] + ox
+        ox = ox + 1
+        if ox == t[5]:
+            ox = 0
+            oy = oy + 1
+            if oy == t[4]:
+                oy = 0
+                oz = oz + 1
+
+
+cdef inline int _gemm_gb(Py_ssize_t M, Py_ssize_t N, Py_ssize_t K, const real_t* A,
+                         Py_ssize_t rsa, const real_t* G, const Py_ssize_t* rowofs,
+                         const Py_ssize_t* colofs, real_t* C, Py_ssize_t ldc) noexcept nogil:
+    """C += A @ U, U[k, j] = G[rowofs[k] + colofs[j]] (A has unit column stride)."""
+    if real_t is float:
+        return fastup_sgemm_gb(M, N, K, A, rsa, 1, G, rowofs, colofs, C, ldc, 1)
+    else:
+        return fastup_dgemm_gb(M, N, K, A, rsa, 1, G, rowofs, colofs, C, ldc, 1)
+
+
+cdef inline int _gemm_ga(Py_ssize_t M, Py_ssize_t N, Py_ssize_t K, const real_t* G,
+                         const Py_ssize_t* rowofs, const Py_ssize_t* colofs, const real_t* S,
+                         Py_ssize_t rss, real_t* C, Py_ssize_t ldc,
+                         int accumulate) noexcept nogil:
+    """C = (C if accumulate else 0) + U @ S^T, U[i, k] = G[rowofs[i] + colofs[k]] (S: N rows
+    of unit stride, rss apart)."""
+    if real_t is float:
+        return fastup_sgemm_ga(M, N, K, G, rowofs, colofs, S, 1, rss, C, ldc, accumulate)
+    else:
+        return fastup_dgemm_ga(M, N, K, G, rowofs, colofs, S, 1, rss, C, ldc, accumulate)
 
 
 cdef void _col2im_planes(const real_t* cols, real_t* out, const Py_ssize_t* g, Py_ssize_t c0,
@@ -924,7 +949,8 @@ cdef void _col2im_planes(const real_t* cols, real_t* out, const Py_ssize_t* g, P
     positions i in [i0, i1): the scatter of a transposed convolution, one plane per unit,
     walked line by line (fixed z, y) with the valid x range worked out once per line.
 
-    g: as for im2col, with "input" the transposed convolution's input (the columns) and
+    g: input lengths (3), output lengths (3), kernel (3), stride (3), pad begin (3), dilation
+    (3) (``_Geometry.table``), with "input" the transposed convolution's input (the columns) and
     "output" its output (the planes written)."""
     cdef Py_ssize_t c, q, qz, qy, qx, i, line, iz, iy, ix0, ix1, oz, oy, first, last
     cdef Py_ssize_t kprod = g[6] * g[7] * g[8], width = i1 - i0
@@ -1008,33 +1034,39 @@ cdef void _plane_sums(const real_t* src, Py_ssize_t channels, Py_ssize_t plane,
         out[c] = (a0 + a1) + (a2 + a3)
 
 
-cdef int _samples(const real_t* src, Py_ssize_t src_step, const Py_ssize_t* g, Py_ssize_t rows,
-                  Py_ssize_t width, Py_ssize_t ldc, Py_ssize_t length, const real_t* W,
-                  Py_ssize_t ct, real_t* tgt, Py_ssize_t tgt_step, Py_ssize_t tgt_row,
-                  const real_t* gsrc, Py_ssize_t gsrc_step, Py_ssize_t gsrc_row, real_t* gw,
-                  Py_ssize_t cg, double* sums, Py_ssize_t sums_row, Py_ssize_t cs,
-                  Py_ssize_t n0, Py_ssize_t n1) noexcept nogil:
-    """Samples n0..n1 of sample_products on the calling thread; 0, or -1 out of memory."""
-    cdef real_t* cols = <real_t*>malloc(rows * ldc * sizeof(real_t))
+cdef int _samples(const real_t* src, Py_ssize_t src_step, const Py_ssize_t* t,
+                  const Py_ssize_t* rowofs, Py_ssize_t rows, Py_ssize_t gsize,
+                  Py_ssize_t width, Py_ssize_t length, const real_t* W, Py_ssize_t ct,
+                  real_t* tgt, Py_ssize_t tgt_step, Py_ssize_t tgt_row, const real_t* gsrc,
+                  Py_ssize_t gsrc_step, Py_ssize_t gsrc_row, real_t* gw, Py_ssize_t cg,
+                  double* sums, Py_ssize_t sums_row, Py_ssize_t cs, Py_ssize_t n0,
+                  Py_ssize_t n1) noexcept nogil:
+    """Samples n0..n1 of unfolded_products on the calling thread; 0, or -1 out of memory."""
+    cdef real_t* G = <real_t*>fastup_planes_malloc(gsize * sizeof(real_t))
+    cdef Py_ssize_t* colofs = <Py_ssize_t*>malloc(width * sizeof(Py_ssize_t))
     cdef Py_ssize_t n, o0, w
     cdef int status = 0
-    if cols == NULL:
+    if G == NULL or colofs == NULL:
+        fastup_aligned_free(G)
+        free(colofs)
         return -1
     for n in range(n0, n1):
+        _split_planes(src + n * src_step, G, t, 0, cs)
         o0 = 0
         while o0 < length and status == 0:
             w = min(width, length - o0)
-            _im2col_rows(src + n * src_step, cols, ldc, g, 0, rows, o0, o0 + w)
+            _output_offsets(t, o0, w, colofs)
             if tgt != NULL:
-                status = _gemm_block(W, rows, 1, cols, ldc, 1, tgt + n * tgt_step + o0, tgt_row,
-                                     ct, rows, 0, w, 1)
+                status = _gemm_gb(ct, w, rows, W, rows, G, rowofs, colofs,
+                                  tgt + n * tgt_step + o0, tgt_row)
             if gw != NULL and status == 0:
-                status = _gemm_block(gsrc + n * gsrc_step + o0, gsrc_row, 1, cols, 1, ldc,
-                                     gw + n * cg * rows, rows, cg, w, 0, rows, o0 > 0)
+                status = _gemm_ga(rows, cg, w, G, rowofs, colofs, gsrc + n * gsrc_step + o0,
+                                  gsrc_row, gw + n * rows * cg, cg, o0 > 0)
             o0 = o0 + w
         if sums != NULL:  # the source planes are still in cache
-            _plane_sums(src + n * src_step, cs, g[0] * g[1] * g[2], sums + n * sums_row)
-    free(cols)
+            _plane_sums(src + n * src_step, cs, t[0] * t[1] * t[2], sums + n * sums_row)
+    fastup_aligned_free(G)
+    free(colofs)
     return status
 
 
@@ -1065,55 +1097,68 @@ def sum_planes(const real_t[:, :, :] source, double[:, :] out, int nthreads):
                 _plane_sums(&source[n, 0, 0], cs, plane, &out[n, 0])
 
 
-def sample_products(const real_t[:, :, :] source, const Py_ssize_t[::1] geometry,
-                    const real_t[:, ::1] weight, real_t[:, :, :] target,
-                    const real_t[:, :, :] grad_source, real_t[:, :, ::1] grad_weight,
-                    Py_ssize_t width, Py_ssize_t ldc, int nthreads,
-                    double[:, :] plane_sums=None):
-    """Per sample n of a batch, on one thread each: target[n] += weight @ im2col(source[n])
-    and grad_weight[n] = grad_source[n] @ im2col(source[n])^T, the columns unfolded ``width``
-    at a time into a buffer of row stride ``ldc``; with ``plane_sums`` (n, channels) also the
-    float64 sum of each plane of source[n] (the bias gradient of conv_transpose). target /
-    grad_source / grad_weight may be None (the products not wanted). A sample's arithmetic is
-    the same on any thread, so results do not depend on ``nthreads``; summing grad_weight and
-    plane_sums over n is the caller's."""
-    cdef const Py_ssize_t* g = &geometry[0]
+def unfolded_products(const real_t[:, :, :] source, const Py_ssize_t[::1] table,
+                      const Py_ssize_t[::1] rowofs, const real_t[:, ::1] weight,
+                      real_t[:, :, :] target, const real_t[:, :, :] grad_source,
+                      real_t[:, :, ::1] grad_weight, Py_ssize_t width, int nthreads,
+                      double[:, :] plane_sums=None):
+    """Per sample n: target[n] += weight @ U_n and grad_weight[n] = U_n @ grad_source[n]^T,
+    where U_n = im2col(source[n]) (rows (channel, tap), columns the output positions) is read in
+    place from the phase-split planes of source[n] (``_split_planes``; ``table`` and the row
+    offsets ``rowofs`` from ``_Geometry.unfolding``), ``width`` output positions at a time; with
+    ``plane_sums`` (n, channels) also the float64 sum of each plane of source[n] (the bias
+    gradient of conv_transpose). target / grad_source / grad_weight may be None (the products
+    not wanted); grad_weight[n] is (rows, grad_source channels).
+
+    A batch is shared out by sample, one sample per thread; a single sample splits each step
+    among the threads (planes by channel, products by columns or rows of their result). Each
+    result element is computed by the same operations whatever the split, so results do not
+    depend on ``nthreads``; summing grad_weight and plane_sums over n is the caller's."""
+    cdef const Py_ssize_t* t = &table[0]
     cdef Py_ssize_t nb = source.shape[0], cs = source.shape[1], length, rows, c, nthr
     cdef Py_ssize_t ct = 0, cg = 0, tgt_step = 0, tgt_row = 0, gsrc_step = 0, gsrc_row = 0
+    cdef Py_ssize_t gsize, units, o0, w, u0, u1
     cdef const real_t* W = NULL
     cdef real_t* tgt = NULL
     cdef const real_t* gsrc = NULL
     cdef real_t* gw = NULL
     cdef double* sums = NULL
-    cdef Py_ssize_t item = sizeof(real_t), sums_row = 0
+    cdef real_t* G = NULL
+    cdef Py_ssize_t* colofs = NULL
+    cdef Py_ssize_t item = sizeof(real_t), sums_row = 0, kprod
     cdef int failed = 0
-    if geometry.shape[0] != 18:
-        raise ValueError("sample_products: geometry has 18 entries")
-    rows = cs * g[6] * g[7] * g[8]
-    length = g[3] * g[4] * g[5]
-    if source.shape[2] != g[0] * g[1] * g[2] or (
+    if table.shape[0] < 18 or table.shape[0] != 18 + table[15] + table[16] + table[17]:
+        raise ValueError("unfolded_products: bad table")
+    kprod = rowofs.shape[0] // cs if cs else 0
+    rows = rowofs.shape[0]
+    if rows != cs * kprod:
+        raise ValueError("unfolded_products: one row offset per (channel, tap)")
+    length = t[3] * t[4] * t[5]
+    gsize = cs * t[15] * t[16] * t[17] * t[6] * t[7] * t[8]
+    if source.shape[2] != t[0] * t[1] * t[2] or (
             nb and cs > 1 and source.strides[1] != source.shape[2] * item) or (
             source.shape[2] > 1 and source.strides[2] != item):
-        raise ValueError("sample_products: source planes must be contiguous, of the input size")
-    if width < 1 or ldc < width:
-        raise ValueError("sample_products: bad column chunk")
+        raise ValueError("unfolded_products: source planes must be contiguous, of the input "
+                         "size")
+    if width < 1:
+        raise ValueError("unfolded_products: bad column chunk")
     if target is not None:
         ct = target.shape[1]
         if (target.shape[0] != nb or target.shape[2] != length or weight.shape[0] != ct
                 or weight.shape[1] != rows or (length > 1 and target.strides[2] != item)):
-            raise ValueError("sample_products: target or weight of the wrong shape")
+            raise ValueError("unfolded_products: target or weight of the wrong shape")
     if grad_weight is not None:
         if grad_source is None:
-            raise ValueError("sample_products: grad_weight needs grad_source")
-        cg = grad_weight.shape[1]
-        if (grad_weight.shape[0] != nb or grad_weight.shape[2] != rows
+            raise ValueError("unfolded_products: grad_weight needs grad_source")
+        cg = grad_weight.shape[2]
+        if (grad_weight.shape[0] != nb or grad_weight.shape[1] != rows
                 or grad_source.shape[0] != nb or grad_source.shape[1] != cg
                 or grad_source.shape[2] != length
                 or (length > 1 and grad_source.strides[2] != item)):
-            raise ValueError("sample_products: grad_weight or grad_source of the wrong shape")
+            raise ValueError("unfolded_products: grad_weight or grad_source of the wrong shape")
     if plane_sums is not None and (plane_sums.shape[0] != nb or plane_sums.shape[1] != cs or (
             cs > 1 and plane_sums.strides[1] != <Py_ssize_t>sizeof(double))):
-        raise ValueError("sample_products: plane_sums must be (samples, channels), rows "
+        raise ValueError("unfolded_products: plane_sums must be (samples, channels), rows "
                          "contiguous")
     if plane_sums is not None and cs > 0 and nb > 0:
         sums = &plane_sums[0, 0]
@@ -1121,6 +1166,8 @@ def sample_products(const real_t[:, :, :] source, const Py_ssize_t[::1] geometry
     if nb == 0 or rows == 0 or length == 0:
         if plane_sums is not None:  # no products: the sums alone
             sum_planes(source, plane_sums, nthreads)
+        if grad_weight is not None and nb and rows and cg:
+            grad_weight[:, :, :] = 0
         return
     if target is not None and ct > 0:
         W = &weight[0, 0]
@@ -1132,21 +1179,65 @@ def sample_products(const real_t[:, :, :] source, const Py_ssize_t[::1] geometry
         gsrc = &grad_source[0, 0, 0]
         gsrc_step = grad_source.strides[0] // item
         gsrc_row = grad_source.strides[1] // item
+    width = min(width, length)
     nthr = min(<Py_ssize_t>nthreads, nb)
+    if nb > 1 or nthreads <= 1:
+        with nogil:
+            if nthr > 1:
+                for c in prange(nthr, num_threads=nthr, schedule="static"):
+                    if _samples(&source[0, 0, 0], source.strides[0] // item, t, &rowofs[0],
+                                rows, gsize, width, length, W, ct, tgt, tgt_step, tgt_row,
+                                gsrc, gsrc_step, gsrc_row, gw, cg, sums, sums_row, cs,
+                                c * nb // nthr, (c + 1) * nb // nthr) != 0:
+                        failed |= 1
+            else:
+                failed = _samples(&source[0, 0, 0], source.strides[0] // item, t, &rowofs[0],
+                                  rows, gsize, width, length, W, ct, tgt, tgt_step, tgt_row,
+                                  gsrc, gsrc_step, gsrc_row, gw, cg, sums, sums_row, cs, 0,
+                                  nb) != 0
+        if failed:
+            raise MemoryError("unfolded_products: cannot allocate the phase-split planes")
+        return
+    # one sample, several threads: every step split among them
+    if plane_sums is not None:
+        sum_planes(source, plane_sums, nthreads)
+    G = <real_t*>fastup_planes_malloc(gsize * sizeof(real_t))
+    colofs = <Py_ssize_t*>malloc(width * sizeof(Py_ssize_t))
+    if G == NULL or colofs == NULL:
+        fastup_aligned_free(G)
+        free(colofs)
+        raise MemoryError("unfolded_products: cannot allocate the phase-split planes")
     with nogil:
-        if nthr > 1:
-            for c in prange(nthr, num_threads=nthr, schedule="static"):
-                if _samples(&source[0, 0, 0], source.strides[0] // item, g, rows, width, ldc,
-                            length, W, ct, tgt, tgt_step, tgt_row, gsrc, gsrc_step, gsrc_row,
-                            gw, cg, sums, sums_row, cs, c * nb // nthr,
-                            (c + 1) * nb // nthr) != 0:
-                    failed = 1
-        else:
-            failed = _samples(&source[0, 0, 0], source.strides[0] // item, g, rows, width, ldc,
-                              length, W, ct, tgt, tgt_step, tgt_row, gsrc, gsrc_step, gsrc_row,
-                              gw, cg, sums, sums_row, cs, 0, nb) != 0
+        nthr = min(<Py_ssize_t>nthreads, cs)
+        for c in prange(nthr, num_threads=nthr, schedule="static"):
+            _split_planes(&source[0, 0, 0], G, t, c * cs // nthr, (c + 1) * cs // nthr)
+        o0 = 0
+        while o0 < length and failed == 0:
+            w = min(width, length - o0)
+            _output_offsets(t, o0, w, colofs)
+            if tgt != NULL:
+                units = (w + GEMM_COLUMN_UNIT - 1) // GEMM_COLUMN_UNIT
+                nthr = min(<Py_ssize_t>nthreads, units)
+                for c in prange(nthr, num_threads=nthr, schedule="static"):
+                    u0 = c * units // nthr * GEMM_COLUMN_UNIT
+                    u1 = min((c + 1) * units // nthr * GEMM_COLUMN_UNIT, w)
+                    if _gemm_gb(ct, u1 - u0, rows, W, rows, G, &rowofs[0], colofs + u0,
+                                tgt + o0 + u0, tgt_row) != 0:
+                        failed |= 1
+            if gw != NULL and failed == 0:
+                units = (rows + 5) // 6
+                nthr = min(<Py_ssize_t>nthreads, units)
+                for c in prange(nthr, num_threads=nthr, schedule="static"):
+                    u0 = c * units // nthr * 6
+                    u1 = min((c + 1) * units // nthr * 6, rows)
+                    if _gemm_ga(u1 - u0, cg, w, G, &rowofs[u0], colofs, gsrc + o0, gsrc_row,
+                                gw + u0 * cg, cg, o0 > 0) != 0:
+                        failed |= 1
+            o0 = o0 + w
+    fastup_aligned_free(G)
+    free(colofs)
     if failed:
-        raise MemoryError("sample_products: cannot allocate the column buffers")
+        raise MemoryError("unfolded_products: cannot allocate the packing buffers")
 
 
 cdef int _samples_t(const real_t* src, Py_ssize_t src_step, Py_ssize_t src_row,
