@@ -237,6 +237,35 @@ def test_resample2d_large_float32_output_is_streamed_to_the_same_values(taps, of
     _check(out[0, :, :, 0], plane, np.float32)
 
 
+@pytest.mark.parametrize("c", [1, 3])
+@pytest.mark.parametrize("offset", [0, 1])
+def test_resample2d_long_rows_along_w_alone_are_streamed_in_chunks(c, offset):
+    """W alone into a float32 output of 16 MiB or more: each row is resampled a chunk of
+    pixels at a time into a small buffer and streamed out, the outputs with a zero weight in
+    their window recomputed per chunk (a NaN behind that weight stays out). Equal to the same
+    rows resampled one plane at a time (ordinary stores) and to the dense product."""
+    rng = np.random.default_rng(40 + c + offset)
+    wo = 3 * 1024 + 5  # chunks of 1024 pixels and a short last one
+    x = rng.standard_normal((1400, 1, 800, c)).astype(np.float32)
+    x[:, :, 799] = np.nan  # read only through zero weights: must not leak
+    xs = np.minimum(np.arange(wo) * 800 // wo, 798).astype(np.intp)
+    xw = rng.uniform(0, 1, (wo, 2)).astype(np.float32)
+    xw[xs == 798, 1] = 0
+    xw[1500, 0] = 0  # a careful output in the middle of a chunk
+    careful = np.flatnonzero((xw == 0).any(axis=1)).astype(np.intp)
+    flat = np.empty(1400 * wo * c + offset, np.float32)  # 16 MiB and more
+    out = flat[offset:].reshape(1400, 1, wo, c)
+    _run(x, out, None, None, xs, xw, careful, False, 1)
+    assert not np.isnan(out).any()
+    for p in (0, 700, 1399):
+        one = np.empty((1, 1, wo, c), np.float32)
+        _run(x[p : p + 1], one, None, None, xs, xw, careful, False, 1)
+        np.testing.assert_array_equal(out[p], one[0])
+    dense = _dense(xs, xw, 800)
+    clean = np.nan_to_num(x[0, 0].astype(np.float64), nan=0.0)
+    _check(out[0, 0], dense @ clean, np.float32)
+
+
 def test_resample2d_refuses_bad_tables():
     x = np.zeros((1, 4, 5, 1), np.float32)
     out = np.zeros((1, 2, 3, 1), np.float32)

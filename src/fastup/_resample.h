@@ -66,6 +66,9 @@ typedef struct {
     int vfirst; /* with an H table: sum input rows along H first, then resample along W */
 } fastup_rs2d;
 
+/* pixels of a long row resampled along W alone per step, staged in L1 and streamed out (a
+ * multiple of 8) */
+#define FASTUP_HROW_CHUNK 1024
 /* outputs of the vertical step per chunk: the running sums stay in L1 */
 #define FASTUP_RS_CHUNK 2048
 
@@ -186,20 +189,23 @@ FASTUP_INLINE void fastup_hrow_plain(const float *s, float *o, ptrdiff_t Wo, ptr
     }
 }
 
-/* Recompute the outputs careful[0:n] reading only their nonzero taps. */
+/* Recompute the outputs careful[0:n] that lie in pixels [x0, x1) reading only their nonzero
+ * taps; o holds the outputs from pixel x0 on. */
 FASTUP_INLINE void fastup_hrow_careful(const float *s, float *o, ptrdiff_t C,
                                        const ptrdiff_t *xs, const float *xw, ptrdiff_t T,
-                                       const ptrdiff_t *careful, ptrdiff_t n) {
+                                       const ptrdiff_t *careful, ptrdiff_t n, ptrdiff_t x0,
+                                       ptrdiff_t x1) {
     ptrdiff_t k, c, t;
     for (k = 0; k < n; k++) {
         ptrdiff_t x = careful[k];
+        if (x < x0 || x >= x1) continue;
         const float *p = s + C * xs[x];
         const float *w = xw + T * x;
         for (c = 0; c < C; c++) {
             float acc = 0.0f;
             for (t = 0; t < T; t++)
                 if (w[t] != 0.0f) acc += w[t] * p[t * C + c];
-            o[C * x + c] = acc;
+            o[C * (x - x0) + c] = acc;
         }
     }
 }
@@ -243,15 +249,18 @@ fastup_elem_block(const float *base, int mode, const int32_t *perm, const float 
     return acc;
 }
 
-/* Along W, C < FASTUP_ELEM_MAX_C, AVX2: n = Wo * C outputs, 8 at a time (fastup_hx1). */
+/* Along W, C < FASTUP_ELEM_MAX_C, AVX2: outputs [e0, e1) of the n = Wo * C (e0 a multiple of
+ * 8), 8 at a time (fastup_hx1), into o[0, e1 - e0). */
 static FASTUP_AVX2 void fastup_hrow_elem_avx2(const float *s, float *o, ptrdiff_t n,
-                                              ptrdiff_t C, ptrdiff_t T, const fastup_hx1 *h) {
+                                              ptrdiff_t C, ptrdiff_t T, const fastup_hx1 *h,
+                                              ptrdiff_t e0, ptrdiff_t e1) {
     const int32_t *xi = h->xi, *perm = h->perm;
     const uint8_t *modes = h->mode;
     const float *wt = h->wt;
     ptrdiff_t e, t;
     const __m256i step = _mm256_set1_epi32((int)C);
-    for (e = 0; e + 8 <= n; e += 8) {
+    o -= e0;
+    for (e = e0; e + 8 <= e1; e += 8) {
         int mode = modes[e >> 3];
         __m256 acc;
         if (mode != 0) {
@@ -276,7 +285,7 @@ static FASTUP_AVX2 void fastup_hrow_elem_avx2(const float *s, float *o, ptrdiff_
         }
         _mm256_storeu_ps(o + e, acc);
     }
-    for (; e < n; e++) {
+    for (; e < e1; e++) {
         const float *p = s + xi[e];
         __m128 acc = _mm_mul_ss(_mm_set_ss(wt[e]), _mm_set_ss(p[0]));
         for (t = 1; t < T; t++)
@@ -396,12 +405,13 @@ FASTUP_INLINE void fastup_hrow(const fastup_rs2d *j, const float *s, float *out,
     (void)avx2;
 #if FASTUP_HAVE_AVX2_PATH
     if (avx2 && h1->xi != NULL)
-        fastup_hrow_elem_avx2(s, out, j->Wo * j->C, j->C, j->Tx, h1);
+        fastup_hrow_elem_avx2(s, out, j->Wo * j->C, j->C, j->Tx, h1, 0, j->Wo * j->C);
     else
 #endif
         fastup_hrow_plain(s, out, j->Wo, j->C, j->xs, j->xw, j->Tx);
     if (j->ncareful > 0)
-        fastup_hrow_careful(s, out, j->C, j->xs, j->xw, j->Tx, j->careful, j->ncareful);
+        fastup_hrow_careful(s, out, j->C, j->xs, j->xw, j->Tx, j->careful, j->ncareful, 0,
+                            j->Wo);
 }
 
 /* n floats -> dst of type ``type``; avx2 == 2: float32 with non-temporal stores */
@@ -607,7 +617,25 @@ FASTUP_INLINE int fastup_rs2d_body(const fastup_rs2d *j, const void *src, void *
             /* W alone. A float32 output row is written in place: it has no slack, and the
              * paths that write past a pixel stop short of the last one. */
             float *h = inplace ? (float *)drow : slots;
-            fastup_hrow(j, fastup_src_row(j, src, p, y, conv), h, &h1, avx2);
+            const float *srow = fastup_src_row(j, src, p, y, conv);
+#if FASTUP_HAVE_AVX2_PATH
+            if (stream && h1.xi != NULL) {
+                /* a chunk at a time through a buffer that stays in L1, then streamed out */
+                ptrdiff_t x0, x1;
+                for (x0 = 0; x0 < j->Wo; x0 = x1) {
+                    x1 = j->Wo - x0 < FASTUP_HROW_CHUNK ? j->Wo : x0 + FASTUP_HROW_CHUNK;
+                    fastup_hrow_elem_avx2(srow, slots, outlen, j->C, j->Tx, &h1, x0 * j->C,
+                                          x1 * j->C);
+                    if (j->ncareful > 0)
+                        fastup_hrow_careful(srow, slots, j->C, j->xs, j->xw, j->Tx, j->careful,
+                                            j->ncareful, x0, x1);
+                    fastup_stream_copy(drow + (size_t)(x0 * j->C) * sizeof(float), slots,
+                                       (size_t)((x1 - x0) * j->C) * sizeof(float));
+                }
+                continue;
+            }
+#endif
+            fastup_hrow(j, srow, h, &h1, avx2);
             if (!inplace) fastup_store(j->dst_type, h, outlen, drow, smode);
             continue;
         }
