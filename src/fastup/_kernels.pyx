@@ -725,7 +725,7 @@ def resample2d(src, dst, ys, yw, const Py_ssize_t[::1] xs, const float[:, ::1] x
             for c in prange(nthr, num_threads=nthr, schedule="static"):
                 if fastup_rs2d_rows(&j.job, sp, dp, c * rows // nthr,
                                     (c + 1) * rows // nthr) != 0:
-                    failed = 1
+                    failed |= 1
         else:
             failed = fastup_rs2d_rows(&j.job, sp, dp, 0, rows) != 0
     if failed:
@@ -834,7 +834,7 @@ def gemm(const real_t[:, :] A, const real_t[:, :] B, real_t[:, :] C, bint accumu
                 if _gemm_block(&A[0, 0], rsa, csa, &B[0, 0], rsb, csb, &C[0, 0], ldc, M, K,
                                u0 * GEMM_COLUMN_UNIT, min(u1 * GEMM_COLUMN_UNIT, N),
                                accumulate) != 0:
-                    failed = 1
+                    failed |= 1
         else:
             failed = _gemm_block(&A[0, 0], rsa, csa, &B[0, 0], rsb, csb, &C[0, 0], ldc, M, K,
                                  0, N, accumulate) != 0
@@ -1294,7 +1294,7 @@ def sample_transposed(const real_t[:, :, :] source, const Py_ssize_t[::1] geomet
                               source.strides[1] // item, &weight[0, 0], cin, rows, g, width,
                               length, &out[0, 0, 0], out.strides[0] // item, cout,
                               c * nb // nthr, (c + 1) * nb // nthr) != 0:
-                    failed = 1
+                    failed |= 1
         else:
             failed = _samples_t(&source[0, 0, 0], source.strides[0] // item,
                                 source.strides[1] // item, &weight[0, 0], cin, rows, g, width,
