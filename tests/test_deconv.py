@@ -291,6 +291,25 @@ def test_bit_identical_for_any_thread_count(kernel):
         ):
             np.testing.assert_array_equal(a, b)
         np.testing.assert_array_equal(fastup.conv(one, w, stride=s, padding=p, workers=n), conv_one)
+    # one sample (unbatched): the threads split each step of it instead of taking samples
+    back_u = fastup.conv_transpose_backward(
+        g[0], x[0], w, stride=s, padding=p, output_padding=op, workers=1
+    )
+    conv_u = fastup.conv(one[0], w, stride=s, padding=p, workers=1)
+    np.testing.assert_array_equal(conv_u, conv_one[0])
+    np.testing.assert_array_equal(back_u[0], back[0][0])
+    for n in (2, 3):
+        np.testing.assert_array_equal(
+            fastup.conv(one[0], w, stride=s, padding=p, workers=n), conv_u
+        )
+        for a, b in zip(
+            back_u,
+            fastup.conv_transpose_backward(
+                g[0], x[0], w, stride=s, padding=p, output_padding=op, workers=n
+            ),
+            strict=True,
+        ):
+            np.testing.assert_array_equal(a, b)
 
 
 @pytest.mark.parametrize("mode", ["nearest", "linear", "cubic", "lanczos", "area"])

@@ -549,11 +549,24 @@ def test_unfolded_products_match_the_unfolding_by_definition(case, dtype):
     nd = len(lengths)
     outputs = tuple(
         (n + 2 * p - d * (k - 1) - 1) // s + 1
-        for n, k, s, p, d in zip(lengths, kernel, stride, pad, dilation)
+        for n, k, s, p, d in zip(lengths, kernel, stride, pad, dilation, strict=True)
     )
     geometry = _Geometry(
-        nd, True, 3, 3, 4, 1, lengths, outputs, kernel, stride, pad, pad, dilation,
-        (0,) * nd, np.dtype(dtype),
+        nd,
+        True,
+        3,
+        3,
+        4,
+        1,
+        lengths,
+        outputs,
+        kernel,
+        stride,
+        pad,
+        pad,
+        dilation,
+        (0,) * nd,
+        np.dtype(dtype),
     )
     table, rowofs = geometry.unfolding(lengths, outputs, 3)
     rng = np.random.default_rng(sum(lengths) + len(kernel))
@@ -568,7 +581,7 @@ def test_unfolded_products_match_the_unfolding_by_definition(case, dtype):
             _unfold_by_definition(x[i], kernel, stride, pad, dilation, outputs) for i in range(n)
         ]
         want_target = start + np.stack([weight @ c for c in cols])
-        want_grad = np.stack([c @ g.T for c, g in zip(cols, grad_source)])
+        want_grad = np.stack([c @ g.T for c, g in zip(cols, grad_source, strict=True)])
         want_sums = x.reshape(n, 3, -1).astype(np.float64).sum(axis=2)
         for width in (1, 5, 1 << 13):
             results = []
@@ -577,15 +590,23 @@ def test_unfolded_products_match_the_unfolding_by_definition(case, dtype):
                 grad = np.full((n, rows, 2), np.nan, dtype)
                 sums = np.full((n, 3), np.nan)
                 _kernels.unfolded_products(
-                    x.reshape(n, 3, -1), table, rowofs, weight, target, grad_source, grad,
-                    width, nthreads, sums,
+                    x.reshape(n, 3, -1),
+                    table,
+                    rowofs,
+                    weight,
+                    target,
+                    grad_source,
+                    grad,
+                    width,
+                    nthreads,
+                    sums,
                 )
                 tol = 1e-4 if dtype == np.float32 else 1e-11
                 np.testing.assert_allclose(target, want_target, rtol=tol, atol=tol)
                 np.testing.assert_allclose(grad, want_grad, rtol=tol, atol=tol)
                 np.testing.assert_allclose(sums, want_sums, rtol=1e-12)
                 results.append((target, grad, sums))
-            for a, b in zip(*results):
+            for a, b in zip(*results, strict=True):
                 np.testing.assert_array_equal(a, b)
 
 
@@ -595,7 +616,20 @@ def test_unfolded_products_refuse_inconsistent_tables():
     from fastup._deconv import _Geometry
 
     geometry = _Geometry(
-        1, True, 1, 2, 2, 1, (8,), (4,), (3,), (2,), (1,), (1,), (1,), (0,),
+        1,
+        True,
+        1,
+        2,
+        2,
+        1,
+        (8,),
+        (4,),
+        (3,),
+        (2,),
+        (1,),
+        (1,),
+        (1,),
+        (0,),
         np.dtype(np.float32),
     )
     table, rowofs = geometry.unfolding((8,), (4,), 2)

@@ -115,7 +115,7 @@ class _Geometry:
         begins = [0] * pad + list(self.pad_begin)
         dilations = [1] * pad + list(self.dilation)
         extents, lows, phases, slots, shifts = [], [], [], [], []
-        for k, s, p, d, o in zip(kernel, strides, begins, dilations, outputs):
+        for k, s, p, d, o in zip(kernel, strides, begins, dilations, outputs, strict=True):
             taps = np.arange(k) * d - p
             a, m = taps % s, taps // s
             used = sorted(set(a.tolist()))
@@ -130,9 +130,11 @@ class _Geometry:
             lengths + outputs + extents + strides + lows + counts + sum(phases, []), np.intp
         )
         z, y, x = np.ix_(*[np.arange(k) for k in kernel])
-        taps = ((slots[0][z] * counts[1] + slots[1][y]) * counts[2] + slots[2][x]) * plane + (
-            shifts[0][z] * extents[1] + shifts[1][y]
-        ) * extents[2] + shifts[2][x]
+        taps = (
+            ((slots[0][z] * counts[1] + slots[1][y]) * counts[2] + slots[2][x]) * plane
+            + (shifts[0][z] * extents[1] + shifts[1][y]) * extents[2]
+            + shifts[2][x]
+        )
         per_channel = math.prod(counts) * plane
         rowofs = (np.arange(channels)[:, None] * per_channel + taps.reshape(1, -1)).reshape(-1)
         return table, rowofs.astype(np.intp)
