@@ -667,7 +667,7 @@ def test_weight_tables_hold_no_zero_columns_at_integer_factors(mode, in_len, out
 def test_sum_planes_is_the_float64_plane_sum_for_any_thread_count(plane):
     """The bias gradient's plane sums (four running float64 sums and the tail): equal to the
     float64 sum and identical for 1 and 3 threads (test_deconv's test_backward_needs checks
-    that sample_products computes the same sums)."""
+    that unfolded_products computes the same sums)."""
     rng = np.random.default_rng(plane)
     source = rng.standard_normal((5, 3, plane)).astype(np.float32)
     one = np.full((5, 3), np.nan)

@@ -1071,7 +1071,7 @@ cdef int _samples(const real_t* src, Py_ssize_t src_step, const Py_ssize_t* t,
 
 
 def sum_planes(const real_t[:, :, :] source, double[:, :] out, int nthreads):
-    """out[n, c] = the float64 sum of source[n, c, :] (as ``sample_products`` computes it), the
+    """out[n, c] = the float64 sum of source[n, c, :] (as ``unfolded_products`` computes it), the
     samples shared out among ``nthreads`` threads."""
     cdef Py_ssize_t nb = source.shape[0], cs = source.shape[1], plane = source.shape[2], n, c
     cdef Py_ssize_t nthr
