@@ -610,6 +610,54 @@ def test_unfolded_products_match_the_unfolding_by_definition(case, dtype):
                 np.testing.assert_array_equal(a, b)
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_unfolded_products_with_a_large_weight_matrix(dtype):
+    """A weight matrix of more than 256 KiB packed (64 x 1176 here) is packed a block at a time
+    and the unfolded input packed again for each block (the other order of DRIVER_GB): the
+    same products as the unfolding built element by element, for 1 and 2 threads."""
+    from fastup._deconv import _Geometry
+
+    lengths, kernel, stride, pad = (9, 8), (7, 7), (2, 1), (3, 3)
+    outputs = tuple(
+        (n + 2 * p - (k - 1) - 1) // s + 1
+        for n, k, s, p in zip(lengths, kernel, stride, pad, strict=True)
+    )
+    geometry = _Geometry(
+        2,
+        True,
+        1,
+        24,
+        64,
+        1,
+        lengths,
+        outputs,
+        kernel,
+        stride,
+        pad,
+        pad,
+        (1, 1),
+        (0, 0),
+        np.dtype(dtype),
+    )
+    table, rowofs = geometry.unfolding(lengths, outputs, 24)
+    assert 66 * rowofs.size * np.dtype(dtype).itemsize > 1 << 18
+    rng = np.random.default_rng(5)
+    x = rng.standard_normal((1, 24) + lengths).astype(dtype)
+    weight = rng.standard_normal((64, rowofs.size)).astype(dtype)
+    cols = _unfold_by_definition(x[0], kernel, stride, pad, (1, 1), outputs)
+    tol = 1e-3 if dtype == np.float32 else 1e-10
+    first = None
+    for nthreads in (1, 2):
+        target = np.zeros((1, 64, cols.shape[1]), dtype)
+        _kernels.unfolded_products(
+            x.reshape(1, 24, -1), table, rowofs, weight, target, None, None, 1 << 13, nthreads
+        )
+        np.testing.assert_allclose(target[0], weight @ cols, rtol=tol, atol=tol)
+        if first is None:
+            first = target
+        np.testing.assert_array_equal(target, first)
+
+
 def test_unfolded_products_refuse_inconsistent_tables():
     """A table whose phase counts do not match its length, or row offsets that are not one per
     (channel, tap), are refused before any kernel runs."""
