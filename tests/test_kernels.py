@@ -509,18 +509,16 @@ def test_phase_split_strided_lines_match_the_oracle(stride, length):
 
 
 def _unfold_by_definition(x, kernel, stride, pad, dilation, outputs):
-    """cols[(c, q), o] = x[c, o * s - p + q * d] (zero outside the input), element by
-    element."""
+    """cols[(c, q), o] = x[c, o * s - p + q * d] (zero outside the input), tap by tap over
+    every output position."""
     taps = list(itertools.product(*[range(k) for k in kernel]))
-    positions = list(itertools.product(*[range(o) for o in outputs]))
-    cols = np.zeros((x.shape[0] * len(taps), len(positions)), x.dtype)
-    for c in range(x.shape[0]):
-        for t, q in enumerate(taps):
-            for j, o in enumerate(positions):
-                at = [o[a] * stride[a] - pad[a] + q[a] * dilation[a] for a in range(len(q))]
-                if all(0 <= at[a] < x.shape[1 + a] for a in range(len(q))):
-                    cols[c * len(taps) + t, j] = x[(c, *at)]
-    return cols
+    grids = np.meshgrid(*[np.arange(o) for o in outputs], indexing="ij")
+    cols = np.zeros((x.shape[0], len(taps), grids[0].size), x.dtype)
+    for t, q in enumerate(taps):
+        at = [g.reshape(-1) * stride[a] - pad[a] + q[a] * dilation[a] for a, g in enumerate(grids)]
+        inside = np.logical_and.reduce([(i >= 0) & (i < x.shape[1 + a]) for a, i in enumerate(at)])
+        cols[:, t, inside] = x[(slice(None), *[i[inside] for i in at])]
+    return cols.reshape(x.shape[0] * len(taps), -1)
 
 
 # (input lengths, kernel, stride, pad_begin, dilation): every phase used or some unused (stride
@@ -611,13 +609,15 @@ def test_unfolded_products_match_the_unfolding_by_definition(case, dtype):
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-def test_unfolded_products_with_a_large_weight_matrix(dtype):
+def test_unfolded_products_with_large_matrices(dtype):
     """A weight matrix of more than 256 KiB packed (64 x 1176 here) is packed a block at a time
-    and the unfolded input packed again for each block (the other order of DRIVER_GB): the
-    same products as the unfolding built element by element, for 1 and 2 threads."""
+    and the unfolded input packed again for each block (the other order of DRIVER_GB); and a
+    weight gradient of 150 channels takes DRIVER_GA's full tiles, its edge tiles and two blocks
+    of its columns: the same products as the unfolding built element by element, for 1 and 2
+    threads."""
     from fastup._deconv import _Geometry
 
-    lengths, kernel, stride, pad = (9, 8), (7, 7), (2, 1), (3, 3)
+    lengths, kernel, stride, pad = (40, 30), (7, 7), (2, 1), (3, 3)
     outputs = tuple(
         (n + 2 * p - (k - 1) - 1) // s + 1
         for n, k, s, p in zip(lengths, kernel, stride, pad, strict=True)
@@ -647,15 +647,27 @@ def test_unfolded_products_with_a_large_weight_matrix(dtype):
     cols = _unfold_by_definition(x[0], kernel, stride, pad, (1, 1), outputs)
     tol = 1e-3 if dtype == np.float32 else 1e-10
     first = None
+    grad_source = rng.standard_normal((1, 150, cols.shape[1])).astype(dtype)
     for nthreads in (1, 2):
         target = np.zeros((1, 64, cols.shape[1]), dtype)
+        grad = np.full((1, rowofs.size, 150), np.nan, dtype)
         _kernels.unfolded_products(
-            x.reshape(1, 24, -1), table, rowofs, weight, target, None, None, 1 << 13, nthreads
+            x.reshape(1, 24, -1),
+            table,
+            rowofs,
+            weight,
+            target,
+            grad_source,
+            grad,
+            1 << 13,
+            nthreads,
         )
         np.testing.assert_allclose(target[0], weight @ cols, rtol=tol, atol=tol)
+        np.testing.assert_allclose(grad[0], cols @ grad_source[0].T, rtol=tol, atol=tol)
         if first is None:
-            first = target
-        np.testing.assert_array_equal(target, first)
+            first = (target, grad)
+        np.testing.assert_array_equal(target, first[0])
+        np.testing.assert_array_equal(grad, first[1])
 
 
 def test_unfolded_products_refuse_inconsistent_tables():
