@@ -891,15 +891,16 @@ cdef void _split_planes(const real_t* x, real_t* G, const Py_ssize_t* t, Py_ssiz
                             if iy < 0 or iy >= t[1] or last <= first:
                                 memset(dst, 0, E2 * sizeof(real_t))
                             else:
-                                src = x + c * src_plane + (iz * t[1] + iy) * t[2] + shift
+                                # one offset: the line's start plus a negative shift
+                                # alone would point before the array
+                                src = x + (c * src_plane + (iz * t[1] + iy) * t[2] + shift
+                                           + first * s2)
                                 if first > 0:
                                     memset(dst, 0, first * sizeof(real_t))
                                 if real_t is float:
-                                    fastup_strided_f(dst + first, src + first * s2, last - first,
-                                                     s2)
+                                    fastup_strided_f(dst + first, src, last - first, s2)
                                 else:
-                                    fastup_strided_d(dst + first, src + first * s2, last - first,
-                                                     s2)
+                                    fastup_strided_d(dst + first, src, last - first, s2)
                                 if last < E2:
                                     memset(dst + last, 0, (E2 - last) * sizeof(real_t))
                             dst = dst + E2
@@ -978,10 +979,10 @@ cdef void _col2im_planes(const real_t* cols, real_t* out, const Py_ssize_t* g, P
                     at = i - i0 - ix0  # col[at + v] holds column x = v of this line
                     if last > first:
                         if real_t is float:
-                            fastup_strided_add_f(out + base + first * sx, col + at + first,
+                            fastup_strided_add_f(out + (base + first * sx), col + (at + first),
                                                  last - first, sx)
                         else:
-                            fastup_strided_add_d(out + base + first * sx, col + at + first,
+                            fastup_strided_add_d(out + (base + first * sx), col + (at + first),
                                                  last - first, sx)
                 i = i + (ix1 - ix0)
 
