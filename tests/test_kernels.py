@@ -266,6 +266,39 @@ def test_resample2d_long_rows_along_w_alone_are_streamed_in_chunks(c, offset):
     _check(out[0, 0], dense @ clean, np.float32)
 
 
+@pytest.mark.parametrize("taps", [2, 4])
+@pytest.mark.parametrize("table_h", [False, True])
+def test_resample2d_doublings_along_w_match_dense_matrices(taps, table_h):
+    """One element per pixel, a W table that doubles (pairs 2j, 2j + 1 reading from a0 + j and
+    a1 + j with the weights of pair 4) from output 8 on, up to a break in the pattern: the AVX2
+    loop takes the doubling 16 outputs at a time there and blocks of 8 elsewhere. Against the
+    dense product, with a NaN read only through a zero weight at the edge."""
+    rng = np.random.default_rng(taps * 2 + table_h)
+    w, wo = 90, 150
+    pairs = np.arange(wo) // 2
+    xs = np.clip(pairs - 1 + np.arange(wo) % 2, 0, w - taps).astype(np.intp)
+    xs[121] = xs[120]  # the doubling stops at output 121
+    xw = np.tile(rng.uniform(-0.5, 1.0, (2, taps)), (wo // 2, 1)).astype(np.float32)
+    xw[:8] = rng.uniform(-0.5, 1.0, (8, taps))  # the edge: other weights
+    xw[xs == 0, 0] = 0.0  # the outputs whose window starts at input 0 (all in the edge)
+    x = rng.standard_normal((2, 9, w, 1)).astype(np.float32)
+    x[:, :, 0] = np.nan  # read only through those zero weights
+    careful = np.flatnonzero((xw == 0).any(axis=1)).astype(np.intp)
+    ys = yw = None
+    ho = 9
+    if table_h:
+        ho = 17
+        ys = np.minimum(np.arange(ho) // 2, 7).astype(np.intp)
+        yw = rng.uniform(0, 1, (ho, 2)).astype(np.float32)
+    out = np.empty((2, ho, wo, 1), np.float32)
+    _run(x, out, ys, yw, xs, xw, careful, False, 1)
+    clean = np.nan_to_num(x[..., 0].astype(np.float64), nan=0.0)
+    dense_w = _dense(xs, xw, w)
+    for p in range(2):
+        rows = clean[p] if ys is None else _dense(ys, yw, 9) @ clean[p]
+        _check(out[p, :, :, 0], rows @ dense_w.T, np.float32)
+
+
 def test_resample2d_refuses_bad_tables():
     x = np.zeros((1, 4, 5, 1), np.float32)
     out = np.zeros((1, 2, 3, 1), np.float32)

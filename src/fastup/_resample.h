@@ -221,6 +221,10 @@ typedef struct {
     int32_t *perm; /* blocks of mode 1 or 2, tap t: where each output's tap lies in the loaded
                       floats (perm[e * T + 8 * t + lane]), the sign bit set when in the second
                       vector: one index vector serves the permutes and the blend */
+    /* a doubling (C = 1, T = 2 or 4): outputs [x2_lo, x2_hi) go in pairs 2j, 2j + 1 reading
+     * s[x2_a[0] + j + t] and s[x2_a[1] + j + t] with the weights x2_w[0 or 1][t] */
+    ptrdiff_t x2_lo, x2_hi, x2_a[2];
+    float x2_w[2][4];
 } fastup_hx1;
 
 #define FASTUP_ELEM_MAX_C 16
@@ -249,8 +253,29 @@ fastup_elem_block(const float *base, int mode, const int32_t *perm, const float 
     return acc;
 }
 
+/* 16 outputs of a doubling from pair j on (fastup_hx1.x2_*): the two phases 8 pairs at a time,
+ * summed in the order of fastup_elem_block (the same bits), then interleaved. */
+static FASTUP_AVX2 inline __attribute__((always_inline)) void
+fastup_x2_block(const float *s, const fastup_hx1 *h, ptrdiff_t j, ptrdiff_t T, float *o) {
+    __m256 p[2], lo, hi;
+    int ph;
+    ptrdiff_t t;
+    for (ph = 0; ph < 2; ph++) {
+        const float *b = s + h->x2_a[ph] + j;
+        __m256 acc = _mm256_mul_ps(_mm256_set1_ps(h->x2_w[ph][0]), _mm256_loadu_ps(b));
+        for (t = 1; t < T; t++)
+            acc = _mm256_fmadd_ps(_mm256_set1_ps(h->x2_w[ph][t]), _mm256_loadu_ps(b + t), acc);
+        p[ph] = acc;
+    }
+    lo = _mm256_unpacklo_ps(p[0], p[1]);
+    hi = _mm256_unpackhi_ps(p[0], p[1]);
+    _mm256_storeu_ps(o, _mm256_permute2f128_ps(lo, hi, 0x20));
+    _mm256_storeu_ps(o + 8, _mm256_permute2f128_ps(lo, hi, 0x31));
+}
+
 /* Along W, C < FASTUP_ELEM_MAX_C, AVX2: outputs [e0, e1) of the n = Wo * C (e0 a multiple of
- * 8), 8 at a time (fastup_hx1), into o[0, e1 - e0). */
+ * 8), 8 at a time (fastup_hx1), or 16 at a time in the interior of a doubling, into
+ * o[0, e1 - e0). */
 static FASTUP_AVX2 void fastup_hrow_elem_avx2(const float *s, float *o, ptrdiff_t n,
                                               ptrdiff_t C, ptrdiff_t T, const fastup_hx1 *h,
                                               ptrdiff_t e0, ptrdiff_t e1) {
@@ -263,6 +288,14 @@ static FASTUP_AVX2 void fastup_hrow_elem_avx2(const float *s, float *o, ptrdiff_
     for (e = e0; e + 8 <= e1; e += 8) {
         int mode = modes[e >> 3];
         __m256 acc;
+        if (e >= h->x2_lo && e + 16 <= h->x2_hi && e + 16 <= e1) {
+            if (T == 2)
+                fastup_x2_block(s, h, e / 2, 2, o + e);
+            else
+                fastup_x2_block(s, h, e / 2, 4, o + e);
+            e += 8;
+            continue;
+        }
         if (mode != 0) {
             const float *base = s + xi[e];
             const int32_t *pe = perm + e * T;
@@ -543,7 +576,7 @@ FASTUP_INLINE int fastup_rs2d_body(const fastup_rs2d *j, const void *src, void *
     float *slots = NULL, *conv = NULL, *buf = NULL, *line = NULL, *hout = NULL;
     ptrdiff_t *tags = NULL;
     const float **rows, **part;
-    fastup_hx1 h1 = {NULL, NULL, NULL, NULL};
+    fastup_hx1 h1 = {NULL, NULL, NULL, NULL, 0, 0, {0, 0}, {{0}}};
     int status = 0;
 
     rows = (const float **)malloc((size_t)(2 * T) * sizeof(float *));
@@ -598,6 +631,28 @@ FASTUP_INLINE int fastup_rs2d_body(const fastup_rs2d *j, const void *src, void *
                     h1.perm[e * j->Tx + 8 * t + c] = (int32_t)(at < 8 ? at : at | 0x80000000u);
                 }
             gathered += h1.mode[e >> 3] == 0;
+        }
+        if (j->C == 1 && (j->Tx == 2 || j->Tx == 4) && j->Wo >= 48) {
+            /* a doubling from pair 4 (output 8) on: pair j reads from x2_a[0] + j and
+             * x2_a[1] + j with the weights of pair 4, as long as that holds */
+            ptrdiff_t jj, a0 = j->xs[8] - 4, a1 = j->xs[9] - 4, hi;
+            const float *w0 = j->xw + 8 * j->Tx, *w1 = j->xw + 9 * j->Tx;
+            for (jj = 4; 2 * jj + 1 < j->Wo; jj++)
+                if (j->xs[2 * jj] != a0 + jj || j->xs[2 * jj + 1] != a1 + jj ||
+                    memcmp(j->xw + 2 * jj * j->Tx, w0, (size_t)j->Tx * sizeof(float)) != 0 ||
+                    memcmp(j->xw + (2 * jj + 1) * j->Tx, w1, (size_t)j->Tx * sizeof(float)) != 0)
+                    break;
+            hi = 8 + (2 * jj - 8) / 16 * 16;
+            if (hi - 8 >= 32) {
+                h1.x2_lo = 8;
+                h1.x2_hi = hi;
+                h1.x2_a[0] = a0;
+                h1.x2_a[1] = a1;
+                for (t = 0; t < j->Tx; t++) {
+                    h1.x2_w[0][t] = w0[t];
+                    h1.x2_w[1][t] = w1[t];
+                }
+            }
         }
         if (j->C > 1 && (j->Tx == 2 || (j->C == 3 && j->Tx == 4)) &&
             2 * gathered > outlen / 8) {
