@@ -554,6 +554,23 @@ def _unfold_by_definition(x, kernel, stride, pad, dilation, outputs):
     return cols.reshape(x.shape[0] * len(taps), -1)
 
 
+def _unfolding_tables(lengths, kernel, stride, pad, dilation, channels, dtype):
+    """The output lengths of a convolution padded by ``pad`` on both sides, and the tables of
+    ``_Geometry.unfolding`` for ``channels`` channels: (outputs, table, row offsets)."""
+    from fastup._deconv import _Geometry
+
+    nd = len(lengths)
+    outputs = tuple(
+        (n + 2 * p - d * (k - 1) - 1) // s + 1
+        for n, k, s, p, d in zip(lengths, kernel, stride, pad, dilation, strict=True)
+    )
+    geometry = _Geometry(
+        nd, True, 1, channels, channels, 1, tuple(lengths), outputs, tuple(kernel),
+        tuple(stride), tuple(pad), tuple(pad), tuple(dilation), (0,) * nd, np.dtype(dtype),
+    )  # fmt: skip
+    return (outputs, *geometry.unfolding(tuple(lengths), outputs, channels))
+
+
 # (input lengths, kernel, stride, pad_begin, dilation): every phase used or some unused (stride
 # above the kernel), padding beyond the input, dilation, 1-3 axes
 _UNFOLDINGS = [
@@ -574,32 +591,8 @@ def test_unfolded_products_match_the_unfolding_by_definition(case, dtype):
     W @ cols and grad_weight = cols @ grad_source^T per sample, and the float64 plane sums,
     against the columns built element by element; for one sample and a batch, column chunks of
     1 (every panel gathered), 5 and all, and bit-identical for 1 and 3 threads."""
-    from fastup._deconv import _Geometry
-
     lengths, kernel, stride, pad, dilation = case
-    nd = len(lengths)
-    outputs = tuple(
-        (n + 2 * p - d * (k - 1) - 1) // s + 1
-        for n, k, s, p, d in zip(lengths, kernel, stride, pad, dilation, strict=True)
-    )
-    geometry = _Geometry(
-        nd,
-        True,
-        3,
-        3,
-        4,
-        1,
-        lengths,
-        outputs,
-        kernel,
-        stride,
-        pad,
-        pad,
-        dilation,
-        (0,) * nd,
-        np.dtype(dtype),
-    )
-    table, rowofs = geometry.unfolding(lengths, outputs, 3)
+    outputs, table, rowofs = _unfolding_tables(lengths, kernel, stride, pad, dilation, 3, dtype)
     rng = np.random.default_rng(sum(lengths) + len(kernel))
     for n in (1, 3):
         x = rng.standard_normal((n, 3) + lengths).astype(dtype)
@@ -648,31 +641,8 @@ def test_unfolded_products_with_large_matrices(dtype):
     weight gradient of 150 channels takes DRIVER_GA's full tiles, its edge tiles and two blocks
     of its columns: the same products as the unfolding built element by element, for 1 and 2
     threads."""
-    from fastup._deconv import _Geometry
-
     lengths, kernel, stride, pad = (40, 30), (7, 7), (2, 1), (3, 3)
-    outputs = tuple(
-        (n + 2 * p - (k - 1) - 1) // s + 1
-        for n, k, s, p in zip(lengths, kernel, stride, pad, strict=True)
-    )
-    geometry = _Geometry(
-        2,
-        True,
-        1,
-        24,
-        64,
-        1,
-        lengths,
-        outputs,
-        kernel,
-        stride,
-        pad,
-        pad,
-        (1, 1),
-        (0, 0),
-        np.dtype(dtype),
-    )
-    table, rowofs = geometry.unfolding(lengths, outputs, 24)
+    outputs, table, rowofs = _unfolding_tables(lengths, kernel, stride, pad, (1, 1), 24, dtype)
     assert 66 * rowofs.size * np.dtype(dtype).itemsize > 1 << 18
     rng = np.random.default_rng(5)
     x = rng.standard_normal((1, 24) + lengths).astype(dtype)
@@ -706,26 +676,7 @@ def test_unfolded_products_with_large_matrices(dtype):
 def test_unfolded_products_refuse_inconsistent_tables():
     """A table whose phase counts do not match its length, or row offsets that are not one per
     (channel, tap), are refused before any kernel runs."""
-    from fastup._deconv import _Geometry
-
-    geometry = _Geometry(
-        1,
-        True,
-        1,
-        2,
-        2,
-        1,
-        (8,),
-        (4,),
-        (3,),
-        (2,),
-        (1,),
-        (1,),
-        (1,),
-        (0,),
-        np.dtype(np.float32),
-    )
-    table, rowofs = geometry.unfolding((8,), (4,), 2)
+    _, table, rowofs = _unfolding_tables((8,), (3,), (2,), (1,), (1,), 2, np.float32)
     x = np.zeros((1, 2, 8), np.float32)
     w = np.zeros((2, 6), np.float32)
     out = np.zeros((1, 2, 4), np.float32)

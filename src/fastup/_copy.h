@@ -1,9 +1,10 @@
 /* fastup's copies.
  *
  * Strided: dst[i] = src[i * stride] for i < n, the inner loop of the phase split of a
- * convolution's input (a line of an input plane read every ``stride`` elements). Stride 1 is a memcpy; stride 2 (the usual
- * downsampling convolution, and the input gradient of a stride-2 transposed convolution) has an
- * AVX2 copy that takes the even elements of two vectors at a time.
+ * convolution's input (a line of an input plane read every ``stride`` elements). Stride 1 is a
+ * memcpy; stride 2 (the usual downsampling convolution, and the input gradient of a stride-2
+ * transposed convolution) has an AVX2 copy that takes the even elements of two vectors at a
+ * time.
  *
  * Strided add: dst[i * stride] += src[i], the inner loop of col2im (the scatter of a transposed
  * convolution); stride 2 has an AVX2 copy that adds two vectors of dst at a time and keeps the

@@ -1,8 +1,8 @@
 """Transposed convolution ("deconv"), convolution and the deconv gradient: validate, work out
 shapes and padding, call the kernels.
 
-One (batch, group) slice at a time, with the compiled GEMM and col2im kernels and the
-products over the unfolded input:
+One group at a time, with the compiled GEMM and col2im kernels and the products over the
+unfolded input:
 
 * ``conv``:            out = bias + W @ U(x)
 * ``conv_transpose``:  cols = W^T @ x;          out = bias + col2im(cols)
@@ -689,9 +689,8 @@ def conv_transpose_backward(
     (the adjoint of the adjoint); ``grad_weight[ci, co', q] = sum_{n, i} x[n, ci, i] *
     grad_out[n, co, i * stride - pad_begin + q * dilation]``; ``grad_bias[co] = sum_{n, o}
     grad_out[n, co, o]``. Both products run on the unfolded ``grad_out`` (im2col, read in place
-    from its phase-split planes);
-    grad_weight accumulates over the batch in order, so it is bit-identical for any thread
-    count.
+    from its phase-split planes); grad_weight accumulates over the batch in order, so it is
+    bit-identical for any thread count.
     """
     func = "conv_transpose_backward"
     if isinstance(needs, str):

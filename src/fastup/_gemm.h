@@ -34,15 +34,18 @@
 
 #include "_cpu.h"
 
-static void *fastup_aligned_malloc(size_t bytes) {
-    void *raw = malloc(bytes + 64 + sizeof(void *));
-    char *p;
+/* bytes at an address that is a multiple of align (a power of two); release with
+ * fastup_aligned_free */
+static void *fastup_malloc_aligned_to(size_t bytes, size_t align) {
+    char *raw = (char *)malloc(bytes + align + sizeof(void *)), *p;
     if (raw == NULL) return NULL;
-    p = (char *)raw + sizeof(void *);
-    p += (64 - ((size_t)p & 63)) & 63;
+    p = raw + sizeof(void *);
+    p += (align - ((size_t)p & (align - 1))) & (align - 1);
     ((void **)p)[-1] = raw;
     return p;
 }
+
+static void *fastup_aligned_malloc(size_t bytes) { return fastup_malloc_aligned_to(bytes, 64); }
 
 static void fastup_aligned_free(void *p) {
     if (p != NULL) free(((void **)p)[-1]);
@@ -53,15 +56,11 @@ static void fastup_aligned_free(void *p) {
  * release with fastup_aligned_free. */
 #define FASTUP_HUGE_PAGE ((size_t)1 << 21)
 static void *fastup_planes_malloc(size_t bytes) {
-    char *raw, *p;
+    void *p;
     if (bytes < FASTUP_HUGE_PAGE) return fastup_aligned_malloc(bytes);
-    raw = (char *)malloc(bytes + FASTUP_HUGE_PAGE + sizeof(void *));
-    if (raw == NULL) return NULL;
-    p = raw + sizeof(void *);
-    p += (FASTUP_HUGE_PAGE - ((size_t)p & (FASTUP_HUGE_PAGE - 1))) & (FASTUP_HUGE_PAGE - 1);
-    ((void **)p)[-1] = raw;
+    p = fastup_malloc_aligned_to(bytes, FASTUP_HUGE_PAGE);
 #if defined(__linux__) && defined(MADV_HUGEPAGE)
-    madvise(p, bytes - bytes % FASTUP_HUGE_PAGE, MADV_HUGEPAGE);
+    if (p != NULL) madvise(p, bytes - bytes % FASTUP_HUGE_PAGE, MADV_HUGEPAGE);
 #endif
     return p;
 }

@@ -1056,7 +1056,8 @@ cdef int _samples(const real_t* src, Py_ssize_t src_step, const Py_ssize_t* t,
         o0 = 0
         while o0 < length and status == 0:
             w = min(width, length - o0)
-            _output_offsets(t, o0, w, colofs)
+            if n == n0 or w < length:  # one chunk of all positions: the same for every sample
+                _output_offsets(t, o0, w, colofs)
             if tgt != NULL:
                 status = _gemm_gb(ct, w, rows, W, rows, G, rowofs, colofs,
                                   tgt + n * tgt_step + o0, tgt_row)
