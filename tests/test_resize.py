@@ -412,20 +412,55 @@ def test_long_axis_tables_built_in_blocks_are_the_same(monkeypatch, mode, coordi
 
 
 @pytest.mark.parametrize(
-    ("shape", "size", "axes"),
-    [((1, 1024, 1024), (2048, 2048), (1, 2)), ((1000, 1500, 3), (2000, 3000), (0, 1))],
+    ("shape", "size", "axes", "dtype"),
+    [
+        ((1, 1024, 1024), (2048, 2048), (1, 2), np.float32),
+        ((1000, 1500, 3), (2000, 3000), (0, 1), np.uint8),
+        # 3-D: whole planes repeat (x2 along D), rows of 512 bytes
+        ((2, 64, 64, 64), (128, 128, 128), (1, 2, 3), np.float32),
+        # uneven factors, rows of 110 floats (not whole cache lines), planes kept per thread
+        ((4, 60, 70, 50), (130, 150, 110), (1, 2, 3), np.float32),
+        # rows of 3 * 301 bytes, D shrinks while H and W grow
+        ((50, 101, 220, 3), (47, 400, 301), (0, 1, 2), np.uint8),
+    ],
 )
-def test_nearest_large_outputs_are_streamed_exactly(shape, size, axes):
+@pytest.mark.parametrize("workers", [1, 3])
+def test_nearest_large_outputs_are_streamed_exactly(shape, size, axes, dtype, workers):
     """Outputs of 16 MiB and more are gathered row by row into a buffer and streamed out with
-    non-temporal stores (AVX2): every value and every duplicated row as numpy indexing gives."""
+    non-temporal stores (AVX2), each source row once per plane (and once per repeated plane of
+    a 3-D upscale): every value and every duplicated row as numpy indexing gives."""
     rng = np.random.default_rng(5)
-    dtype = np.uint8 if shape[-1] == 3 else np.float32
     x = rng.integers(0, 250, shape).astype(dtype)
     got = fastup.resize(
-        x, size, axes=axes, mode="nearest", coordinate_mode="asymmetric", nearest_mode="floor"
+        x,
+        size,
+        axes=axes,
+        mode="nearest",
+        coordinate_mode="asymmetric",
+        nearest_mode="floor",
+        workers=workers,
     )
     picks = [np.arange(n) for n in x.shape]
     for a, n in zip(axes, size, strict=True):
-        picks[a] = np.arange(n) * x.shape[a] // n  # floor(o / scale) at an exact scale
+        picks[a] = np.arange(n) * x.shape[a] // n  # floor(o * in / out)
     assert got.nbytes >= 16 << 20
+    np.testing.assert_array_equal(got, x[np.ix_(*picks)])
+
+
+@pytest.mark.parametrize("workers", [1, 2, 3])
+@pytest.mark.parametrize(
+    ("shape", "size"),
+    [((3, 5, 6, 7), (10, 12, 9)), ((2, 4, 3, 8), (7, 3, 16)), ((1, 6, 5, 4), (3, 11, 4))],
+)
+def test_nearest_3d_repeated_planes_in_cache(shape, size, workers):
+    """Small 3-D nearest outputs (written in place, not streamed): a row gathered once is copied
+    to every later row and repeated plane that reads it, also when a thread's share of rows
+    begins or ends inside a plane."""
+    rng = np.random.default_rng(6)
+    x = rng.standard_normal(shape).astype(np.float32)
+    kw = dict(mode="nearest", coordinate_mode="asymmetric", nearest_mode="floor")
+    got = fastup.resize(x, size, axes=(1, 2, 3), workers=workers, **kw)
+    picks = [np.arange(shape[0])] + [
+        np.arange(n) * m // n for m, n in zip(shape[1:], size, strict=True)
+    ]
     np.testing.assert_array_equal(got, x[np.ix_(*picks)])

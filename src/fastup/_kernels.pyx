@@ -167,22 +167,79 @@ cdef inline void _put(dst_t* p, acc_t v) noexcept nogil:
 # a streamed output (at least FASTUP_STREAM_BYTES, _copy.h) is staged in rows of at most this
 DEF STAGE_MAX = 1048576
 
+cdef void _gather_row(const uint8_t* s, uint8_t* out, const Py_ssize_t* last, Py_ssize_t n_last,
+                      Py_ssize_t block, const fastup_bytes16* shuffle,
+                      bint shuffled) noexcept nogil:
+    """One output row: out[o, :block] = s[last[o] : last[o] + block]."""
+    cdef Py_ssize_t o
+    if shuffled:
+        fastup_bytes16_row(s, out, last, n_last, block, shuffle)
+    elif block == 1:
+        for o in range(n_last):
+            out[o] = s[last[o]]
+    elif block == 2:
+        for o in range(n_last):
+            memcpy(out + 2 * o, s + last[o], 2)
+    elif block == 4:
+        for o in range(n_last):
+            memcpy(out + 4 * o, s + last[o], 4)
+    elif block == 8:
+        for o in range(n_last):
+            memcpy(out + 8 * o, s + last[o], 8)
+    elif block == 3:  # uint8 RGB
+        for o in range(n_last):
+            memcpy(out + 3 * o, s + last[o], 3)
+    elif block == 6:  # uint16 RGB
+        for o in range(n_last):
+            memcpy(out + 6 * o, s + last[o], 6)
+    elif block == 12:  # float32 RGB
+        for o in range(n_last):
+            memcpy(out + 12 * o, s + last[o], 12)
+    elif block == 16:
+        for o in range(n_last):
+            memcpy(out + 16 * o, s + last[o], 16)
+    else:
+        for o in range(n_last):
+            memcpy(out + block * o, s + last[o], block)
+
+
+# a streamed output keeps at most this many bytes of gathered rows per thread
+DEF STAGE_CACHE = 262144
+
 cdef void _gather_rows(const uint8_t* src, uint8_t* dst, const Py_ssize_t* offsets,
                        const Py_ssize_t* dims, const Py_ssize_t* table_start, Py_ssize_t k,
-                       Py_ssize_t block, Py_ssize_t r0, Py_ssize_t r1,
-                       bint stream) noexcept nogil:
-    """Output rows r0..r1. With ``stream`` (a large output), each row is gathered into a
-    buffer of this thread and copied out with non-temporal stores (_copy.h)."""
+                       Py_ssize_t block, const Py_ssize_t* run_of, Py_ssize_t nslots,
+                       Py_ssize_t r0, Py_ssize_t r1, bint stream) noexcept nogil:
+    """Output rows r0..r1, in order. Each source row is gathered once into a slot and copied
+    from there to every later output row that reads it while it is held: with one slot, the
+    rows repeated by an upscaled dim k - 2; with ``nslots`` = the number of runs of equal
+    offsets along dim k - 2 (slot: the run of the row's index), also the whole planes repeated
+    by an upscaled dim before it (D in 3-D). With ``stream`` (a large output), the slots are a
+    buffer of this thread, and rows are copied out of it with non-temporal stores (_copy.h);
+    otherwise a slot points at the output row where this thread gathered it."""
     cdef Py_ssize_t n_last = dims[k - 1]
     cdef const Py_ssize_t* last = offsets + table_start[k - 1]
     cdef Py_ssize_t rowbytes = n_last * block
-    cdef Py_ssize_t r, rem, d, c, o, base, prev_base = -1
-    cdef const uint8_t* s
-    cdef uint8_t* out
+    cdef Py_ssize_t r, rem, d, base, slot, slotbytes = 0
+    cdef Py_ssize_t c[64]
     cdef uint8_t* row
-    cdef uint8_t* stage = <uint8_t*>malloc(rowbytes) if stream else NULL
+    cdef uint8_t* stage = NULL
+    cdef Py_ssize_t* tag = <Py_ssize_t*>malloc(nslots * sizeof(Py_ssize_t))
+    cdef uint8_t** held = <uint8_t**>malloc(nslots * sizeof(uint8_t*))
     cdef fastup_bytes16 shuffle
     cdef bint shuffled = False
+    if tag == NULL or held == NULL:
+        free(tag)
+        free(held)
+        return  # (gather checks its allocations up front; this one is a few words)
+    if stream:  # slots of whole cache lines, and one line of slack
+        slotbytes = (rowbytes + 127) // 64 * 64
+        stage = <uint8_t*>fastup_aligned_malloc(nslots * slotbytes)
+        if stage == NULL:
+            stream = False
+    for slot in range(nslots):
+        held[slot] = NULL
+        tag[slot] = 0
     # AVX2: rows of small pixels (uint8 images) in blocks of 16 bytes shuffled from the source
     # when most blocks' bytes lie within 16 source bytes (an upscale)
     if block < 8 and rowbytes >= 64 and fastup_use_avx2():
@@ -190,58 +247,40 @@ cdef void _gather_rows(const uint8_t* src, uint8_t* dst, const Py_ssize_t* offse
             4 * shuffle.fit >= 3 * shuffle.nb)
         if not shuffled:
             fastup_bytes16_free(&shuffle)
+    rem = r0
+    for d in range(k - 2, -1, -1):
+        c[d] = rem % dims[d]
+        rem = rem // dims[d]
+    base = 0
+    for d in range(k - 1):
+        base = base + offsets[table_start[d] + c[d]]
     for r in range(r0, r1):
-        rem = r
-        base = 0
-        for d in range(k - 2, -1, -1):
-            c = rem % dims[d]
-            rem = rem // dims[d]
-            base = base + offsets[table_start[d] + c]
+        slot = run_of[c[k - 2]] if nslots > 1 else 0
         row = dst + r * rowbytes
-        if r > r0 and base == prev_base:
-            # the same source row as the previous output row (an upscaled outer axis): copy it
-            if stage != NULL:
-                fastup_stream_copy(row, stage, rowbytes)
-            else:
-                memcpy(row, row - rowbytes, rowbytes)
-            continue
-        prev_base = base
-        out = stage if stage != NULL else row
-        s = src + base
-        if shuffled:
-            fastup_bytes16_row(s, out, last, n_last, block, &shuffle)
-        elif block == 1:
-            for o in range(n_last):
-                out[o] = s[last[o]]
-        elif block == 2:
-            for o in range(n_last):
-                memcpy(out + 2 * o, s + last[o], 2)
-        elif block == 4:
-            for o in range(n_last):
-                memcpy(out + 4 * o, s + last[o], 4)
-        elif block == 8:
-            for o in range(n_last):
-                memcpy(out + 8 * o, s + last[o], 8)
-        elif block == 3:  # uint8 RGB
-            for o in range(n_last):
-                memcpy(out + 3 * o, s + last[o], 3)
-        elif block == 6:  # uint16 RGB
-            for o in range(n_last):
-                memcpy(out + 6 * o, s + last[o], 6)
-        elif block == 12:  # float32 RGB
-            for o in range(n_last):
-                memcpy(out + 12 * o, s + last[o], 12)
-        elif block == 16:
-            for o in range(n_last):
-                memcpy(out + 16 * o, s + last[o], 16)
-        else:
-            for o in range(n_last):
-                memcpy(out + block * o, s + last[o], block)
-        if stage != NULL:
-            fastup_stream_copy(row, stage, rowbytes)
-    if stage != NULL:
+        if held[slot] == NULL or tag[slot] != base:
+            # a slot shares the row's offset within a cache line: the streamed copy's 32-byte
+            # loads then never straddle two lines
+            held[slot] = stage + slot * slotbytes + (<size_t>row & 63) if stream else row
+            tag[slot] = base
+            _gather_row(src + base, held[slot], last, n_last, block, &shuffle, shuffled)
+        elif not stream:
+            memcpy(row, held[slot], rowbytes)
+        if stream:
+            fastup_stream_copy(row, held[slot], rowbytes)
+        d = k - 2  # the next row: its index and source offset
+        while d >= 0:
+            c[d] += 1
+            if c[d] < dims[d]:
+                base = base + offsets[table_start[d] + c[d]] - offsets[table_start[d] + c[d] - 1]
+                break
+            c[d] = 0
+            base = base + offsets[table_start[d]] - offsets[table_start[d] + dims[d] - 1]
+            d -= 1
+    if stream:
         fastup_stream_fence()
-        free(stage)
+        fastup_aligned_free(stage)
+    free(tag)
+    free(held)
     if shuffled:
         fastup_bytes16_free(&shuffle)
 
@@ -255,11 +294,14 @@ def gather(const uint8_t[::1] src, uint8_t[::1] dst, const Py_ssize_t[::1] offse
     """
     cdef Py_ssize_t k = dims.shape[0]
     cdef Py_ssize_t table_start[64]
-    cdef Py_ssize_t d, nrows = 1, pos = 0, c, nthr
+    cdef Py_ssize_t d, i, nrows = 1, pos = 0, c, nthr, nruns = 1, nslots, rowbytes
+    cdef Py_ssize_t* run_of = NULL
     cdef bint stream
     if k < 1 or k > 64:
         raise ValueError("gather: 1 to 64 dims")
     for d in range(k):
+        if dims[d] < 0:
+            raise ValueError("gather: negative dim")
         table_start[d] = pos
         pos += dims[d]
         if d < k - 1:
@@ -268,18 +310,42 @@ def gather(const uint8_t[::1] src, uint8_t[::1] dst, const Py_ssize_t[::1] offse
         raise ValueError("gather: table or output size mismatch")
     if nrows == 0 or dims[k - 1] == 0:
         return
+    rowbytes = dims[k - 1] * block
     nthr = min(<Py_ssize_t>nthreads, nrows)
     # a large output is staged row by row and streamed out (AVX2 non-temporal stores)
-    stream = (dst.shape[0] >= FASTUP_STREAM_BYTES and dims[k - 1] * block <= STAGE_MAX
+    stream = (dst.shape[0] >= FASTUP_STREAM_BYTES and rowbytes <= STAGE_MAX
               and fastup_use_avx2())
-    with nogil:
-        if nthr > 1:
-            for c in prange(nthr, num_threads=nthr, schedule="static"):
+    if k > 1:  # the run of equal offsets that each index of dim k - 2 lies in
+        run_of = <Py_ssize_t*>malloc(dims[k - 2] * sizeof(Py_ssize_t))
+        if run_of == NULL:
+            raise MemoryError()
+        for i in range(dims[k - 2]):
+            if i > 0 and offsets[table_start[k - 2] + i] != offsets[table_start[k - 2] + i - 1]:
+                nruns += 1
+            run_of[i] = nruns - 1
+    # one slot (the previous row), or, when a dim before k - 2 repeats its offsets (whole
+    # planes repeat), one slot per distinct row of a plane, if a streamed plane's rows fit in
+    # STAGE_CACHE bytes
+    nslots = 1
+    for d in range(k - 2):
+        for i in range(1, dims[d]):
+            if offsets[table_start[d] + i] == offsets[table_start[d] + i - 1]:
+                nslots = nruns
+                break
+    if stream and nslots * rowbytes > STAGE_CACHE:
+        nslots = 1
+    try:
+        with nogil:
+            if nthr > 1:
+                for c in prange(nthr, num_threads=nthr, schedule="static"):
+                    _gather_rows(&src[0], &dst[0], &offsets[0], &dims[0], table_start, k,
+                                 block, run_of, nslots, c * nrows // nthr,
+                                 (c + 1) * nrows // nthr, stream)
+            else:
                 _gather_rows(&src[0], &dst[0], &offsets[0], &dims[0], table_start, k, block,
-                             c * nrows // nthr, (c + 1) * nrows // nthr, stream)
-        else:
-            _gather_rows(&src[0], &dst[0], &offsets[0], &dims[0], table_start, k, block,
-                         0, nrows, stream)
+                             run_of, nslots, 0, nrows, stream)
+    finally:
+        free(run_of)
 
 
 # --------------------------------------------------------------------------------------------
@@ -785,6 +851,7 @@ cdef extern from "_gemm.h" nogil:
                         Py_ssize_t rsb, Py_ssize_t csb, double* C, Py_ssize_t ldc,
                         int accumulate)
     void* fastup_planes_malloc(size_t nbytes)
+    void* fastup_aligned_malloc(size_t nbytes)
     void fastup_aligned_free(void* p)
 
 # columns of C per unit of GEMM work handed to a thread
