@@ -116,7 +116,9 @@ static int fastup_bytes16_build(const ptrdiff_t *last, ptrdiff_t n_last, ptrdiff
             lo = lo < 0 || at < lo ? at : lo;
             hi = at > hi ? at : hi;
         }
-        if (hi - lo < 16 && lo + 16 <= end && lo <= 2147483647) {
+        /* a window that would pass the end is moved back to end there */
+        if (lo + 16 > end) lo = end - 16;
+        if (lo >= 0 && hi - lo < 16 && lo <= 2147483647) {
             t->lo[b] = (int32_t)lo;
             for (j = 0; j < 16; j++)
                 t->mask[16 * b + j] =
