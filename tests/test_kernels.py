@@ -266,19 +266,25 @@ def test_resample2d_long_rows_along_w_alone_are_streamed_in_chunks(c, offset):
     _check(out[0, 0], dense @ clean, np.float32)
 
 
+@pytest.mark.parametrize("factor", [2, 4, 8])
 @pytest.mark.parametrize("taps", [2, 4])
 @pytest.mark.parametrize("table_h", [False, True])
-def test_resample2d_doublings_along_w_match_dense_matrices(taps, table_h):
-    """One element per pixel, a W table that doubles (pairs 2j, 2j + 1 reading from a0 + j and
-    a1 + j with the weights of pair 4) from output 8 on, up to a break in the pattern: the AVX2
-    loop takes the doubling 16 outputs at a time there and blocks of 8 elsewhere. Against the
-    dense product, with a NaN read only through a zero weight at the edge."""
-    rng = np.random.default_rng(taps * 2 + table_h)
-    w, wo = 90, 150
-    pairs = np.arange(wo) // 2
-    xs = np.clip(pairs - 1 + np.arange(wo) % 2, 0, w - taps).astype(np.intp)
-    xs[121] = xs[120]  # the doubling stops at output 121
-    xw = np.tile(rng.uniform(-0.5, 1.0, (2, taps)), (wo // 2, 1)).astype(np.float32)
+def test_resample2d_integer_upscales_along_w_match_dense_matrices(factor, taps, table_h):
+    """One element per pixel, a W table of an integer upscale by F (outputs F j + p reading from
+    a_p + j with the weights of output 8 + p) from output 8 on, up to a break in the pattern:
+    the AVX2 loop takes the upscale 8 F outputs at a time there and blocks of 8 elsewhere.
+    Against the dense product, with a NaN read only through a zero weight at the edge; and bit
+    for bit against the same table with the pattern broken at output 9 (blocks of 8 everywhere),
+    away from output 9."""
+    rng = np.random.default_rng(factor * 10 + taps * 2 + table_h)
+    wo = 24 * factor + 100
+    w = wo // factor + 12
+    groups = np.arange(wo) // factor
+    xs = np.clip(groups - (factor == 2) + (np.arange(wo) % factor >= factor // 2), 0, w - taps)
+    xs = xs.astype(np.intp)
+    xs[wo - 29] = xs[wo - 30]  # the upscale stops there
+    xw = np.tile(rng.uniform(-0.5, 1.0, (factor, taps)), (wo // factor + 1, 1))[:wo]
+    xw = xw.astype(np.float32)
     xw[:8] = rng.uniform(-0.5, 1.0, (8, taps))  # the edge: other weights
     xw[xs == 0, 0] = 0.0  # the outputs whose window starts at input 0 (all in the edge)
     x = rng.standard_normal((2, 9, w, 1)).astype(np.float32)
@@ -297,6 +303,13 @@ def test_resample2d_doublings_along_w_match_dense_matrices(taps, table_h):
     for p in range(2):
         rows = clean[p] if ys is None else _dense(ys, yw, 9) @ clean[p]
         _check(out[p, :, :, 0], rows @ dense_w.T, np.float32)
+    broken = xw.copy()
+    broken[9, -1] += 0.25
+    blocks = np.empty_like(out)
+    _run(x, blocks, ys, yw, xs, broken, careful, False, 1)
+    keep = np.arange(wo) != 9
+    np.testing.assert_array_equal(out[:, :, keep], blocks[:, :, keep])
+    assert not np.array_equal(out[:, :, 9], blocks[:, :, 9])
 
 
 def test_resample2d_refuses_bad_tables():

@@ -464,3 +464,19 @@ def test_nearest_3d_repeated_planes_in_cache(shape, size, workers):
         np.arange(n) * m // n for m, n in zip(shape[1:], size, strict=True)
     ]
     np.testing.assert_array_equal(got, x[np.ix_(*picks)])
+
+
+@pytest.mark.parametrize("factor", [2, 3, 4, 8])
+@pytest.mark.parametrize("mode", ["linear", "cubic"])
+@pytest.mark.parametrize("coordinate_mode", ["half_pixel", "align_corners", "asymmetric"])
+def test_integer_upscales_along_w_match_the_oracle(factor, mode, coordinate_mode):
+    """Rows long enough (C = 1, W x factor >= 8 + 16 x factor) for the AVX2 loop's integer
+    upscale by 2, 4 or 8 (8 x factor outputs at a time in the interior), along W alone and
+    fused with H, and factors and conventions whose tables are not periodic that way."""
+    rng = np.random.default_rng(factor)
+    x = rng.standard_normal((2, 3, 6, 37)).astype(np.float32)
+    kwargs = dict(mode=mode, coordinate_mode=coordinate_mode)
+    one = fastup.resize(x[:, :, 0], scale=(factor,), **kwargs)
+    assert_matches_oracle(one, x[:, :, 0], scale=(factor,), **kwargs)
+    two = fastup.resize(x, scale=(2, factor), **kwargs)
+    assert_matches_oracle(two, x, scale=(2, factor), **kwargs)

@@ -221,10 +221,11 @@ typedef struct {
     int32_t *perm; /* blocks of mode 1 or 2, tap t: where each output's tap lies in the loaded
                       floats (perm[e * T + 8 * t + lane]), the sign bit set when in the second
                       vector: one index vector serves the permutes and the blend */
-    /* a doubling (C = 1, T = 2 or 4): outputs [x2_lo, x2_hi) go in pairs 2j, 2j + 1 reading
-     * s[x2_a[0] + j + t] and s[x2_a[1] + j + t] with the weights x2_w[0 or 1][t] */
-    ptrdiff_t x2_lo, x2_hi, x2_a[2];
-    float x2_w[2][4];
+    /* an integer upscale by F = 2, 4 or 8 (C = 1, T = 2 or 4; F = 0: none): outputs
+     * [up_lo, up_hi) go in groups F j + p (phase p < F) reading s[up_a[p] + j + t] with the
+     * weights up_w[p][t] */
+    ptrdiff_t up_f, up_lo, up_hi, up_a[8];
+    float up_w[8][4];
 } fastup_hx1;
 
 #define FASTUP_ELEM_MAX_C 16
@@ -253,28 +254,58 @@ fastup_elem_block(const float *base, int mode, const int32_t *perm, const float 
     return acc;
 }
 
-/* 16 outputs of a doubling from pair j on (fastup_hx1.x2_*): the two phases 8 pairs at a time,
- * summed in the order of fastup_elem_block (the same bits), then interleaved. */
-static FASTUP_AVX2 inline __attribute__((always_inline)) void
-fastup_x2_block(const float *s, const fastup_hx1 *h, ptrdiff_t j, ptrdiff_t T, float *o) {
-    __m256 p[2], lo, hi;
-    int ph;
+/* Phase p of an integer upscale (fastup_hx1.up_*) for the 8 groups from j on, summed in the
+ * order of fastup_elem_block (the same bits). */
+static FASTUP_AVX2 inline __attribute__((always_inline)) __m256
+fastup_up_phase(const float *s, const fastup_hx1 *h, int p, ptrdiff_t j, ptrdiff_t T) {
+    const float *b = s + h->up_a[p] + j;
+    __m256 acc = _mm256_mul_ps(_mm256_set1_ps(h->up_w[p][0]), _mm256_loadu_ps(b));
     ptrdiff_t t;
-    for (ph = 0; ph < 2; ph++) {
-        const float *b = s + h->x2_a[ph] + j;
-        __m256 acc = _mm256_mul_ps(_mm256_set1_ps(h->x2_w[ph][0]), _mm256_loadu_ps(b));
-        for (t = 1; t < T; t++)
-            acc = _mm256_fmadd_ps(_mm256_set1_ps(h->x2_w[ph][t]), _mm256_loadu_ps(b + t), acc);
-        p[ph] = acc;
+    for (t = 1; t < T; t++)
+        acc = _mm256_fmadd_ps(_mm256_set1_ps(h->up_w[p][t]), _mm256_loadu_ps(b + t), acc);
+    return acc;
+}
+
+/* The 8 F outputs of an integer upscale by F from group j on: each phase 8 groups at a time,
+ * then interleaved (a transpose of F x 8 into 8 x F). */
+static FASTUP_AVX2 inline __attribute__((always_inline)) void
+fastup_up_block(const float *s, const fastup_hx1 *h, ptrdiff_t F, ptrdiff_t j, ptrdiff_t T,
+                float *o) {
+    __m256 p[8], t[8], u[8];
+    int k;
+    for (k = 0; k < F; k++) p[k] = fastup_up_phase(s, h, k, j, T);
+    if (F == 2) {
+        t[0] = _mm256_unpacklo_ps(p[0], p[1]); /* groups 0 1 | 4 5 */
+        t[1] = _mm256_unpackhi_ps(p[0], p[1]); /* groups 2 3 | 6 7 */
+        _mm256_storeu_ps(o, _mm256_permute2f128_ps(t[0], t[1], 0x20));
+        _mm256_storeu_ps(o + 8, _mm256_permute2f128_ps(t[0], t[1], 0x31));
+        return;
     }
-    lo = _mm256_unpacklo_ps(p[0], p[1]);
-    hi = _mm256_unpackhi_ps(p[0], p[1]);
-    _mm256_storeu_ps(o, _mm256_permute2f128_ps(lo, hi, 0x20));
-    _mm256_storeu_ps(o + 8, _mm256_permute2f128_ps(lo, hi, 0x31));
+    for (k = 0; k < F; k += 2) {
+        t[k] = _mm256_unpacklo_ps(p[k], p[k + 1]);     /* phases k, k+1 of groups 0 1 | 4 5 */
+        t[k + 1] = _mm256_unpackhi_ps(p[k], p[k + 1]); /* ... of groups 2 3 | 6 7 */
+    }
+    for (k = 0; k < F; k += 4) { /* phases k..k+3 of group 0 | 4, 1 | 5, 2 | 6, 3 | 7 */
+        u[k] = _mm256_shuffle_ps(t[k], t[k + 2], 0x44);
+        u[k + 1] = _mm256_shuffle_ps(t[k], t[k + 2], 0xEE);
+        u[k + 2] = _mm256_shuffle_ps(t[k + 1], t[k + 3], 0x44);
+        u[k + 3] = _mm256_shuffle_ps(t[k + 1], t[k + 3], 0xEE);
+    }
+    if (F == 4) {
+        _mm256_storeu_ps(o, _mm256_permute2f128_ps(u[0], u[1], 0x20));
+        _mm256_storeu_ps(o + 8, _mm256_permute2f128_ps(u[2], u[3], 0x20));
+        _mm256_storeu_ps(o + 16, _mm256_permute2f128_ps(u[0], u[1], 0x31));
+        _mm256_storeu_ps(o + 24, _mm256_permute2f128_ps(u[2], u[3], 0x31));
+        return;
+    }
+    for (k = 0; k < 4; k++) { /* F == 8: group k, then group k + 4 */
+        _mm256_storeu_ps(o + 8 * k, _mm256_permute2f128_ps(u[k], u[k + 4], 0x20));
+        _mm256_storeu_ps(o + 8 * k + 32, _mm256_permute2f128_ps(u[k], u[k + 4], 0x31));
+    }
 }
 
 /* Along W, C < FASTUP_ELEM_MAX_C, AVX2: outputs [e0, e1) of the n = Wo * C (e0 a multiple of
- * 8), 8 at a time (fastup_hx1), or 16 at a time in the interior of a doubling, into
+ * 8), 8 at a time (fastup_hx1), or 8 F at a time in the interior of an upscale by F, into
  * o[0, e1 - e0). */
 static FASTUP_AVX2 void fastup_hrow_elem_avx2(const float *s, float *o, ptrdiff_t n,
                                               ptrdiff_t C, ptrdiff_t T, const fastup_hx1 *h,
@@ -288,12 +319,19 @@ static FASTUP_AVX2 void fastup_hrow_elem_avx2(const float *s, float *o, ptrdiff_
     for (e = e0; e + 8 <= e1; e += 8) {
         int mode = modes[e >> 3];
         __m256 acc;
-        if (e >= h->x2_lo && e + 16 <= h->x2_hi && e + 16 <= e1) {
-            if (T == 2)
-                fastup_x2_block(s, h, e / 2, 2, o + e);
+        if (h->up_f != 0 && e >= h->up_lo && e + 8 * h->up_f <= h->up_hi &&
+            e + 8 * h->up_f <= e1) {
+            ptrdiff_t F = h->up_f; /* constant F and T in each call, for the compiler */
+            if (F == 2)
+                T == 2 ? fastup_up_block(s, h, 2, e / 2, 2, o + e)
+                       : fastup_up_block(s, h, 2, e / 2, 4, o + e);
+            else if (F == 4)
+                T == 2 ? fastup_up_block(s, h, 4, e / 4, 2, o + e)
+                       : fastup_up_block(s, h, 4, e / 4, 4, o + e);
             else
-                fastup_x2_block(s, h, e / 2, 4, o + e);
-            e += 8;
+                T == 2 ? fastup_up_block(s, h, 8, e / 8, 2, o + e)
+                       : fastup_up_block(s, h, 8, e / 8, 4, o + e);
+            e += 8 * F - 8;
             continue;
         }
         if (mode != 0) {
@@ -576,7 +614,7 @@ FASTUP_INLINE int fastup_rs2d_body(const fastup_rs2d *j, const void *src, void *
     float *slots = NULL, *conv = NULL, *buf = NULL, *line = NULL, *hout = NULL;
     ptrdiff_t *tags = NULL;
     const float **rows, **part;
-    fastup_hx1 h1 = {NULL, NULL, NULL, NULL, 0, 0, {0, 0}, {{0}}};
+    fastup_hx1 h1 = {NULL, NULL, NULL, NULL, 0, 0, 0, {0}, {{0}}};
     int status = 0;
 
     rows = (const float **)malloc((size_t)(2 * T) * sizeof(float *));
@@ -632,27 +670,35 @@ FASTUP_INLINE int fastup_rs2d_body(const fastup_rs2d *j, const void *src, void *
                 }
             gathered += h1.mode[e >> 3] == 0;
         }
-        if (j->C == 1 && (j->Tx == 2 || j->Tx == 4) && j->Wo >= 48) {
-            /* a doubling from pair 4 (output 8) on: pair j reads from x2_a[0] + j and
-             * x2_a[1] + j with the weights of pair 4, as long as that holds */
-            ptrdiff_t jj, a0 = j->xs[8] - 4, a1 = j->xs[9] - 4, hi;
-            const float *w0 = j->xw + 8 * j->Tx, *w1 = j->xw + 9 * j->Tx;
-            for (jj = 4; 2 * jj + 1 < j->Wo; jj++)
-                if (j->xs[2 * jj] != a0 + jj || j->xs[2 * jj + 1] != a1 + jj ||
-                    memcmp(j->xw + 2 * jj * j->Tx, w0, (size_t)j->Tx * sizeof(float)) != 0 ||
-                    memcmp(j->xw + (2 * jj + 1) * j->Tx, w1, (size_t)j->Tx * sizeof(float)) != 0)
-                    break;
-            hi = 8 + (2 * jj - 8) / 16 * 16;
-            if (hi - 8 >= 32) {
-                h1.x2_lo = 8;
-                h1.x2_hi = hi;
-                h1.x2_a[0] = a0;
-                h1.x2_a[1] = a1;
-                for (t = 0; t < j->Tx; t++) {
-                    h1.x2_w[0][t] = w0[t];
-                    h1.x2_w[1][t] = w1[t];
+        if (j->C == 1 && (j->Tx == 2 || j->Tx == 4)) {
+            /* an integer upscale by F from output s0 (group g = s0 / F) on, the first multiple
+             * of 8 past the edge: output F jj + p reads from up_a[p] + jj with the weights of
+             * output s0 + p, as long as that holds (at least two blocks of 8 F outputs) */
+            ptrdiff_t F, p, jj, g, s0, hi;
+            for (F = 2; F <= 8 && h1.up_f == 0; F *= 2)
+                for (s0 = 8; s0 <= 8 * F && h1.up_f == 0; s0 += 8) {
+                    g = s0 / F;
+                    if (j->Wo < s0 + 16 * F) break;
+                    for (jj = g; F * jj + F <= j->Wo; jj++) {
+                        for (p = 0; p < F; p++)
+                            if (j->xs[F * jj + p] != j->xs[s0 + p] + jj - g ||
+                                memcmp(j->xw + (F * jj + p) * j->Tx, j->xw + (s0 + p) * j->Tx,
+                                       (size_t)j->Tx * sizeof(float)) != 0)
+                                break;
+                        if (p < F) break;
+                    }
+                    hi = s0 + (F * jj - s0) / (8 * F) * (8 * F);
+                    if (hi - s0 >= 16 * F) {
+                        h1.up_f = F;
+                        h1.up_lo = s0;
+                        h1.up_hi = hi;
+                        for (p = 0; p < F; p++) {
+                            h1.up_a[p] = j->xs[s0 + p] - g;
+                            for (t = 0; t < j->Tx; t++)
+                                h1.up_w[p][t] = j->xw[(s0 + p) * j->Tx + t];
+                        }
+                    }
                 }
-            }
         }
         if (j->C > 1 && (j->Tx == 2 || (j->C == 3 && j->Tx == 4)) &&
             2 * gathered > outlen / 8) {
