@@ -752,6 +752,44 @@ def test_weight_tables_of_long_axes_are_kept_up_to_a_bound(monkeypatch):
     np.testing.assert_array_equal(again.weights, first.weights)
 
 
+@pytest.mark.parametrize("seed", range(6))
+def test_col2im_at_stride_two_adds_every_tap_in_order(seed):
+    """At stride 2 along x, col2im adds all the taps along x of a line at once (AVX2: the even
+    and odd outputs apart, 16 at a time, the last 16 overlapping), and the rest tap by tap.
+    Against a scatter-add of one tap after another in float32, bit for bit: within a chunk of
+    columns, every output receives its taps in the order of the kernel positions. Random kernels (1-7 wide, dilated),
+    paddings, line lengths, and column chunks that begin and end inside a line."""
+    rng = np.random.default_rng(seed)
+    for _ in range(8):
+        hi, wi = int(rng.integers(1, 9)), int(rng.integers(3, 70))
+        kh, kw = int(rng.integers(1, 4)), int(rng.integers(1, 8))
+        sy, dy, dx = int(rng.integers(1, 3)), int(rng.integers(1, 3)), int(rng.integers(1, 3))
+        py, px = int(rng.integers(0, 3)), int(rng.integers(0, 4))
+        ho, wo = (hi - 1) * sy + dy * (kh - 1) + 1, 2 * (wi - 1) + dx * (kw - 1) + 1
+        ho, wo = max(1, ho - py), max(1, wo - px)
+        planes, kprod = 2, kh * kw
+        g = np.array([1, hi, wi, 1, ho, wo, 1, kh, kw, 1, sy, 2, 0, py, px, 1, dy, dx], np.intp)
+        cols = rng.standard_normal((planes * kprod, hi * wi)).astype(np.float32)
+        start = rng.standard_normal((planes, ho, wo)).astype(np.float32)
+        got = start.copy()
+        step = int(rng.integers(1, hi * wi + 1))
+        for i0 in range(0, hi * wi, step):
+            block = np.ascontiguousarray(cols[:, i0 : i0 + step])
+            _kernels.col2im(block, got.reshape(-1), g, i0, int(rng.integers(1, 3)))
+        want = start.copy()
+        for i0 in range(0, hi * wi, step):  # chunk by chunk, as the calls above
+            at = np.arange(i0, min(i0 + step, hi * wi))
+            iy, ix = np.divmod(at, wi)
+            for c in range(planes):
+                for q in range(kprod):
+                    qy, qx = divmod(q, kw)
+                    oy, ox = iy * sy - py + qy * dy, ix * 2 - px + qx * dx
+                    ok = (oy >= 0) & (oy < ho) & (ox >= 0) & (ox < wo)
+                    # float32, one add per element
+                    want[c, oy[ok], ox[ok]] += cols[c * kprod + q, at[ok]]
+        np.testing.assert_array_equal(got, want)
+
+
 @pytest.mark.parametrize("stride", [1, 2, 3])
 @pytest.mark.parametrize("length", [5, 17, 40, 101])
 def test_col2im_strided_lines_match_the_oracle(stride, length):

@@ -77,6 +77,43 @@ static FASTUP_AVX2 void fastup_stream_avx2(void *dst, const void *src, size_t n)
 }
 
 static FASTUP_AVX2 void fastup_sfence_avx2(void) { _mm_sfence(); }
+
+/* The interior of fastup_line2_add_f: outputs 2m, 2m + 1 for m in [m0, m1) (every tap valid
+ * there, m1 - m0 >= 8), 16 at a time: the line's even and odd outputs separated, the taps of
+ * each phase added in order (the ne even ones first in col, off, then the odd ones),
+ * interleaved back. The last 16 overlap the ones before, and keep those as they were. */
+static FASTUP_AVX2 inline __attribute__((always_inline)) void
+fastup_line2_16(float *dst, const float *const *col, const ptrdiff_t *off, ptrdiff_t ne,
+                ptrdiff_t nq, ptrdiff_t m, __m256i keep) {
+    __m256 d0 = _mm256_loadu_ps(dst + 2 * m), d1 = _mm256_loadu_ps(dst + 2 * m + 8);
+    /* d0 d2 d8 d10 | d4 d6 d12 d14 -> d0 d2 d4 ... d14, and the odd ones alike */
+    __m256 e0 = _mm256_castpd_ps(
+               _mm256_permute4x64_pd(_mm256_castps_pd(_mm256_shuffle_ps(d0, d1, 0x88)), 0xD8)),
+           o0 = _mm256_castpd_ps(
+               _mm256_permute4x64_pd(_mm256_castps_pd(_mm256_shuffle_ps(d0, d1, 0xDD)), 0xD8)),
+           e = e0, o = o0, lo, hi;
+    ptrdiff_t q;
+    for (q = 0; q < ne; q++) e = _mm256_add_ps(e, _mm256_loadu_ps(col[q] + (m - off[q])));
+    for (; q < nq; q++) o = _mm256_add_ps(o, _mm256_loadu_ps(col[q] + (m - off[q])));
+    e = _mm256_blendv_ps(e, e0, _mm256_castsi256_ps(keep));
+    o = _mm256_blendv_ps(o, o0, _mm256_castsi256_ps(keep));
+    lo = _mm256_unpacklo_ps(e, o);
+    hi = _mm256_unpackhi_ps(e, o);
+    _mm256_storeu_ps(dst + 2 * m, _mm256_permute2f128_ps(lo, hi, 0x20));
+    _mm256_storeu_ps(dst + 2 * m + 8, _mm256_permute2f128_ps(lo, hi, 0x31));
+}
+
+static FASTUP_AVX2 void fastup_line2_add_f_avx2(float *dst, const float *const *col,
+                                                const ptrdiff_t *off, ptrdiff_t ne, ptrdiff_t nq,
+                                                ptrdiff_t m0, ptrdiff_t m1) {
+    const __m256i none = _mm256_setzero_si256();
+    ptrdiff_t m;
+    for (m = m0; m + 8 <= m1; m += 8) fastup_line2_16(dst, col, off, ne, nq, m, none);
+    if (m < m1) /* lanes below m - (m1 - 8) are done */
+        fastup_line2_16(dst, col, off, ne, nq, m1 - 8,
+                        _mm256_cmpgt_epi32(_mm256_set1_epi32((int)(m - (m1 - 8))),
+                                           _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7)));
+}
 #endif
 
 /* memcpy, with non-temporal stores where the AVX2 copy runs */
@@ -193,6 +230,55 @@ static inline void fastup_strided_add_f(float *dst, const float *src, ptrdiff_t 
     if (stride == 2 && fastup_use_avx2()) i = fastup_even_add_f_avx2(dst, src, n);
 #endif
     for (; i < n; i++) dst[i * stride] += src[i];
+}
+
+/* One output line of col2im at stride 2 along it, all taps along the line at once: for q < nq
+ * in order, dst[2 * v + shift[q]] += col[q][v - lo] for v in [lo, hi) with
+ * 0 <= 2 v + shift[q] < n.
+ * Each output element receives its taps in the order of q, as in one fastup_strided_add_f per
+ * tap: the same bits. nq <= FASTUP_LINE2_TAPS. */
+#define FASTUP_LINE2_TAPS 32
+static inline void fastup_line2_add_f(float *dst, ptrdiff_t n, const float *const *col,
+                                      const ptrdiff_t *shift, ptrdiff_t nq, ptrdiff_t lo,
+                                      ptrdiff_t hi) {
+    ptrdiff_t off[FASTUP_LINE2_TAPS], q, v, m0 = 0, m1 = n / 2, m;
+    int phase[FASTUP_LINE2_TAPS];
+    /* tap q writes output 2 m + phase[q] from col[q][m - off[q]] (off[q] counted from lo) */
+    for (q = 0; q < nq; q++) {
+        phase[q] = (int)(shift[q] & 1);
+        off[q] = (shift[q] - phase[q]) / 2 + lo;
+        m0 = off[q] > m0 ? off[q] : m0;
+        m1 = hi - lo + off[q] < m1 ? hi - lo + off[q] : m1;
+    }
+#if FASTUP_HAVE_AVX2_PATH
+    if (m1 - m0 >= 8 && fastup_use_avx2()) {
+        /* the taps by phase, each phase in order */
+        const float *bycol[FASTUP_LINE2_TAPS];
+        ptrdiff_t byoff[FASTUP_LINE2_TAPS], ne = 0, k = 0;
+        for (q = 0; q < nq; q++)
+            if (phase[q] == 0) ne++;
+        for (q = 0; q < nq; q++) {
+            ptrdiff_t at = phase[q] == 0 ? k++ : ne + (q - k);
+            bycol[at] = col[q];
+            byoff[at] = off[q];
+        }
+        fastup_line2_add_f_avx2(dst, bycol, byoff, ne, nq, m0, m1);
+        m = m1;
+    } else
+#endif
+        m = m0;
+    /* the rest, tap by tap: v - lo outside [m0 - off[q], m - off[q]) */
+    for (q = 0; q < nq; q++) {
+        ptrdiff_t skip0 = m0 - off[q], skip1 = m - off[q];
+        for (v = 0; v < hi - lo; v++) {
+            ptrdiff_t x = 2 * (v + lo) + shift[q];
+            if (v == skip0 && skip1 > skip0) {
+                v = skip1 - 1;
+                continue;
+            }
+            if (x >= 0 && x < n) dst[x] += col[q][v];
+        }
+    }
 }
 
 static inline void fastup_strided_add_d(double *dst, const double *src, ptrdiff_t n,

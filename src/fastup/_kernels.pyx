@@ -46,6 +46,9 @@ cdef extern from "_copy.h" nogil:
     void fastup_strided_d(double* dst, const double* src, Py_ssize_t n, Py_ssize_t stride)
     void fastup_strided_add_f(float* dst, const float* src, Py_ssize_t n, Py_ssize_t stride)
     void fastup_strided_add_d(double* dst, const double* src, Py_ssize_t n, Py_ssize_t stride)
+    void fastup_line2_add_f(float* dst, Py_ssize_t n, const float* const* col,
+                            const Py_ssize_t* shift, Py_ssize_t nq, Py_ssize_t lo, Py_ssize_t hi)
+    const Py_ssize_t FASTUP_LINE2_TAPS
     void fastup_stream_copy(void* dst, const void* src, size_t n)
     void fastup_stream_fence()
     const Py_ssize_t FASTUP_STREAM_BYTES
@@ -1011,19 +1014,59 @@ cdef inline int _gemm_ga(Py_ssize_t M, Py_ssize_t N, Py_ssize_t K, const real_t*
         return fastup_dgemm_ga(M, N, K, G, rowofs, colofs, S, 1, rss, C, ldc, accumulate)
 
 
+cdef inline bint _col2im_line(const Py_ssize_t* g, Py_ssize_t i, Py_ssize_t i1, Py_ssize_t qz,
+                              Py_ssize_t qy, Py_ssize_t* ix0, Py_ssize_t* ix1,
+                              Py_ssize_t* row) noexcept nogil:
+    """The input line of position i: its positions [ix0, ix1) from i on and before i1, and the
+    offset ``row`` in an output plane of the output line that the taps (qz, qy, any x) add it
+    to; False when that line lies outside the output (see _col2im_planes for g)."""
+    cdef Py_ssize_t line = i // g[2], iz, iy, oz, oy
+    ix0[0] = i - line * g[2]
+    ix1[0] = g[2] if i1 - i + ix0[0] > g[2] else i1 - i + ix0[0]
+    iz = line // g[1]
+    iy = line - iz * g[1]
+    oz = iz * g[9] - g[12] + qz * g[15]
+    oy = iy * g[10] - g[13] + qy * g[16]
+    row[0] = (oz * g[4] + oy) * g[5]
+    return 0 <= oz < g[3] and 0 <= oy < g[4]
+
+
 cdef void _col2im_planes(const real_t* cols, real_t* out, const Py_ssize_t* g, Py_ssize_t c0,
                          Py_ssize_t c1, Py_ssize_t i0, Py_ssize_t i1) noexcept nogil:
     """out[c, i*s - p + q*d] += cols[(c, q), i - i0] for output planes c in [c0, c1) and input
     positions i in [i0, i1): the scatter of a transposed convolution, one plane per unit,
-    walked line by line (fixed z, y) with the valid x range worked out once per line.
+    walked line by line (fixed z, y) with the valid x range worked out once per line. Within
+    the call, every output element receives its taps in the order of q.
 
     g: input lengths (3), output lengths (3), kernel (3), stride (3), pad begin (3), dilation
     (3) (``_Geometry.table``), with "input" the transposed convolution's input (the columns) and
     "output" its output (the planes written)."""
-    cdef Py_ssize_t c, q, qz, qy, qx, i, line, iz, iy, ix0, ix1, oz, oy, first, last
+    cdef Py_ssize_t c, q, qz, qy, qx, qzy, i, ix0, ix1, row, first, last
     cdef Py_ssize_t kprod = g[6] * g[7] * g[8], width = i1 - i0
     cdef Py_ssize_t plane = g[3] * g[4] * g[5], shift, sx = g[11], base, at
     cdef const real_t* col
+    cdef const float* taps[32]
+    cdef Py_ssize_t shifts[32]
+    if real_t is float:
+        if sx == 2 and g[8] <= FASTUP_LINE2_TAPS and g[8] <= 32 and fastup_use_avx2():
+            # stride 2 along x (AVX2): an output line gets all its taps along x at once
+            # (fastup_line2_add_f), walked by (z, y) tap, then line
+            for qx in range(g[8]):
+                shifts[qx] = qx * g[17] - g[14]
+            for c in range(c0, c1):
+                for qzy in range(g[6] * g[7]):
+                    q = qzy * g[8]
+                    qz = qzy // g[7]
+                    qy = qzy - qz * g[7]
+                    i = i0
+                    while i < i1:
+                        if _col2im_line(g, i, i1, qz, qy, &ix0, &ix1, &row):
+                            for qx in range(g[8]):
+                                taps[qx] = cols + ((c * kprod + q + qx) * width + (i - i0))
+                            fastup_line2_add_f(out + (c * plane + row), g[5], taps, shifts,
+                                               g[8], ix0, ix1)
+                        i = i + (ix1 - ix0)
+            return
     for c in range(c0, c1):
         for q in range(kprod):
             qz = q // (g[7] * g[8])
@@ -1033,16 +1076,9 @@ cdef void _col2im_planes(const real_t* cols, real_t* out, const Py_ssize_t* g, P
             col = cols + (c * kprod + q) * width
             i = i0
             while i < i1:
-                line = i // g[2]
-                ix0 = i - line * g[2]
-                ix1 = g[2] if i1 - i + ix0 > g[2] else i1 - i + ix0
-                iz = line // g[1]
-                iy = line - iz * g[1]
-                oz = iz * g[9] - g[12] + qz * g[15]
-                oy = iy * g[10] - g[13] + qy * g[16]
-                if 0 <= oz < g[3] and 0 <= oy < g[4]:
+                if _col2im_line(g, i, i1, qz, qy, &ix0, &ix1, &row):
                     _valid_range(ix0, ix1, sx, shift, g[5], &first, &last)
-                    base = c * plane + (oz * g[4] + oy) * g[5] + shift
+                    base = c * plane + row + shift
                     at = i - i0 - ix0  # col[at + v] holds column x = v of this line
                     if last > first:
                         if real_t is float:
