@@ -321,17 +321,21 @@ static FASTUP_AVX2 void fastup_hrow_elem_avx2(const float *s, float *o, ptrdiff_
         __m256 acc;
         if (h->up_f != 0 && e >= h->up_lo && e + 8 * h->up_f <= h->up_hi &&
             e + 8 * h->up_f <= e1) {
-            ptrdiff_t F = h->up_f; /* constant F and T in each call, for the compiler */
-            if (F == 2)
-                T == 2 ? fastup_up_block(s, h, 2, e / 2, 2, o + e)
-                       : fastup_up_block(s, h, 2, e / 2, 4, o + e);
+            /* the whole run of the upscale here, with a constant F and T in each loop */
+            ptrdiff_t F = h->up_f, stop = (h->up_hi < e1 ? h->up_hi : e1) - 8 * F;
+            if (F == 2 && T == 2)
+                for (; e <= stop; e += 16) fastup_up_block(s, h, 2, e / 2, 2, o + e);
+            else if (F == 2)
+                for (; e <= stop; e += 16) fastup_up_block(s, h, 2, e / 2, 4, o + e);
+            else if (F == 4 && T == 2)
+                for (; e <= stop; e += 32) fastup_up_block(s, h, 4, e / 4, 2, o + e);
             else if (F == 4)
-                T == 2 ? fastup_up_block(s, h, 4, e / 4, 2, o + e)
-                       : fastup_up_block(s, h, 4, e / 4, 4, o + e);
+                for (; e <= stop; e += 32) fastup_up_block(s, h, 4, e / 4, 4, o + e);
+            else if (T == 2)
+                for (; e <= stop; e += 64) fastup_up_block(s, h, 8, e / 8, 2, o + e);
             else
-                T == 2 ? fastup_up_block(s, h, 8, e / 8, 2, o + e)
-                       : fastup_up_block(s, h, 8, e / 8, 4, o + e);
-            e += 8 * F - 8;
+                for (; e <= stop; e += 64) fastup_up_block(s, h, 8, e / 8, 4, o + e);
+            e -= 8; /* the loop's step */
             continue;
         }
         if (mode != 0) {
