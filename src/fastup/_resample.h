@@ -518,41 +518,53 @@ fastup_vsum8(const float *const *r, const __m256 *w, ptrdiff_t T, ptrdiff_t i) {
     return v;
 }
 
+/* fastup_vsum8 on the lanes of mask m alone (the others read nothing and sum zeros). */
+static FASTUP_AVX2 inline __attribute__((always_inline)) __m256
+fastup_vsum8m(const float *const *r, const __m256 *w, ptrdiff_t T, ptrdiff_t i, __m256i m) {
+    __m256 v = _mm256_fmadd_ps(w[0], _mm256_maskload_ps(r[0] + i, m),
+                               _mm256_mul_ps(w[1], _mm256_maskload_ps(r[1] + i, m)));
+    if (T == 4) {
+        v = _mm256_fmadd_ps(w[2], _mm256_maskload_ps(r[2] + i, m), v);
+        v = _mm256_fmadd_ps(w[3], _mm256_maskload_ps(r[3] + i, m), v);
+    }
+    return v;
+}
+
 /* fastup_vrow of T = 2 or 4 live rows, AVX2, written out explicitly (w0 r0 + w1 r1 as one
  * fused multiply-add on the product w1 r1, then one per further row) so that the result does
  * not depend on how a compiler contracts the portable loops; with ``stream`` into float32 dst
  * with non-temporal stores from the registers (no staging buffer), the head up to a 32-byte
- * boundary and the tail through one padded block. Streamed or not, the sums are the same. */
+ * boundary and the tail through masked loads. Streamed or not, the sums are the same. */
 static FASTUP_AVX2 void fastup_vrows_avx2(const float *const *rows, const float *w, ptrdiff_t T,
                                           ptrdiff_t n, float *dst, int stream) {
-    __m256 wv[4];
-    float pad[4][8] = {{0.0f}}, out[8];
-    const float *pr[4];
+    __m256 wv[4], lane = _mm256_setr_ps(0, 1, 2, 3, 4, 5, 6, 7);
+    float out[8];
+    const float *live[4];
     ptrdiff_t i = 0, t, k, head = 0;
     for (t = 0; t < 4; t++) {
         wv[t] = _mm256_set1_ps(t < T ? w[t] : 0.0f);
-        pr[t] = pad[t];
+        live[t] = t < T ? rows[t] : rows[0]; /* in registers: the stores cannot change them */
     }
     if (stream)
         while (head < n && head < 8 && ((uintptr_t)(dst + head) & 31) != 0) head++;
-    if (head > 0) { /* the first outputs through a padded block, stored one by one */
-        for (t = 0; t < T; t++)
-            for (k = 0; k < 8; k++) pad[t][k] = k < head ? rows[t][k] : 0.0f;
-        _mm256_storeu_ps(out, fastup_vsum8(pr, wv, T, 0));
-        for (k = 0; k < head; k++) dst[k] = out[k];
+    if (head > 0) { /* the first outputs: loads and stores of the lanes below head */
+        __m256i m = _mm256_castps_si256(_mm256_cmp_ps(lane, _mm256_set1_ps((float)head), 1));
+        _mm256_storeu_ps(out, fastup_vsum8m(live, wv, T, 0, m));
+        for (k = 0; k < head; k++) dst[k] = out[k]; /* (a masked store is slow on AMD) */
         i = head;
     }
-    for (; i + 8 <= n; i += 8) {
-        __m256 v = T == 4 ? fastup_vsum8(rows, wv, 4, i) : fastup_vsum8(rows, wv, 2, i);
-        if (stream)
-            _mm256_stream_ps(dst + i, v);
-        else
-            _mm256_storeu_ps(dst + i, v);
-    }
-    if (i < n) { /* the tail through a padded block */
-        for (t = 0; t < T; t++)
-            for (k = 0; k < 8; k++) pad[t][k] = i + k < n ? rows[t][i + k] : 0.0f;
-        _mm256_storeu_ps(out, fastup_vsum8(pr, wv, T, 0));
+    if (T == 4 && stream)
+        for (; i + 8 <= n; i += 8) _mm256_stream_ps(dst + i, fastup_vsum8(live, wv, 4, i));
+    else if (T == 4)
+        for (; i + 8 <= n; i += 8) _mm256_storeu_ps(dst + i, fastup_vsum8(live, wv, 4, i));
+    else if (stream)
+        for (; i + 8 <= n; i += 8) _mm256_stream_ps(dst + i, fastup_vsum8(live, wv, 2, i));
+    else
+        for (; i + 8 <= n; i += 8) _mm256_storeu_ps(dst + i, fastup_vsum8(live, wv, 2, i));
+    if (i < n) { /* the tail: the lanes below n - i */
+        __m256i m =
+            _mm256_castps_si256(_mm256_cmp_ps(lane, _mm256_set1_ps((float)(n - i)), 1));
+        _mm256_storeu_ps(out, fastup_vsum8m(live, wv, T, i, m));
         for (k = 0; i + k < n; k++) dst[i + k] = out[k];
     }
 }
