@@ -812,3 +812,17 @@ def test_col2im_strided_lines_match_the_oracle(stride, length):
         untouched = np.ones(got.shape[-1], bool)
         untouched[::stride] = False
         assert np.all(np.signbit(got[..., untouched]))
+
+
+@pytest.mark.parametrize("nthreads", [1, 2, 3])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_fill_planes_sets_each_plane_to_its_value(nthreads, dtype):
+    """A convolution's output set to its bias, plane (n, c) to value c, on the given threads;
+    a -0.0 bias stays -0.0."""
+    values = np.array([1.5, -0.0, np.inf, -2.25, 7.0], dtype)
+    planes = np.full((3 * 5, 37), np.nan, dtype)
+    _kernels.fill_planes(planes, values, nthreads)
+    np.testing.assert_array_equal(planes, np.tile(values, 3)[:, None] * np.ones(37, dtype))
+    assert np.all(np.signbit(planes[1::5]))
+    with pytest.raises(ValueError, match="one value per plane"):
+        _kernels.fill_planes(planes[:14], values, nthreads)

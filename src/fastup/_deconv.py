@@ -501,10 +501,12 @@ def _with_output(
     xs, ws, bs = _prepare(geometry, x, weight, bias)
     target = result if geometry.dtype == geometry.compute else np.empty(shape, geometry.compute)
     batched = _batched(geometry, target)
-    if bs is None:
-        batched[...] = 0
-    else:
-        batched[...] = bs.reshape((1, -1) + (1,) * geometry.nd)
+    values = np.zeros(geometry.c_out, geometry.compute) if bs is None else bs
+    _kernels.fill_planes(
+        batched.reshape(batched.shape[0] * batched.shape[1], -1),
+        values,
+        _threads.team_size(nthreads, batched.size),
+    )
     body(geometry, _batched(geometry, xs), ws, batched, nthreads)
     if target is not result:
         np.copyto(result, target, casting="unsafe")

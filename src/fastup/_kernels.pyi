@@ -67,6 +67,9 @@ def gemm(
     accumulate: bool,
     nthreads: int,
 ) -> None: ...
+def fill_planes(
+    planes: npt.NDArray[np.floating], values: npt.NDArray[np.floating], nthreads: int
+) -> None: ...
 def col2im(
     cols: npt.NDArray[np.floating],
     out: npt.NDArray[np.floating],

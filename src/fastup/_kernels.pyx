@@ -1090,6 +1090,30 @@ cdef void _col2im_planes(const real_t* cols, real_t* out, const Py_ssize_t* g, P
                 i = i + (ix1 - ix0)
 
 
+def fill_planes(real_t[:, ::1] planes, const real_t[::1] values, int nthreads):
+    """planes[r, :] = values[r % len(values)] (a convolution's output set to its bias before
+    the products add into it), the rows shared out among ``nthreads`` threads: the first
+    touch of a fresh output's pages happens on all of them."""
+    cdef Py_ssize_t rows = planes.shape[0], length = planes.shape[1], nv = values.shape[0]
+    cdef Py_ssize_t c, nthr, r, i, r0, r1
+    cdef real_t v
+    cdef real_t* row
+    if nv == 0 or rows % nv != 0:
+        raise ValueError("fill_planes: one value per plane of each sample")
+    if rows == 0 or length == 0:
+        return
+    nthr = min(<Py_ssize_t>nthreads, rows)
+    with nogil:
+        for c in prange(nthr, num_threads=nthr, schedule="static"):
+            r0 = c * rows // nthr
+            r1 = (c + 1) * rows // nthr
+            for r in range(r0, r1):
+                v = values[r % nv]
+                row = &planes[r, 0]
+                for i in range(length):
+                    row[i] = v
+
+
 def col2im(const real_t[:, ::1] cols, real_t[::1] out, const Py_ssize_t[::1] geometry,
            Py_ssize_t i0, int nthreads):
     """Scatter-add columns i0 .. i0 + cols.shape[1] of a transposed convolution into ``out``
