@@ -211,51 +211,61 @@ fastup_q8_narrow(__m256i v, const __m256i *m, const __m256i *w, ptrdiff_t np) {
 }
 
 /* Along W, AVX2, 16 outputs at a time (the block kinds of fastup_q8). */
-static FASTUP_AVX2 void fastup_q8_hrow_avx2(const uint8_t *s, int16_t *o, ptrdiff_t n,
-                                            ptrdiff_t C, const ptrdiff_t *xs,
-                                            const int16_t *wx, ptrdiff_t T,
-                                            const fastup_q8 *q) {
+/* The arguments of fastup_q8_hout, kept in memory: only blocks of kind 0 read them. */
+typedef struct {
+    ptrdiff_t C, T;
+    const ptrdiff_t *xs;
+    const int16_t *wx;
+} fastup_q8_cold;
+
+static __attribute__((noinline)) void fastup_q8_hcold(const uint8_t *s, int16_t *o,
+                                                      ptrdiff_t e0, ptrdiff_t e1,
+                                                      const fastup_q8_cold *c) {
+    ptrdiff_t e;
+    for (e = e0; e < e1; e++) o[e] = fastup_q8_hout(s, e, c->C, c->xs, c->wx, c->T);
+}
+
+/* The loop of fastup_q8_hrow_avx2, for a constant T and np where it is called with them (few
+ * live values: the row's loop keeps its pointers in registers). */
+static FASTUP_AVX2 inline __attribute__((always_inline)) void
+fastup_q8_hrow_loop(const uint8_t *s, int16_t *o, ptrdiff_t n, ptrdiff_t C, ptrdiff_t T,
+                    ptrdiff_t np, const fastup_q8 *q, const fastup_q8_cold *cold) {
     const __m256i step = _mm256_set1_epi8((char)C);
-    const uint8_t *kinds = q->kind, *masks = q->mask;
-    const int32_t *bases = q->base;
-    const int16_t *weights = q->wb;
-    ptrdiff_t e, b, k, np = q->np;
-    for (e = 0, b = 0; e + 16 <= n; e += 16, b++) {
-        const int32_t *base = bases + 4 * b;
-        const __m256i *m = (const __m256i *)(masks + b * np * 64);
-        const __m256i *w = (const __m256i *)(weights + b * np * 32);
+    const uint8_t *kinds = q->kind;
+    const int32_t *base = q->base;
+    const __m256i *m = (const __m256i *)q->mask;
+    const __m256i *w = (const __m256i *)q->wb;
+    ptrdiff_t e, b;
+    for (e = 0, b = 0; e + 16 <= n; e += 16, b++, base += 4, m += 2 * np, w += 2 * np) {
         __m256i acc;
         if (kinds[b] == 2) {
-            __m256i v = fastup_load_lanes(s + base[0], s + base[1]);
-            __m256i mt = _mm256_loadu_si256(m);
-            if (T == 2)
-                acc = fastup_q8_wide(v, mt, w, 2, step);
-            else if (T == 4)
-                acc = fastup_q8_wide(v, mt, w, 4, step);
-            else
-                acc = fastup_q8_wide(v, mt, w, T, step);
+            acc = fastup_q8_wide(fastup_load_lanes(s + base[0], s + base[1]),
+                                 _mm256_loadu_si256(m), w, T, step);
         } else if (kinds[b] == 1) {
-            __m256i v0 = fastup_load_lanes(s + base[0], s + base[1]);
-            __m256i v1 = fastup_load_lanes(s + base[2], s + base[3]);
-            __m256i h0, h1;
-            if (np == 1) {
-                h0 = fastup_q8_narrow(v0, m, w, 1);
-                h1 = fastup_q8_narrow(v1, m + 1, w + 1, 1);
-            } else if (np == 2) {
-                h0 = fastup_q8_narrow(v0, m, w, 2);
-                h1 = fastup_q8_narrow(v1, m + 2, w + 2, 2);
-            } else {
-                h0 = fastup_q8_narrow(v0, m, w, np);
-                h1 = fastup_q8_narrow(v1, m + np, w + np, np);
-            }
+            __m256i h0 = fastup_q8_narrow(fastup_load_lanes(s + base[0], s + base[1]), m, w, np);
+            __m256i h1 = fastup_q8_narrow(fastup_load_lanes(s + base[2], s + base[3]), m + np,
+                                          w + np, np);
             acc = _mm256_permute4x64_epi64(_mm256_packs_epi32(h0, h1), 0xD8);
         } else {
-            for (k = 0; k < 16; k++) o[e + k] = fastup_q8_hout(s, e + k, C, xs, wx, T);
+            fastup_q8_hcold(s, o, e, e + 16, cold);
             continue;
         }
         _mm256_storeu_si256((__m256i *)(o + e), acc);
     }
-    for (; e < n; e++) o[e] = fastup_q8_hout(s, e, C, xs, wx, T);
+    fastup_q8_hcold(s, o, e, n, cold);
+}
+
+static FASTUP_AVX2 void fastup_q8_hrow_avx2(const uint8_t *s, int16_t *o, ptrdiff_t n,
+                                            ptrdiff_t C, const ptrdiff_t *xs,
+                                            const int16_t *wx, ptrdiff_t T,
+                                            const fastup_q8 *q) {
+    fastup_q8_cold cold = {C, T, xs, wx};
+    if (T == 2 && q->np == 1)
+        fastup_q8_hrow_loop(s, o, n, C, 2, 1, q, &cold);
+    else if (T == 4 && q->np == 2)
+        fastup_q8_hrow_loop(s, o, n, C, 4, 2, q, &cold);
+    else
+        fastup_q8_hrow_loop(s, o, n, C, T, q->np, q, &cold);
 }
 
 /* 16 outputs of the H step at i, scaled by 2**5 (T taps; a constant T where it helps). */
