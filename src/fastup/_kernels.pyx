@@ -209,17 +209,18 @@ cdef void _gather_row(const uint8_t* s, uint8_t* out, const Py_ssize_t* last, Py
 # a streamed output keeps at most this many bytes of gathered rows per thread
 DEF STAGE_CACHE = 262144
 
-cdef void _gather_rows(const uint8_t* src, uint8_t* dst, const Py_ssize_t* offsets,
-                       const Py_ssize_t* dims, const Py_ssize_t* table_start, Py_ssize_t k,
-                       Py_ssize_t block, const Py_ssize_t* run_of, Py_ssize_t nslots,
-                       Py_ssize_t r0, Py_ssize_t r1, bint stream) noexcept nogil:
+cdef int _gather_rows(const uint8_t* src, uint8_t* dst, const Py_ssize_t* offsets,
+                      const Py_ssize_t* dims, const Py_ssize_t* table_start, Py_ssize_t k,
+                      Py_ssize_t block, const Py_ssize_t* run_of, Py_ssize_t nslots,
+                      Py_ssize_t r0, Py_ssize_t r1, bint stream) noexcept nogil:
     """Output rows r0..r1, in order. Each source row is gathered once into a slot and copied
     from there to every later output row that reads it while it is held: with one slot, the
     rows repeated by an upscaled dim k - 2; with ``nslots`` = the number of runs of equal
     offsets along dim k - 2 (slot: the run of the row's index), also the whole planes repeated
     by an upscaled dim before it (D in 3-D). With ``stream`` (a large output), the slots are a
     buffer of this thread, and rows are copied out of it with non-temporal stores (_copy.h);
-    otherwise a slot points at the output row where this thread gathered it."""
+    otherwise a slot points at the output row where this thread gathered it. 0, or -1 out of
+    memory (nothing written)."""
     cdef Py_ssize_t n_last = dims[k - 1]
     cdef const Py_ssize_t* last = offsets + table_start[k - 1]
     cdef Py_ssize_t rowbytes = n_last * block
@@ -234,7 +235,7 @@ cdef void _gather_rows(const uint8_t* src, uint8_t* dst, const Py_ssize_t* offse
     if tag == NULL or held == NULL:
         free(tag)
         free(held)
-        return  # (gather checks its allocations up front; this one is a few words)
+        return -1
     if stream:  # slots of whole cache lines, and one line of slack
         slotbytes = (rowbytes + 127) // 64 * 64
         stage = <uint8_t*>fastup_aligned_malloc(nslots * slotbytes)
@@ -286,6 +287,7 @@ cdef void _gather_rows(const uint8_t* src, uint8_t* dst, const Py_ssize_t* offse
     free(held)
     if shuffled:
         fastup_bytes16_free(&shuffle)
+    return 0
 
 
 def gather(const uint8_t[::1] src, uint8_t[::1] dst, const Py_ssize_t[::1] offsets,
@@ -300,6 +302,7 @@ def gather(const uint8_t[::1] src, uint8_t[::1] dst, const Py_ssize_t[::1] offse
     cdef Py_ssize_t d, i, nrows = 1, pos = 0, c, nthr, nruns = 1, nslots, rowbytes
     cdef Py_ssize_t* run_of = NULL
     cdef bint stream
+    cdef int failed = 0
     if k < 1 or k > 64:
         raise ValueError("gather: 1 to 64 dims")
     for d in range(k):
@@ -341,14 +344,17 @@ def gather(const uint8_t[::1] src, uint8_t[::1] dst, const Py_ssize_t[::1] offse
         with nogil:
             if nthr > 1:
                 for c in prange(nthr, num_threads=nthr, schedule="static"):
-                    _gather_rows(&src[0], &dst[0], &offsets[0], &dims[0], table_start, k,
-                                 block, run_of, nslots, c * nrows // nthr,
-                                 (c + 1) * nrows // nthr, stream)
+                    if _gather_rows(&src[0], &dst[0], &offsets[0], &dims[0], table_start, k,
+                                    block, run_of, nslots, c * nrows // nthr,
+                                    (c + 1) * nrows // nthr, stream) != 0:
+                        failed |= 1
             else:
-                _gather_rows(&src[0], &dst[0], &offsets[0], &dims[0], table_start, k, block,
-                             run_of, nslots, 0, nrows, stream)
+                failed = _gather_rows(&src[0], &dst[0], &offsets[0], &dims[0], table_start, k,
+                                      block, run_of, nslots, 0, nrows, stream) != 0
     finally:
         free(run_of)
+    if failed:
+        raise MemoryError("gather: cannot allocate the row slots")
 
 
 # --------------------------------------------------------------------------------------------
