@@ -48,7 +48,7 @@ cdef extern from "_copy.h" nogil:
     void fastup_strided_add_d(double* dst, const double* src, Py_ssize_t n, Py_ssize_t stride)
     void fastup_line2_add_f(float* dst, Py_ssize_t n, const float* const* col,
                             const Py_ssize_t* shift, Py_ssize_t nq, Py_ssize_t lo, Py_ssize_t hi)
-    const Py_ssize_t FASTUP_LINE2_TAPS
+    enum: FASTUP_LINE2_TAPS
     void fastup_stream_copy(void* dst, const void* src, size_t n)
     void fastup_stream_fence()
     const Py_ssize_t FASTUP_STREAM_BYTES
@@ -241,9 +241,8 @@ cdef int _gather_rows(const uint8_t* src, uint8_t* dst, const Py_ssize_t* offset
         stage = <uint8_t*>fastup_aligned_malloc(nslots * slotbytes)
         if stage == NULL:
             stream = False
-    for slot in range(nslots):
+    for slot in range(nslots):  # empty (tag[slot] is read only once held)
         held[slot] = NULL
-        tag[slot] = 0
     # AVX2: rows of small pixels (uint8 images) in blocks of 16 bytes shuffled from the source
     # when most blocks' bytes lie within 16 source bytes (an upscale)
     if block < 8 and rowbytes >= 64 and fastup_use_avx2():
@@ -1051,10 +1050,10 @@ cdef void _col2im_planes(const real_t* cols, real_t* out, const Py_ssize_t* g, P
     cdef Py_ssize_t kprod = g[6] * g[7] * g[8], width = i1 - i0
     cdef Py_ssize_t plane = g[3] * g[4] * g[5], shift, sx = g[11], base, at
     cdef const real_t* col
-    cdef const float* taps[32]
-    cdef Py_ssize_t shifts[32]
+    cdef const float* taps[FASTUP_LINE2_TAPS]
+    cdef Py_ssize_t shifts[FASTUP_LINE2_TAPS]
     if real_t is float:
-        if sx == 2 and g[8] <= FASTUP_LINE2_TAPS and g[8] <= 32 and fastup_use_avx2():
+        if sx == 2 and g[8] <= FASTUP_LINE2_TAPS and fastup_use_avx2():
             # stride 2 along x (AVX2): an output line gets all its taps along x at once
             # (fastup_line2_add_f), walked by (z, y) tap, then line
             for qx in range(g[8]):

@@ -210,7 +210,6 @@ fastup_q8_narrow(__m256i v, const __m256i *m, const __m256i *w, ptrdiff_t np) {
     return acc;
 }
 
-/* Along W, AVX2, 16 outputs at a time (the block kinds of fastup_q8). */
 /* The arguments of fastup_q8_hout, kept in memory: only blocks of kind 0 read them. */
 typedef struct {
     ptrdiff_t C, T;
@@ -255,6 +254,7 @@ fastup_q8_hrow_loop(const uint8_t *s, int16_t *o, ptrdiff_t n, ptrdiff_t C, ptrd
     fastup_q8_hcold(s, o, e, n, cold);
 }
 
+/* Along W, AVX2, 16 outputs at a time (the block kinds of fastup_q8). */
 static FASTUP_AVX2 void fastup_q8_hrow_avx2(const uint8_t *s, int16_t *o, ptrdiff_t n,
                                             ptrdiff_t C, const ptrdiff_t *xs,
                                             const int16_t *wx, ptrdiff_t T,
