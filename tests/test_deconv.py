@@ -249,6 +249,14 @@ def test_unbatched_and_out():
     out = np.full(expected.shape, np.nan, np.float32)
     assert fastup.conv_transpose(x, w, stride=2, padding=1, out=out) is out
     np.testing.assert_array_equal(out, expected)
+    # an out whose elements are not aligned (a byte buffer at an odd offset), for both kernels
+    odd = np.zeros(out.nbytes + 1, np.uint8)[1:].view(np.float32).reshape(out.shape)
+    assert not odd.flags.aligned
+    assert fastup.conv_transpose(x, w, stride=2, padding=1, out=odd) is odd
+    np.testing.assert_array_equal(odd, expected)
+    back = np.zeros(x.nbytes + 1, np.uint8)[1:].view(np.float32).reshape(x.shape)
+    assert fastup.conv(expected, w, stride=2, padding=1, out=back) is back
+    np.testing.assert_array_equal(back, fastup.conv(expected, w, stride=2, padding=1))
 
 
 @pytest.mark.parametrize("needs", [("input",), ("weight",), ("bias",), ("input", "bias")])

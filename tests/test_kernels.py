@@ -212,12 +212,13 @@ def test_resample2d_never_reads_through_a_zero_weight():
 
 
 @pytest.mark.parametrize("taps", [2, 3, 4])
-@pytest.mark.parametrize("offset", [0, 1])
+@pytest.mark.parametrize("offset", [0, 1, 4, 13])
 def test_resample2d_large_float32_output_is_streamed_to_the_same_values(taps, offset):
     """A float32 output of 16 MiB or more is written with non-temporal stores (AVX2; sums of
-    2 and 4 rows straight from the registers, from the first 32-byte boundary of each row):
-    the values equal those of the same planes resampled one by one (ordinary stores), also for
-    rows that start off a 32-byte boundary (``offset``) and rows with a zero H weight."""
+    2 and 4 rows straight from the registers, the whole cache lines of each row streamed and
+    the partial lines at its ends stored): the values equal those of the same planes resampled
+    one by one (ordinary stores), also for rows that start ``offset`` floats into a cache line
+    (NumPy's large arrays start 16 bytes in) and rows with a zero H weight."""
     rng = np.random.default_rng(2 + taps)
     x = rng.standard_normal((4, 256, 300, 1)).astype(np.float32)
     xs = np.minimum(np.arange(2047) * 300 // 2047, 298).astype(np.intp)
@@ -238,7 +239,7 @@ def test_resample2d_large_float32_output_is_streamed_to_the_same_values(taps, of
 
 
 @pytest.mark.parametrize("c", [1, 3])
-@pytest.mark.parametrize("offset", [0, 1])
+@pytest.mark.parametrize("offset", [0, 1, 4])
 def test_resample2d_long_rows_along_w_alone_are_streamed_in_chunks(c, offset):
     """W alone into a float32 output of 16 MiB or more: each row is resampled a chunk of
     pixels at a time into a small buffer and streamed out, the outputs with a zero weight in

@@ -447,6 +447,46 @@ def test_nearest_large_outputs_are_streamed_exactly(shape, size, axes, dtype, wo
     np.testing.assert_array_equal(got, x[np.ix_(*picks)])
 
 
+@pytest.mark.parametrize("mode", ["linear", "cubic"])
+@pytest.mark.parametrize("offset", [0, 1, 16, 45])
+def test_uint8_large_outputs_are_streamed_to_the_same_values(mode, offset):
+    """A uint8 output of 16 MiB and more is written with non-temporal stores (AVX2), the whole
+    cache lines of each row streamed and the partial lines at its ends stored, into an ``out``
+    that starts ``offset`` bytes into a cache line: the same bytes as each plane resized alone
+    (outputs too small to be streamed)."""
+    rng = np.random.default_rng(11)
+    x = rng.integers(0, 256, (6, 800, 1001), dtype=np.uint8)
+    size = (1600, 2002)
+    flat = np.empty(6 * 1600 * 2002 + offset, np.uint8)
+    out = flat[offset:].reshape(6, *size)
+    assert out.nbytes >= 16 << 20
+    fastup.resize(x, size, axes=(1, 2), mode=mode, workers=2, out=out)
+    for p in range(6):
+        alone = fastup.resize(x[p], size, axes=(0, 1), mode=mode, workers=2)
+        np.testing.assert_array_equal(out[p], alone)
+
+
+@pytest.mark.parametrize("mode", ["nearest", "linear", "cubic"])
+@pytest.mark.parametrize("nbytes", [4096, 20 << 20])  # small, and streamed
+def test_unaligned_out_gets_the_same_values(mode, nbytes):
+    """An ``out`` whose float32 elements are not aligned (a view of a byte buffer at an odd
+    offset) is filled with the same values as an allocated result: the kernels write an
+    aligned scratch array, copied into ``out``."""
+    side = int(math.isqrt(nbytes // 4 // 4 // 2))
+    x = random_values((2, 2, side, side), np.float32, np.random.default_rng(3))
+    buf = np.zeros(x.nbytes * 4 + 1, np.uint8)
+    out = buf[1:].view(np.float32).reshape(2, 2, 2 * side, 2 * side)
+    assert not out.flags.aligned
+    got = fastup.resize(x, scale=(2.0, 2.0), mode=mode, out=out)
+    assert got is out
+    np.testing.assert_array_equal(out, fastup.resize(x, scale=(2.0, 2.0), mode=mode))
+    back = np.zeros(x.nbytes + 1, np.uint8)[1:].view(np.float32).reshape(x.shape)
+    fastup.resize_backward(out, x.shape, scale=(2.0, 2.0), mode=mode, out=back)
+    np.testing.assert_array_equal(
+        back, fastup.resize_backward(out.copy(), x.shape, scale=(2.0, 2.0), mode=mode)
+    )
+
+
 @pytest.mark.parametrize("workers", [1, 2, 3])
 @pytest.mark.parametrize(
     ("shape", "size"),

@@ -64,15 +64,33 @@ static FASTUP_AVX2 ptrdiff_t fastup_even_add_f_avx2(float *dst, const float *src
     return i;
 }
 
-/* n bytes from src to dst, the 32-byte-aligned part of dst with non-temporal stores */
+/* Before a row of n bytes at d is streamed (rows one after the other): when rows end inside a
+ * cache line, the line where the row four ahead ends is fetched for writing (PREFETCHW). Such
+ * a line gets ordinary stores (the ends of two rows), and an ordinary store that misses the
+ * cache holds up the streamed stores behind it: W1 nearest x2 with rows 16 bytes into a line
+ * took 18.6 ms without, 10.5 ms with, and 7.5 ms with rows on line boundaries. */
+static inline void fastup_stream_ahead(const void *d, size_t n) {
+    const char *end = (const char *)d + n;
+    if (((size_t)end & 63) != 0) __asm__ volatile("prefetchw %0" : : "m"(end[3 * n]));
+}
+
+/* n bytes from src to dst: the whole cache lines of dst with non-temporal stores, the partial
+ * lines at either end with ordinary ones. A line is never written partly by each kind: a
+ * partly streamed line leaves the write-combining buffer as a partial write, which costs a
+ * read of the line from memory (on Intel, W5 nearest was 1.8x slower with 32-byte alignment
+ * than without streaming). */
 static FASTUP_AVX2 void fastup_stream_avx2(void *dst, const void *src, size_t n) {
     char *d = (char *)dst;
     const char *s = (const char *)src;
-    size_t head = (32 - ((size_t)d & 31)) & 31, i;
+    size_t head = (64 - ((size_t)d & 63)) & 63, i;
+    fastup_stream_ahead(d, n);
     if (head > n) head = n;
     memcpy(d, s, head);
-    for (i = head; i + 32 <= n; i += 32)
+    for (i = head; i + 64 <= n; i += 64) {
         _mm256_stream_si256((__m256i *)(d + i), _mm256_loadu_si256((const __m256i *)(s + i)));
+        _mm256_stream_si256((__m256i *)(d + i + 32),
+                            _mm256_loadu_si256((const __m256i *)(s + i + 32)));
+    }
     memcpy(d + i, s + i, n - i);
 }
 

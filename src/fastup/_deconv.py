@@ -31,9 +31,11 @@ from ._validate import (
     allocate,
     as_array,
     check_out,
+    deliver,
     fail_type,
     fail_value,
     integer,
+    kernel_target,
     normalised,
 )
 
@@ -499,7 +501,10 @@ def _with_output(
     if result.size == 0:  # an empty batch: nothing to compute (and no scratch to allocate)
         return result
     xs, ws, bs = _prepare(geometry, x, weight, bias)
-    target = result if geometry.dtype == geometry.compute else np.empty(shape, geometry.compute)
+    if geometry.dtype == geometry.compute:
+        target = kernel_target(result)
+    else:  # float16: computed in float32
+        target = np.empty(shape, geometry.compute)
     batched = _batched(geometry, target)
     values = np.zeros(geometry.c_out, geometry.compute) if bs is None else bs
     _kernels.fill_planes(
@@ -508,9 +513,7 @@ def _with_output(
         _threads.team_size(nthreads, batched.size),
     )
     body(geometry, _batched(geometry, xs), ws, batched, nthreads)
-    if target is not result:
-        np.copyto(result, target, casting="unsafe")
-    return result
+    return deliver(result, target)
 
 
 def _conv_transpose_into(

@@ -532,35 +532,42 @@ fastup_vsum8m(const float *const *r, const __m256 *w, ptrdiff_t T, ptrdiff_t i, 
 
 /* fastup_vrow of T = 2 or 4 live rows, AVX2, written out explicitly (w0 r0 + w1 r1 as one
  * fused multiply-add on the product w1 r1, then one per further row) so that the result does
- * not depend on how a compiler contracts the portable loops; with ``stream`` into float32 dst
- * with non-temporal stores from the registers (no staging buffer), the head up to a 32-byte
- * boundary and the tail through masked loads. Streamed or not, the sums are the same. */
+ * not depend on how a compiler contracts the portable loops; with ``stream`` into float32 dst,
+ * the whole cache lines of dst with non-temporal stores from the registers (no staging
+ * buffer) and the partial lines at either end with ordinary ones (a line written partly by
+ * each kind costs a read from memory: fastup_stream_avx2). The first and last few outputs go
+ * through masked loads. Streamed or not, the sums are the same. */
 static FASTUP_AVX2 void fastup_vrows_avx2(const float *const *rows, const float *w, ptrdiff_t T,
                                           ptrdiff_t n, float *dst, int stream) {
     __m256 wv[4], lane = _mm256_setr_ps(0, 1, 2, 3, 4, 5, 6, 7);
     float out[8];
     const float *live[4];
-    ptrdiff_t i = 0, t, k, head = 0;
+    ptrdiff_t i = 0, t, k, h = 0, e = 0; /* [h, e): the streamed whole lines */
     for (t = 0; t < 4; t++) {
         wv[t] = _mm256_set1_ps(t < T ? w[t] : 0.0f);
         live[t] = t < T ? rows[t] : rows[0]; /* in registers: the stores cannot change them */
     }
-    if (stream)
-        while (head < n && head < 8 && ((uintptr_t)(dst + head) & 31) != 0) head++;
-    if (head > 0) { /* the first outputs: loads and stores of the lanes below head */
-        __m256i m = _mm256_castps_si256(_mm256_cmp_ps(lane, _mm256_set1_ps((float)head), 1));
-        _mm256_storeu_ps(out, fastup_vsum8m(live, wv, T, 0, m));
-        for (k = 0; k < head; k++) dst[k] = out[k]; /* (a masked store is slow on AMD) */
-        i = head;
+    if (stream && ((uintptr_t)dst & 3) == 0) {
+        fastup_stream_ahead(dst, (size_t)n * sizeof(float));
+        h = (ptrdiff_t)(((64 - ((uintptr_t)dst & 63)) & 63) / 4);
+        h = h < n ? h : n;
+        e = h + (n - h) / 16 * 16;
     }
-    if (T == 4 && stream)
-        for (; i + 8 <= n; i += 8) _mm256_stream_ps(dst + i, fastup_vsum8(live, wv, 4, i));
-    else if (T == 4)
+    for (; i + 8 <= h; i += 8) _mm256_storeu_ps(dst + i, fastup_vsum8(live, wv, T, i));
+    if (i < h) { /* the first outputs: loads and stores of the lanes below h - i */
+        __m256i m =
+            _mm256_castps_si256(_mm256_cmp_ps(lane, _mm256_set1_ps((float)(h - i)), 1));
+        _mm256_storeu_ps(out, fastup_vsum8m(live, wv, T, i, m));
+        for (k = 0; i + k < h; k++) dst[i + k] = out[k]; /* (a masked store is slow on AMD) */
+        i = h;
+    }
+    if (T == 4) {
+        for (; i < e; i += 8) _mm256_stream_ps(dst + i, fastup_vsum8(live, wv, 4, i));
         for (; i + 8 <= n; i += 8) _mm256_storeu_ps(dst + i, fastup_vsum8(live, wv, 4, i));
-    else if (stream)
-        for (; i + 8 <= n; i += 8) _mm256_stream_ps(dst + i, fastup_vsum8(live, wv, 2, i));
-    else
+    } else {
+        for (; i < e; i += 8) _mm256_stream_ps(dst + i, fastup_vsum8(live, wv, 2, i));
         for (; i + 8 <= n; i += 8) _mm256_storeu_ps(dst + i, fastup_vsum8(live, wv, 2, i));
+    }
     if (i < n) { /* the tail: the lanes below n - i */
         __m256i m =
             _mm256_castps_si256(_mm256_cmp_ps(lane, _mm256_set1_ps((float)(n - i)), 1));

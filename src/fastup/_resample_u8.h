@@ -294,24 +294,41 @@ fastup_q8_v32(const int16_t *const *rows, const __m256i *w, ptrdiff_t T, ptrdiff
         _mm256_storeu_si256((__m256i *)(d + i), out);
 }
 
-/* The H step, AVX2, 32 outputs at a time. With ``stream``, the stores are non-temporal. */
+/* Outputs [i, e) of the H step (e - i a multiple of 32), 32 at a time; the next i. */
+static FASTUP_AVX2 inline __attribute__((always_inline)) ptrdiff_t
+fastup_q8_vspan(const int16_t *const *rows, const __m256i *wv, ptrdiff_t T, ptrdiff_t i,
+                ptrdiff_t e, uint8_t *d, int stream) {
+    if (T == 2)
+        for (; i < e; i += 32) fastup_q8_v32(rows, wv, 2, i, d, stream);
+    else if (T == 4)
+        for (; i < e; i += 32) fastup_q8_v32(rows, wv, 4, i, d, stream);
+    else
+        for (; i < e; i += 32) fastup_q8_v32(rows, wv, T, i, d, stream);
+    return i;
+}
+
+/* The H step, AVX2, 32 outputs at a time. With ``stream``, the whole cache lines of d are
+ * written with non-temporal stores and the partial lines at either end with ordinary ones (a
+ * line written partly by each kind costs a read from memory: fastup_stream_avx2). */
 static FASTUP_AVX2 void fastup_q8_vrow_avx2(const int16_t *const *rows, const int16_t *w,
                                             ptrdiff_t T, ptrdiff_t n, uint8_t *d, int stream) {
     __m256i wv[16];
-    ptrdiff_t i = 0, t;
+    ptrdiff_t i = 0, t, h = 0, e = 0; /* [h, e): the streamed whole lines */
     if (T > 16) {
         fastup_q8_vrow_plain(rows, w, T, n, d);
         return;
     }
     for (t = 0; t < T; t++) wv[t] = _mm256_set1_epi16(w[t]);
-    if (stream) /* up to the first 32-byte boundary one at a time */
-        for (; i < n && ((uintptr_t)(d + i) & 31) != 0; i++) d[i] = fastup_q8_vout(rows, w, T, i);
-    if (T == 2)
-        for (; i + 32 <= n; i += 32) fastup_q8_v32(rows, wv, 2, i, d, stream);
-    else if (T == 4)
-        for (; i + 32 <= n; i += 32) fastup_q8_v32(rows, wv, 4, i, d, stream);
-    else
-        for (; i + 32 <= n; i += 32) fastup_q8_v32(rows, wv, T, i, d, stream);
+    if (stream) {
+        fastup_stream_ahead(d, (size_t)n);
+        h = (ptrdiff_t)((64 - ((uintptr_t)d & 63)) & 63);
+        h = h < n ? h : n;
+        e = h + (n - h) / 64 * 64;
+    }
+    i = fastup_q8_vspan(rows, wv, T, i, h / 32 * 32, d, 0);
+    for (; i < h; i++) d[i] = fastup_q8_vout(rows, w, T, i);
+    i = fastup_q8_vspan(rows, wv, T, i, e, d, 1);
+    i = fastup_q8_vspan(rows, wv, T, i, i + (n - i) / 32 * 32, d, 0);
     for (; i < n; i++) d[i] = fastup_q8_vout(rows, w, T, i);
 }
 #endif

@@ -30,10 +30,12 @@ from ._validate import (
     as_array,
     check_out,
     choice,
+    deliver,
     fail_type,
     fail_value,
     flag,
     int_or_ints,
+    kernel_target,
     normalised,
     real,
     real_or_reals,
@@ -195,14 +197,15 @@ def resize(
     fill = _fill_value(dtype, plan.extrapolation_value)
     # every check has passed: from here on the output is written
     source = normalised(x)
+    target = kernel_target(result)
     if not active:
-        np.copyto(result, source)
+        np.copyto(target, source)
     elif plan.mode == "nearest":
-        _gather(source, cast(dict[int, IndexTable], active), result, nthreads)
+        _gather(source, cast(dict[int, IndexTable], active), target, nthreads)
     else:
-        _resample(source, cast(dict[int, WeightTable], active), result, nthreads, plan.steps)
-    _extrapolate(result, tables, fill)
-    return result
+        _resample(source, cast(dict[int, WeightTable], active), target, nthreads, plan.steps)
+    _extrapolate(target, tables, fill)
+    return deliver(result, target)
 
 
 def resize_backward(
@@ -296,11 +299,12 @@ antialias, roi, extrapolation_value, size_policy
     adjoints = {a: adjoint_table(t) for a, t in plan.tables().items()}
     active = {a: t for a, t in adjoints.items() if not t.identity}
     source = normalised(grad)
+    target = kernel_target(result)
     if not active:
-        np.copyto(result, source)
+        np.copyto(target, source)
     else:
-        _resample(source, active, result, nthreads)
-    return result
+        _resample(source, active, target, nthreads)
+    return deliver(result, target)
 
 
 @dataclass(frozen=True)

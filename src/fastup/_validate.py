@@ -154,6 +154,20 @@ def check_out(
     return out
 
 
+def kernel_target(result: np.ndarray) -> np.ndarray:
+    """Where the kernels write ``result``: itself, or for a caller's ``out`` whose elements are
+    not aligned (a view of a byte buffer at an odd offset) a scratch array, copied into it by
+    ``deliver``. The kernels' vector loops and non-temporal stores need aligned elements."""
+    return result if result.flags.aligned else np.empty(result.shape, result.dtype)
+
+
+def deliver(result: np.ndarray, target: np.ndarray) -> np.ndarray:
+    """``result``, with ``target`` (from ``kernel_target``) copied in when they differ."""
+    if target is not result:
+        np.copyto(result, target, casting="unsafe")
+    return result
+
+
 def allocate(func: str, shape: Sequence[int], dtype: Any) -> np.ndarray:
     """``np.empty(shape, dtype)``, or a MemoryError giving the size before anything runs."""
     dtype = np.dtype(dtype)
