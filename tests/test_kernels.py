@@ -57,12 +57,67 @@ def test_gemm_rejects_mismatched_shapes():
         _kernels.gemm(np.zeros((3, 4)), np.zeros((5, 2)), np.zeros((3, 2)), False, 1)
 
 
-def test_simd_isa_is_reported_and_can_be_turned_off():
-    assert _kernels.simd_isa() in ("avx2", "generic")
+def _isa_with(**env: str) -> str:
     code = "from fastup import _kernels; print(_kernels.simd_isa())"
-    env = dict(os.environ, FASTUP_DISABLE_AVX2="1")
-    run = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
-    assert run.stdout.strip() == "generic", run.stderr
+    run = subprocess.run(
+        [sys.executable, "-c", code], env=dict(os.environ, **env), capture_output=True, text=True
+    )
+    assert run.returncode == 0, run.stderr
+    return run.stdout.strip()
+
+
+def test_simd_isa_is_reported_and_can_be_turned_off():
+    isa = _kernels.simd_isa()
+    assert isa in ("avx512", "avx2", "generic")
+    assert _isa_with(FASTUP_DISABLE_AVX2="1") == "generic"
+    assert _isa_with(FASTUP_DISABLE_AVX2="1", FASTUP_DISABLE_AVX512="0") == "generic"
+    assert _isa_with(FASTUP_DISABLE_AVX512="1") == ("avx2" if isa == "avx512" else isa)
+
+
+_GEMM_CASES = """
+import hashlib
+import numpy as np
+import fastup
+from fastup import _kernels
+rng = np.random.default_rng(8)
+digest = hashlib.sha256()
+for dt in (np.float32, np.float64):
+    for m, k, n in ((70, 300, 530), (6, 32, 32), (13, 700, 99), (1, 5, 3), (97, 257, 1025)):
+        a = rng.standard_normal((m, k)).astype(dt)
+        b = rng.standard_normal((k, n)).astype(dt)
+        for bt in (b, np.asfortranarray(b)):
+            c = np.zeros((m, n), dt)
+            _kernels.gemm(a, bt, c, False, 2)
+            digest.update(c.tobytes())
+    x = rng.standard_normal((3, 40, 21, 23)).astype(dt)
+    w = rng.standard_normal((40, 24, 3, 3)).astype(dt)
+    for xs in (x, x[:1]):  # a batch, and one sample (split among the threads)
+        y = fastup.conv_transpose(xs, w, stride=2, padding=1, workers=2)
+        digest.update(y.tobytes())
+        for g in fastup.conv_transpose_backward(y, xs, w, stride=2, padding=1, workers=2):
+            digest.update(np.asarray(g).tobytes())
+print(digest.hexdigest())
+"""
+
+
+def test_gemm_avx512_and_avx2_copies_give_the_same_bits():
+    """The AVX-512 matrix product is the AVX2 one on vectors twice as wide: every element the
+    same fused multiply-adds in the same order, so the products (and the convolutions built on
+    them) have the same bits on either kind of machine."""
+    if _kernels.simd_isa() != "avx512":
+        pytest.skip("no AVX-512 on this machine")
+    digests = set()
+    for off in ("0", "1"):
+        run = subprocess.run(
+            [sys.executable, "-c", _GEMM_CASES],
+            env=dict(os.environ, FASTUP_DISABLE_AVX512=off),
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        assert run.returncode == 0, run.stderr[-3000:]
+        digests.add(run.stdout.strip())
+    assert len(digests) == 1
 
 
 def test_resample_refuses_windows_outside_the_input():
@@ -497,7 +552,7 @@ print(digest.hexdigest())
 def test_resample2d_u8_copies_give_the_same_bytes():
     """Fixed-point sums are exact integers: the AVX2 copy and the portable copy (and so every
     machine) give the same bytes for uint8 resizes."""
-    if _kernels.simd_isa() != "avx2":
+    if _kernels.simd_isa() == "generic":
         pytest.skip("only the portable copy runs on this machine")
     digests = set()
     for off in ("0", "1"):
@@ -510,13 +565,17 @@ def test_resample2d_u8_copies_give_the_same_bytes():
     assert len(digests) == 1
 
 
-def test_portable_copy_passes_the_kernel_tests():
-    """The loops every non-x86 machine runs (FASTUP_DISABLE_AVX2=1), checked here too: the
-    fused resample, the matrix product, the products over the unfolded input and col2im
-    against their references."""
-    if _kernels.simd_isa() != "avx2":
-        pytest.skip("this machine runs the portable copy in every test already")
-    env = dict(os.environ, FASTUP_DISABLE_AVX2="1")
+@pytest.mark.parametrize(
+    ("isa", "variable"), [("generic", "FASTUP_DISABLE_AVX2"), ("avx2", "FASTUP_DISABLE_AVX512")]
+)
+def test_other_copies_pass_the_kernel_tests(isa, variable):
+    """The loops every non-x86 machine runs (FASTUP_DISABLE_AVX2=1), and on an AVX-512 machine
+    the AVX2 matrix product (FASTUP_DISABLE_AVX512=1), checked here too: the fused resample,
+    the matrix product, the products over the unfolded input and col2im against their
+    references."""
+    if _isa_with(**{variable: "1"}) != isa or _kernels.simd_isa() == isa:
+        pytest.skip(f"this machine runs the {isa} copy in every test already, or never")
+    env = dict(os.environ, **{variable: "1"})
     run = subprocess.run(
         [
             sys.executable,

@@ -9,8 +9,9 @@
  * Layout follows the usual packed-panel scheme (Goto; BLIS): B is packed into KC x NR panels,
  * A into MR x KC panels, and an MR x NR micro-kernel keeps its tile of C in registers. The
  * micro-kernel is written with GCC/Clang vector extensions; on x86-64 a second copy of the
- * whole routine is compiled for AVX2+FMA and chosen at run time (the wheels stay baseline
- * x86-64: no -march flags). Other compilers get plain C loops.
+ * whole routine is compiled for AVX2+FMA and a third for AVX-512F (vectors twice as wide: the
+ * same operations on every element, so the same bits), chosen at run time (the wheels stay
+ * baseline x86-64: no -march flags). Other compilers get plain C loops.
  */
 #ifndef FASTUP_GEMM_H
 #define FASTUP_GEMM_H
@@ -207,7 +208,7 @@ static void *fastup_planes_malloc(size_t bytes) {
 #define FASTUP_GB_NB 8
 #define FASTUP_GB_A_BYTES ((size_t)1 << 18)
 /* the row stride of the block of C summed apart (a multiple of 64 bytes, not of 4 KiB) */
-#define FASTUP_GB_LDS (FASTUP_GB_NB * 16 + 16)
+#define FASTUP_GB_LDS(NR) (FASTUP_GB_NB * (NR) + 16)
 /* Pack rows [0, kc) of the GB_NB-panel block of U whose first column is jb (nb columns) into
  * panels of NR columns, row by row: a panel whose offsets are consecutive is one copy. */
 #define FASTUP_PACK_U(T, NR)                                                                  \
@@ -240,13 +241,14 @@ static void *fastup_planes_malloc(size_t bytes) {
                          const ptrdiff_t *colofs, T *C, ptrdiff_t ldc, int accumulate) {      \
         T *Ap, *Apall, *Bp, *Cs;                                                              \
         T tile[MR * NR];                                                                      \
-        ptrdiff_t mpad = (M + MR - 1) / MR * MR, pc, ic, jb, jr, ir, i, j;                    \
+        ptrdiff_t mpad = (M + MR - 1) / MR * MR, lds = FASTUP_GB_LDS(NR);                     \
+        ptrdiff_t pc, ic, jb, jr, ir, i, j;                                                   \
         int small = (size_t)mpad * (size_t)K * sizeof(T) <= FASTUP_GB_A_BYTES;                \
         FASTUP_EMPTY_PRODUCT(T)                                                               \
         Apall = (T *)fastup_aligned_malloc(sizeof(T) * (small ? mpad * K                      \
                                                               : FASTUP_MC * FASTUP_KC));      \
         Bp = (T *)fastup_aligned_malloc(sizeof(T) * FASTUP_KC * FASTUP_GB_NB * NR);           \
-        Cs = small ? (T *)fastup_aligned_malloc(sizeof(T) * mpad * FASTUP_GB_LDS) : NULL;     \
+        Cs = small ? (T *)fastup_aligned_malloc(sizeof(T) * mpad * lds) : NULL;               \
         if (Apall == NULL || Bp == NULL || (small && Cs == NULL)) {                           \
             fastup_aligned_free(Apall);                                                       \
             fastup_aligned_free(Bp);                                                          \
@@ -270,11 +272,11 @@ static void *fastup_planes_malloc(size_t bytes) {
                     for (ir = 0; ir < mpad; ir += MR)                                         \
                         for (jr = 0; jr < nb; jr += NR)                                       \
                             UK##_c(kc, Apall + pc * mpad + ir * kc, Bp + jr * kc,             \
-                                   Cs + ir * FASTUP_GB_LDS + jr, FASTUP_GB_LDS, pc > 0);      \
+                                   Cs + ir * lds + jr, lds, pc > 0);                          \
                 }                                                                             \
                 for (i = 0; i < M; i++) {                                                     \
                     T *c = C + i * ldc + jb;                                                  \
-                    const T *cs = Cs + i * FASTUP_GB_LDS;                                     \
+                    const T *cs = Cs + i * lds;                                               \
                     if (accumulate)                                                           \
                         for (j = 0; j < nb; j++) c[j] += cs[j];                               \
                     else                                                                      \
@@ -429,73 +431,77 @@ static void *fastup_planes_malloc(size_t bytes) {
             FASTUP_UK_ROWS(T, V, W);                                                          \
     }
 
+/* One copy of the products, named by SUFFIX: float on vectors VF of WF elements in panels of
+ * NRF = 2 WF columns (whole panels of a transposed B packed by TRF), double on VD of WD in
+ * panels of NRD = 2 WD, compiled with the function attributes ATTR. */
+#define FASTUP_GEMM_COPY(SUFFIX, VF, WF, NRF, TRF, VD, WD, NRD, ATTR)                         \
+    FASTUP_PACK_B(float, NRF, TRF)                                                            \
+    FASTUP_PACK_U(float, NRF)                                                                 \
+    FASTUP_PACK_B(double, NRD, FASTUP_NO_TRANSPOSE)                                           \
+    FASTUP_PACK_U(double, NRD)                                                                \
+    FASTUP_UKERNEL(fastup_uk_f_##SUFFIX, float, VF, WF, ATTR)                                 \
+    FASTUP_UKERNEL(fastup_uk_d_##SUFFIX, double, VD, WD, ATTR)                                \
+    FASTUP_DRIVER(fastup_sgemm_##SUFFIX, float, 6, NRF, fastup_uk_f_##SUFFIX, ATTR)           \
+    FASTUP_DRIVER(fastup_dgemm_##SUFFIX, double, 6, NRD, fastup_uk_d_##SUFFIX, ATTR)          \
+    FASTUP_DRIVER_GB(fastup_sgemm_gb_##SUFFIX, float, 6, NRF, fastup_uk_f_##SUFFIX, ATTR)     \
+    FASTUP_DRIVER_GB(fastup_dgemm_gb_##SUFFIX, double, 6, NRD, fastup_uk_d_##SUFFIX, ATTR)    \
+    FASTUP_DRIVER_GA(fastup_sgemm_ga_##SUFFIX, float, 6, NRF, fastup_uk_f_##SUFFIX, ATTR)     \
+    FASTUP_DRIVER_GA(fastup_dgemm_ga_##SUFFIX, double, 6, NRD, fastup_uk_d_##SUFFIX, ATTR)
+
 typedef float fastup_f4 __attribute__((vector_size(16)));
 typedef double fastup_d2 __attribute__((vector_size(16)));
 FASTUP_PACK_A(float, 6)
-FASTUP_PACK_B(float, 8, FASTUP_NO_TRANSPOSE)
-FASTUP_PACK_U(float, 8)
 FASTUP_PACK_A(double, 6)
-FASTUP_PACK_B(double, 4, FASTUP_NO_TRANSPOSE)
-FASTUP_PACK_U(double, 4)
-FASTUP_UKERNEL(fastup_uk_f_generic, float, fastup_f4, 4, )
-FASTUP_UKERNEL(fastup_uk_d_generic, double, fastup_d2, 2, )
-FASTUP_DRIVER(fastup_sgemm_generic, float, 6, 8, fastup_uk_f_generic, )
-FASTUP_DRIVER(fastup_dgemm_generic, double, 6, 4, fastup_uk_d_generic, )
-FASTUP_DRIVER_GB(fastup_sgemm_gb_generic, float, 6, 8, fastup_uk_f_generic, )
-FASTUP_DRIVER_GB(fastup_dgemm_gb_generic, double, 6, 4, fastup_uk_d_generic, )
-FASTUP_DRIVER_GA(fastup_sgemm_ga_generic, float, 6, 8, fastup_uk_f_generic, )
-FASTUP_DRIVER_GA(fastup_dgemm_ga_generic, double, 6, 4, fastup_uk_d_generic, )
+FASTUP_GEMM_COPY(generic, fastup_f4, 4, 8, FASTUP_NO_TRANSPOSE, fastup_d2, 2, 4, )
 
 #if FASTUP_HAVE_AVX2_PATH
 typedef float fastup_f8 __attribute__((vector_size(32)));
 typedef double fastup_d4 __attribute__((vector_size(32)));
 #include <immintrin.h>
-/* Whole 16-column panels of a B with unit row stride, 8 x 8 blocks transposed in registers. */
-FASTUP_AVX2 static ptrdiff_t fastup_pack_bt_f16(ptrdiff_t kc, ptrdiff_t nc, const float *B,
-                                                ptrdiff_t csb, float *packed) {
-    ptrdiff_t full = nc - nc % 16, jr, k, h, i, j;
-    for (jr = 0; jr < full; jr += 16) {
-        float *dst = packed + jr * kc;
-        for (h = 0; h < 16; h += 8) {
-            const float *src = B + (jr + h) * csb;
-            for (k = 0; k + 8 <= kc; k += 8) {
-                __m256 r[8], t[8], u[8];
-                for (i = 0; i < 8; i++) r[i] = _mm256_loadu_ps(src + i * csb + k);
-                for (i = 0; i < 8; i += 2) {
-                    t[i] = _mm256_unpacklo_ps(r[i], r[i + 1]);
-                    t[i + 1] = _mm256_unpackhi_ps(r[i], r[i + 1]);
-                }
-                for (i = 0; i < 8; i += 4) {
-                    u[i] = _mm256_shuffle_ps(t[i], t[i + 2], 0x44);
-                    u[i + 1] = _mm256_shuffle_ps(t[i], t[i + 2], 0xEE);
-                    u[i + 2] = _mm256_shuffle_ps(t[i + 1], t[i + 3], 0x44);
-                    u[i + 3] = _mm256_shuffle_ps(t[i + 1], t[i + 3], 0xEE);
-                }
-                for (i = 0; i < 4; i++) {
-                    _mm256_storeu_ps(dst + (k + i) * 16 + h,
-                                     _mm256_permute2f128_ps(u[i], u[i + 4], 0x20));
-                    _mm256_storeu_ps(dst + (k + i + 4) * 16 + h,
-                                     _mm256_permute2f128_ps(u[i], u[i + 4], 0x31));
-                }
-            }
-            for (; k < kc; k++)
-                for (j = 0; j < 8; j++) dst[k * 16 + h + j] = src[j * csb + k];
-        }
+/* Whole NR-column panels of a B with unit row stride, 8 x 8 blocks transposed in registers. */
+#define FASTUP_PACK_BT(NR, ATTR)                                                              \
+    ATTR static ptrdiff_t fastup_pack_bt_f##NR(ptrdiff_t kc, ptrdiff_t nc, const float *B,    \
+                                               ptrdiff_t csb, float *packed) {                \
+        ptrdiff_t full = nc - nc % NR, jr, k, h, i, j;                                        \
+        for (jr = 0; jr < full; jr += NR) {                                                   \
+            float *dst = packed + jr * kc;                                                    \
+            for (h = 0; h < NR; h += 8) {                                                     \
+                const float *src = B + (jr + h) * csb;                                        \
+                for (k = 0; k + 8 <= kc; k += 8) {                                            \
+                    __m256 r[8], t[8], u[8];                                                  \
+                    for (i = 0; i < 8; i++) r[i] = _mm256_loadu_ps(src + i * csb + k);        \
+                    for (i = 0; i < 8; i += 2) {                                              \
+                        t[i] = _mm256_unpacklo_ps(r[i], r[i + 1]);                            \
+                        t[i + 1] = _mm256_unpackhi_ps(r[i], r[i + 1]);                        \
+                    }                                                                         \
+                    for (i = 0; i < 8; i += 4) {                                              \
+                        u[i] = _mm256_shuffle_ps(t[i], t[i + 2], 0x44);                       \
+                        u[i + 1] = _mm256_shuffle_ps(t[i], t[i + 2], 0xEE);                   \
+                        u[i + 2] = _mm256_shuffle_ps(t[i + 1], t[i + 3], 0x44);               \
+                        u[i + 3] = _mm256_shuffle_ps(t[i + 1], t[i + 3], 0xEE);               \
+                    }                                                                         \
+                    for (i = 0; i < 4; i++) {                                                 \
+                        _mm256_storeu_ps(dst + (k + i) * NR + h,                              \
+                                         _mm256_permute2f128_ps(u[i], u[i + 4], 0x20));       \
+                        _mm256_storeu_ps(dst + (k + i + 4) * NR + h,                          \
+                                         _mm256_permute2f128_ps(u[i], u[i + 4], 0x31));       \
+                    }                                                                         \
+                }                                                                             \
+                for (; k < kc; k++)                                                           \
+                    for (j = 0; j < 8; j++) dst[k * NR + h + j] = src[j * csb + k];           \
+            }                                                                                 \
+        }                                                                                     \
+        return full;                                                                          \
     }
-    return full;
-}
-FASTUP_PACK_B(float, 16, fastup_pack_bt_f16)
-FASTUP_PACK_B(double, 8, FASTUP_NO_TRANSPOSE)
-FASTUP_PACK_U(float, 16)
-FASTUP_PACK_U(double, 8)
-FASTUP_UKERNEL(fastup_uk_f_avx2, float, fastup_f8, 8, FASTUP_AVX2)
-FASTUP_UKERNEL(fastup_uk_d_avx2, double, fastup_d4, 4, FASTUP_AVX2)
-FASTUP_DRIVER(fastup_sgemm_avx2, float, 6, 16, fastup_uk_f_avx2, FASTUP_AVX2)
-FASTUP_DRIVER(fastup_dgemm_avx2, double, 6, 8, fastup_uk_d_avx2, FASTUP_AVX2)
-FASTUP_DRIVER_GB(fastup_sgemm_gb_avx2, float, 6, 16, fastup_uk_f_avx2, FASTUP_AVX2)
-FASTUP_DRIVER_GB(fastup_dgemm_gb_avx2, double, 6, 8, fastup_uk_d_avx2, FASTUP_AVX2)
-FASTUP_DRIVER_GA(fastup_sgemm_ga_avx2, float, 6, 16, fastup_uk_f_avx2, FASTUP_AVX2)
-FASTUP_DRIVER_GA(fastup_dgemm_ga_avx2, double, 6, 8, fastup_uk_d_avx2, FASTUP_AVX2)
+FASTUP_PACK_BT(16, FASTUP_AVX2)
+FASTUP_GEMM_COPY(avx2, fastup_f8, 8, 16, fastup_pack_bt_f16, fastup_d4, 4, 8, FASTUP_AVX2)
+
+/* AVX-512: the same micro-kernel on vectors twice as wide (6 x 32 floats, 6 x 16 doubles) */
+typedef float fastup_f16 __attribute__((vector_size(64)));
+typedef double fastup_d8 __attribute__((vector_size(64)));
+FASTUP_PACK_BT(32, FASTUP_AVX2)
+FASTUP_GEMM_COPY(avx512, fastup_f16, 16, 32, fastup_pack_bt_f32, fastup_d8, 8, 16,
+                 FASTUP_AVX512)
 #endif
 
 #else /* no vector extensions: plain loops, 4 x 4 tiles */
@@ -544,35 +550,31 @@ FASTUP_DRIVER_GA(fastup_sgemm_ga_generic, float, 4, 4, fastup_uk_f_generic, )
 FASTUP_DRIVER_GA(fastup_dgemm_ga_generic, double, 4, 4, fastup_uk_d_generic, )
 #endif
 
+/* The copy of a product for this machine (_cpu.h). */
+#if FASTUP_HAVE_AVX2_PATH
+#define FASTUP_PICK(NAME, ARGS)                                                               \
+    return fastup_use_avx512() ? NAME##_avx512 ARGS                                           \
+           : fastup_use_avx2() ? NAME##_avx2 ARGS                                             \
+                               : NAME##_generic ARGS
+#else
+#define FASTUP_PICK(NAME, ARGS) return NAME##_generic ARGS
+#endif
+
 /* The entry points: 0 on success, -1 when the packing buffers cannot be allocated. */
 static int fastup_sgemm(ptrdiff_t M, ptrdiff_t N, ptrdiff_t K, const float *A, ptrdiff_t rsa,
                         ptrdiff_t csa, const float *B, ptrdiff_t rsb, ptrdiff_t csb, float *C,
                         ptrdiff_t ldc, int accumulate) {
-#if FASTUP_HAVE_AVX2_PATH
-    if (fastup_use_avx2())
-        return fastup_sgemm_avx2(M, N, K, A, rsa, csa, B, rsb, csb, C, ldc, accumulate);
-#endif
-    return fastup_sgemm_generic(M, N, K, A, rsa, csa, B, rsb, csb, C, ldc, accumulate);
+    FASTUP_PICK(fastup_sgemm, (M, N, K, A, rsa, csa, B, rsb, csb, C, ldc, accumulate));
 }
 
 static int fastup_dgemm(ptrdiff_t M, ptrdiff_t N, ptrdiff_t K, const double *A, ptrdiff_t rsa,
                         ptrdiff_t csa, const double *B, ptrdiff_t rsb, ptrdiff_t csb, double *C,
                         ptrdiff_t ldc, int accumulate) {
-#if FASTUP_HAVE_AVX2_PATH
-    if (fastup_use_avx2())
-        return fastup_dgemm_avx2(M, N, K, A, rsa, csa, B, rsb, csb, C, ldc, accumulate);
-#endif
-    return fastup_dgemm_generic(M, N, K, A, rsa, csa, B, rsb, csb, C, ldc, accumulate);
+    FASTUP_PICK(fastup_dgemm, (M, N, K, A, rsa, csa, B, rsb, csb, C, ldc, accumulate));
 }
 
 /* The products with an operand read in place (DRIVER_GB, DRIVER_GA above); 0 on success, -1
  * when a packing buffer cannot be allocated. */
-#if FASTUP_HAVE_AVX2_PATH
-#define FASTUP_PICK(NAME, ARGS) \
-    return fastup_use_avx2() ? NAME##_avx2 ARGS : NAME##_generic ARGS
-#else
-#define FASTUP_PICK(NAME, ARGS) return NAME##_generic ARGS
-#endif
 static int fastup_sgemm_gb(ptrdiff_t M, ptrdiff_t N, ptrdiff_t K, const float *A, ptrdiff_t rsa,
                            ptrdiff_t csa, const float *G, const ptrdiff_t *rowofs,
                            const ptrdiff_t *colofs, float *C, ptrdiff_t ldc, int accumulate) {

@@ -55,6 +55,7 @@ cdef extern from "_copy.h" nogil:
 
 cdef extern from "_cpu.h" nogil:
     int fastup_use_avx2()
+    int fastup_use_avx512()
 
 cdef extern from "fastup_build_info.h":
     const char* FASTUP_BUILD_COMPILER
@@ -868,7 +869,11 @@ DEF GEMM_COLUMN_UNIT = 64
 
 def simd_isa():
     """Which copy of the hand-vectorised loops (matrix product, fused resample) runs here:
-    'avx2' (x86-64 with AVX2 and FMA, unless FASTUP_DISABLE_AVX2 is set) or 'generic'."""
+    'avx512' (the matrix product on AVX-512F, the rest on AVX2; unless FASTUP_DISABLE_AVX512
+    is set), 'avx2' (x86-64 with AVX2 and FMA, unless FASTUP_DISABLE_AVX2 is set) or
+    'generic'."""
+    if fastup_use_avx512():
+        return "avx512"
     return "avx2" if fastup_use_avx2() else "generic"
 
 
