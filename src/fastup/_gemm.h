@@ -343,116 +343,109 @@ static void *fastup_planes_malloc(size_t bytes) {
     }
 
 #if FASTUP_VECTOR_EXT
-/* A 6 x (2 * W) micro-kernel on vectors of W elements of type T: 12 accumulators. The k loop is
- * written once, its operands as parameters: SETUP opens each step, A_AT(i) is the element of
- * row i of A and B_AT points at the 2 * W elements of B of that step. */
-#define FASTUP_UK_LOOP(T, V, W, SETUP, A_AT, B_AT)                                            \
-    V c00 = {0}, c01 = {0}, c10 = {0}, c11 = {0}, c20 = {0}, c21 = {0};                       \
-    V c30 = {0}, c31 = {0}, c40 = {0}, c41 = {0}, c50 = {0}, c51 = {0};                       \
+/* X(i, P) for each row i of a micro-kernel's tile (MR = 6 rows, or 12) */
+#define FASTUP_ROWS6(X, P) X(0, P) X(1, P) X(2, P) X(3, P) X(4, P) X(5, P)
+#define FASTUP_ROWS12(X, P) FASTUP_ROWS6(X, P) X(6, P) X(7, P) X(8, P) X(9, P) X(10, P) X(11, P)
+
+/* An MR x (2 * W) micro-kernel on vectors V of W elements of type T: 2 MR accumulators, row i
+ * in c<i>_0, c<i>_1. The k loop is written once, its operands as parameters: SETUP opens each
+ * step, A_AT(i) is the element of row i of A and B_AT points at the 2 * W elements of B of
+ * that step. */
+#define FASTUP_UK_ZERO(i, V) V c##i##_0 = {0}, c##i##_1 = {0};
+#define FASTUP_UK_FMA(i, A_AT)                                                                \
+    c##i##_0 += A_AT(i) * b0;                                                                 \
+    c##i##_1 += A_AT(i) * b1;
+#define FASTUP_UK_LOOP(T, V, W, MR, SETUP, A_AT, B_AT)                                        \
+    FASTUP_ROWS##MR(FASTUP_UK_ZERO, V)                                                        \
     ptrdiff_t k;                                                                              \
     for (k = 0; k < kc; k++) {                                                                \
         V b0, b1;                                                                             \
         SETUP                                                                                 \
         memcpy(&b0, B_AT, sizeof(V));                                                         \
         memcpy(&b1, (B_AT) + W, sizeof(V));                                                   \
-        c00 += A_AT(0) * b0; c01 += A_AT(0) * b1;                                             \
-        c10 += A_AT(1) * b0; c11 += A_AT(1) * b1;                                             \
-        c20 += A_AT(2) * b0; c21 += A_AT(2) * b1;                                             \
-        c30 += A_AT(3) * b0; c31 += A_AT(3) * b1;                                             \
-        c40 += A_AT(4) * b0; c41 += A_AT(4) * b1;                                             \
-        c50 += A_AT(5) * b0; c51 += A_AT(5) * b1;                                             \
+        FASTUP_ROWS##MR(FASTUP_UK_FMA, A_AT)                                                  \
     }
-/* A packed (MR = 6 elements per step), or gathered: row i at g<i>_ + colofs[k] */
+/* A packed (MR elements per step), or gathered: row i at g<i>_ + colofs[k] */
 #define FASTUP_A_PACKED(i) a_[i]
 #define FASTUP_A_GATHERED(i) g##i##_[off_]
-#define FASTUP_UK_BODY(T, V, W)                                                               \
-    FASTUP_UK_LOOP(T, V, W, const T *a_ = A + 6 * k;, FASTUP_A_PACKED, B + 2 * W * k)
+#define FASTUP_UK_GPTR(i, unused) const __typeof__(*G) *g##i##_ = G + ro[i];
+#define FASTUP_UK_BODY(T, V, W, MR)                                                           \
+    FASTUP_UK_LOOP(T, V, W, MR, const T *a_ = A + MR * k;, FASTUP_A_PACKED, B + 2 * W * k)
 
-#define FASTUP_UK_ROW(T, V, W, ROW, LO, HI)                                                    \
-    do {                                                                                      \
-        T *row_ = C + (ROW) * ldc;                                                            \
+/* row i of the sums added to (add) or stored into C, or written to ``tile`` (rows of 2 W) */
+#define FASTUP_UK_CROW(i, V)                                                                  \
+    {                                                                                         \
+        __typeof__(C) row_ = C + (i) * ldc;                                                   \
+        const ptrdiff_t w_ = (ptrdiff_t)(sizeof(V) / sizeof(*C));                             \
         if (add) {                                                                            \
             V x0, x1;                                                                         \
             memcpy(&x0, row_, sizeof(V));                                                     \
-            memcpy(&x1, row_ + W, sizeof(V));                                                 \
-            x0 += LO;                                                                         \
-            x1 += HI;                                                                         \
+            memcpy(&x1, row_ + w_, sizeof(V));                                                \
+            x0 += c##i##_0;                                                                   \
+            x1 += c##i##_1;                                                                   \
             memcpy(row_, &x0, sizeof(V));                                                     \
-            memcpy(row_ + W, &x1, sizeof(V));                                                 \
+            memcpy(row_ + w_, &x1, sizeof(V));                                                \
         } else {                                                                              \
-            memcpy(row_, &LO, sizeof(V));                                                     \
-            memcpy(row_ + W, &HI, sizeof(V));                                                 \
+            memcpy(row_, &c##i##_0, sizeof(V));                                               \
+            memcpy(row_ + w_, &c##i##_1, sizeof(V));                                          \
         }                                                                                     \
-    } while (0)
-
-#define FASTUP_UK_TILE(V, W)                                                                  \
-    do {                                                                                      \
-        memcpy(tile + 0 * 2 * W, &c00, sizeof(V)); memcpy(tile + 0 * 2 * W + W, &c01, sizeof(V)); \
-        memcpy(tile + 1 * 2 * W, &c10, sizeof(V)); memcpy(tile + 1 * 2 * W + W, &c11, sizeof(V)); \
-        memcpy(tile + 2 * 2 * W, &c20, sizeof(V)); memcpy(tile + 2 * 2 * W + W, &c21, sizeof(V)); \
-        memcpy(tile + 3 * 2 * W, &c30, sizeof(V)); memcpy(tile + 3 * 2 * W + W, &c31, sizeof(V)); \
-        memcpy(tile + 4 * 2 * W, &c40, sizeof(V)); memcpy(tile + 4 * 2 * W + W, &c41, sizeof(V)); \
-        memcpy(tile + 5 * 2 * W, &c50, sizeof(V)); memcpy(tile + 5 * 2 * W + W, &c51, sizeof(V)); \
-    } while (0)
-
-#define FASTUP_UK_ROWS(T, V, W)                                                               \
-    do {                                                                                      \
-        FASTUP_UK_ROW(T, V, W, 0, c00, c01);                                                  \
-        FASTUP_UK_ROW(T, V, W, 1, c10, c11);                                                  \
-        FASTUP_UK_ROW(T, V, W, 2, c20, c21);                                                  \
-        FASTUP_UK_ROW(T, V, W, 3, c30, c31);                                                  \
-        FASTUP_UK_ROW(T, V, W, 4, c40, c41);                                                  \
-        FASTUP_UK_ROW(T, V, W, 5, c50, c51);                                                  \
-    } while (0)
+    }
+#define FASTUP_UK_TROW(i, V)                                                                  \
+    {                                                                                         \
+        const ptrdiff_t w_ = (ptrdiff_t)(sizeof(V) / sizeof(*tile));                          \
+        memcpy(tile + (i) * 2 * w_, &c##i##_0, sizeof(V));                                    \
+        memcpy(tile + (i) * 2 * w_ + w_, &c##i##_1, sizeof(V));                               \
+    }
 
 /* NAME writes the tile of sums to ``tile``; NAME##_c adds it to (or stores it into) a full tile
  * of C; NAME##_ga reads A in place (row i, step k: G[ro[i] + colofs[k]]) and writes to ``tile``
  * when it is not NULL, else to C. */
-#define FASTUP_UKERNEL(NAME, T, V, W, ATTR)                                                   \
+#define FASTUP_UKERNEL(NAME, T, V, W, MR, ATTR)                                               \
     ATTR static inline void NAME(ptrdiff_t kc, const T *A, const T *B, T *tile) {             \
-        FASTUP_UK_BODY(T, V, W)                                                               \
-        FASTUP_UK_TILE(V, W);                                                                 \
+        FASTUP_UK_BODY(T, V, W, MR)                                                           \
+        FASTUP_ROWS##MR(FASTUP_UK_TROW, V)                                                    \
     }                                                                                         \
     ATTR static inline void NAME##_c(ptrdiff_t kc, const T *A, const T *B, T *C,              \
                                      ptrdiff_t ldc, int add) {                                \
-        FASTUP_UK_BODY(T, V, W)                                                               \
-        FASTUP_UK_ROWS(T, V, W);                                                              \
+        FASTUP_UK_BODY(T, V, W, MR)                                                           \
+        FASTUP_ROWS##MR(FASTUP_UK_CROW, V)                                                    \
     }                                                                                         \
     ATTR static inline void NAME##_ga(ptrdiff_t kc, const T *G, const ptrdiff_t *ro,          \
                                       const ptrdiff_t *colofs, const T *B, T *C,              \
                                       ptrdiff_t ldc, int add, T *tile) {                      \
-        const T *g0_ = G + ro[0], *g1_ = G + ro[1], *g2_ = G + ro[2];                         \
-        const T *g3_ = G + ro[3], *g4_ = G + ro[4], *g5_ = G + ro[5];                         \
-        FASTUP_UK_LOOP(T, V, W, ptrdiff_t off_ = colofs[k];, FASTUP_A_GATHERED,               \
+        FASTUP_ROWS##MR(FASTUP_UK_GPTR, )                                                     \
+        FASTUP_UK_LOOP(T, V, W, MR, ptrdiff_t off_ = colofs[k];, FASTUP_A_GATHERED,           \
                        B + 2 * W * k)                                                         \
-        if (tile != NULL)                                                                     \
-            FASTUP_UK_TILE(V, W);                                                             \
-        else                                                                                  \
-            FASTUP_UK_ROWS(T, V, W);                                                          \
+        if (tile != NULL) {                                                                   \
+            FASTUP_ROWS##MR(FASTUP_UK_TROW, V)                                                \
+        } else {                                                                              \
+            FASTUP_ROWS##MR(FASTUP_UK_CROW, V)                                                \
+        }                                                                                     \
     }
 
-/* One copy of the products, named by SUFFIX: float on vectors VF of WF elements in panels of
- * NRF = 2 WF columns (whole panels of a transposed B packed by TRF), double on VD of WD in
- * panels of NRD = 2 WD, compiled with the function attributes ATTR. */
-#define FASTUP_GEMM_COPY(SUFFIX, VF, WF, NRF, TRF, VD, WD, NRD, ATTR)                         \
+/* One copy of the products, named by SUFFIX: MR-row tiles (A packed by the MR-row packers,
+ * instantiated before); float on vectors VF of WF elements in panels of NRF = 2 WF columns
+ * (whole panels of a transposed B packed by TRF), double on VD of WD in panels of NRD = 2 WD;
+ * compiled with the function attributes ATTR. */
+#define FASTUP_GEMM_COPY(SUFFIX, MR, VF, WF, NRF, TRF, VD, WD, NRD, ATTR)                     \
     FASTUP_PACK_B(float, NRF, TRF)                                                            \
     FASTUP_PACK_U(float, NRF)                                                                 \
     FASTUP_PACK_B(double, NRD, FASTUP_NO_TRANSPOSE)                                           \
     FASTUP_PACK_U(double, NRD)                                                                \
-    FASTUP_UKERNEL(fastup_uk_f_##SUFFIX, float, VF, WF, ATTR)                                 \
-    FASTUP_UKERNEL(fastup_uk_d_##SUFFIX, double, VD, WD, ATTR)                                \
-    FASTUP_DRIVER(fastup_sgemm_##SUFFIX, float, 6, NRF, fastup_uk_f_##SUFFIX, ATTR)           \
-    FASTUP_DRIVER(fastup_dgemm_##SUFFIX, double, 6, NRD, fastup_uk_d_##SUFFIX, ATTR)          \
-    FASTUP_DRIVER_GB(fastup_sgemm_gb_##SUFFIX, float, 6, NRF, fastup_uk_f_##SUFFIX, ATTR)     \
-    FASTUP_DRIVER_GB(fastup_dgemm_gb_##SUFFIX, double, 6, NRD, fastup_uk_d_##SUFFIX, ATTR)    \
-    FASTUP_DRIVER_GA(fastup_sgemm_ga_##SUFFIX, float, 6, NRF, fastup_uk_f_##SUFFIX, ATTR)     \
-    FASTUP_DRIVER_GA(fastup_dgemm_ga_##SUFFIX, double, 6, NRD, fastup_uk_d_##SUFFIX, ATTR)
+    FASTUP_UKERNEL(fastup_uk_f_##SUFFIX, float, VF, WF, MR, ATTR)                             \
+    FASTUP_UKERNEL(fastup_uk_d_##SUFFIX, double, VD, WD, MR, ATTR)                            \
+    FASTUP_DRIVER(fastup_sgemm_##SUFFIX, float, MR, NRF, fastup_uk_f_##SUFFIX, ATTR)          \
+    FASTUP_DRIVER(fastup_dgemm_##SUFFIX, double, MR, NRD, fastup_uk_d_##SUFFIX, ATTR)         \
+    FASTUP_DRIVER_GB(fastup_sgemm_gb_##SUFFIX, float, MR, NRF, fastup_uk_f_##SUFFIX, ATTR)    \
+    FASTUP_DRIVER_GB(fastup_dgemm_gb_##SUFFIX, double, MR, NRD, fastup_uk_d_##SUFFIX, ATTR)   \
+    FASTUP_DRIVER_GA(fastup_sgemm_ga_##SUFFIX, float, MR, NRF, fastup_uk_f_##SUFFIX, ATTR)    \
+    FASTUP_DRIVER_GA(fastup_dgemm_ga_##SUFFIX, double, MR, NRD, fastup_uk_d_##SUFFIX, ATTR)
 
 typedef float fastup_f4 __attribute__((vector_size(16)));
 typedef double fastup_d2 __attribute__((vector_size(16)));
 FASTUP_PACK_A(float, 6)
 FASTUP_PACK_A(double, 6)
-FASTUP_GEMM_COPY(generic, fastup_f4, 4, 8, FASTUP_NO_TRANSPOSE, fastup_d2, 2, 4, )
+FASTUP_GEMM_COPY(generic, 6, fastup_f4, 4, 8, FASTUP_NO_TRANSPOSE, fastup_d2, 2, 4, )
 
 #if FASTUP_HAVE_AVX2_PATH
 typedef float fastup_f8 __attribute__((vector_size(32)));
@@ -494,13 +487,16 @@ typedef double fastup_d4 __attribute__((vector_size(32)));
         return full;                                                                          \
     }
 FASTUP_PACK_BT(16, FASTUP_AVX2)
-FASTUP_GEMM_COPY(avx2, fastup_f8, 8, 16, fastup_pack_bt_f16, fastup_d4, 4, 8, FASTUP_AVX2)
+FASTUP_GEMM_COPY(avx2, 6, fastup_f8, 8, 16, fastup_pack_bt_f16, fastup_d4, 4, 8, FASTUP_AVX2)
 
-/* AVX-512: the same micro-kernel on vectors twice as wide (6 x 32 floats, 6 x 16 doubles) */
+/* AVX-512: the same micro-kernel on vectors twice as wide and twice as many rows (12 x 32
+ * floats, 12 x 16 doubles: 24 of the 32 registers hold sums) */
 typedef float fastup_f16 __attribute__((vector_size(64)));
 typedef double fastup_d8 __attribute__((vector_size(64)));
 FASTUP_PACK_BT(32, FASTUP_AVX2)
-FASTUP_GEMM_COPY(avx512, fastup_f16, 16, 32, fastup_pack_bt_f32, fastup_d8, 8, 16,
+FASTUP_PACK_A(float, 12)
+FASTUP_PACK_A(double, 12)
+FASTUP_GEMM_COPY(avx512, 12, fastup_f16, 16, 32, fastup_pack_bt_f32, fastup_d8, 8, 16,
                  FASTUP_AVX512)
 #endif
 
