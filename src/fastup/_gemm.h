@@ -269,8 +269,8 @@ static void *fastup_planes_malloc(size_t bytes) {
                 for (pc = 0; pc < K; pc += FASTUP_KC) {                                       \
                     ptrdiff_t kc = K - pc < FASTUP_KC ? K - pc : FASTUP_KC;                   \
                     fastup_pack_u_##T##_##NR(kc, nb, G, rowofs + pc, colofs + jb, Bp);        \
-                    for (ir = 0; ir < mpad; ir += MR)                                         \
-                        for (jr = 0; jr < nb; jr += NR)                                       \
+                    for (jr = 0; jr < nb; jr += NR)                                           \
+                        for (ir = 0; ir < mpad; ir += MR)                                     \
                             UK##_c(kc, Apall + pc * mpad + ir * kc, Bp + jr * kc,             \
                                    Cs + ir * lds + jr, lds, pc > 0);                          \
                 }                                                                             \
@@ -322,11 +322,11 @@ static void *fastup_planes_malloc(size_t bytes) {
                 ptrdiff_t kc = K - pc < FASTUP_KC ? K - pc : FASTUP_KC;                       \
                 int add = accumulate || pc > 0;                                               \
                 fastup_pack_b_##T##_##NR(kc, nc, B + pc * rsb + jc * csb, rsb, csb, Bp);      \
-                for (ir = 0; ir < M; ir += MR) {                                              \
-                    ptrdiff_t mr = M - ir < MR ? M - ir : MR;                                 \
-                    for (i = 0; i < MR; i++) ro[i] = rowofs[ir + (i < mr ? i : 0)];           \
-                    for (jr = 0; jr < nc; jr += NR) {                                         \
-                        ptrdiff_t nr = nc - jr < NR ? nc - jr : NR;                           \
+                for (jr = 0; jr < nc; jr += NR) {                                             \
+                    ptrdiff_t nr = nc - jr < NR ? nc - jr : NR;                               \
+                    for (ir = 0; ir < M; ir += MR) {                                          \
+                        ptrdiff_t mr = M - ir < MR ? M - ir : MR;                             \
+                        for (i = 0; i < MR; i++) ro[i] = rowofs[ir + (i < mr ? i : 0)];       \
                         T *c = C + ir * ldc + jc + jr;                                        \
                         if (mr == MR && nr == NR) {                                           \
                             UK##_ga(kc, G, ro, colofs + pc, Bp + jr * kc, c, ldc, add, NULL); \
