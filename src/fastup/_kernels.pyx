@@ -1041,6 +1041,54 @@ cdef inline bint _col2im_line(const Py_ssize_t* g, Py_ssize_t i, Py_ssize_t i1, 
     return 0 <= oz < g[3] and 0 <= oy < g[4]
 
 
+# lines of one output plane taken together by _col2im_lines2
+DEF LINE2_BATCH = 64
+
+cdef void _col2im_lines2(const float* cols, float* plane, const Py_ssize_t* g,
+                         Py_ssize_t* lines, Py_ssize_t nl, Py_ssize_t width) noexcept nogil:
+    """The scatter at stride 2 along x of ``nl`` input lines into one output plane, in their
+    order: line a (4 entries: output line offset, positions [ix0, ix1), offset in cols of its
+    first x tap) adds its g[8] x taps to its output line. A line is taken together with the
+    following lines of the same output line and positions, up to the first one of that output
+    line that differs (so every output element still receives its taps in the order of the
+    list), in one fastup_line2_add_f: the output line is loaded and stored once for them all."""
+    cdef const float* taps[FASTUP_LINE2_TAPS]
+    cdef Py_ssize_t shifts[FASTUP_LINE2_TAPS]
+    cdef Py_ssize_t nxt[LINE2_BATCH]
+    cdef Py_ssize_t slot_row[2 * LINE2_BATCH]
+    cdef Py_ssize_t slot_at[2 * LINE2_BATCH]
+    cdef Py_ssize_t a, b, h, qx, nt
+    # nxt[a]: the next line of the same output line (a small hash table of output lines)
+    for h in range(2 * LINE2_BATCH):
+        slot_at[h] = -1
+    for b in range(nl - 1, -1, -1):
+        h = (lines[4 * b] // g[5]) % (2 * LINE2_BATCH)
+        while slot_at[h] >= 0 and slot_row[h] != lines[4 * b]:
+            h = (h + 1) % (2 * LINE2_BATCH)
+        nxt[b] = slot_at[h]
+        slot_row[h] = lines[4 * b]
+        slot_at[h] = b
+    for a in range(nl):
+        if lines[4 * a] < 0:  # taken with an earlier line
+            continue
+        nt = 0
+        b = a
+        while b >= 0:
+            if b > a and (lines[4 * b + 1] != lines[4 * a + 1]
+                          or lines[4 * b + 2] != lines[4 * a + 2]
+                          or nt + g[8] > FASTUP_LINE2_TAPS):
+                break
+            for qx in range(g[8]):
+                taps[nt] = cols + (lines[4 * b + 3] + qx * width)
+                shifts[nt] = qx * g[17] - g[14]
+                nt = nt + 1
+            if b > a:
+                lines[4 * b] = -1
+            b = nxt[b]
+        fastup_line2_add_f(plane + lines[4 * a], g[5], taps, shifts, nt, lines[4 * a + 1],
+                           lines[4 * a + 2])
+
+
 cdef void _col2im_planes(const real_t* cols, real_t* out, const Py_ssize_t* g, Py_ssize_t c0,
                          Py_ssize_t c1, Py_ssize_t i0, Py_ssize_t i1) noexcept nogil:
     """out[c, i*s - p + q*d] += cols[(c, q), i - i0] for output planes c in [c0, c1) and input
@@ -1055,27 +1103,33 @@ cdef void _col2im_planes(const real_t* cols, real_t* out, const Py_ssize_t* g, P
     cdef Py_ssize_t kprod = g[6] * g[7] * g[8], width = i1 - i0
     cdef Py_ssize_t plane = g[3] * g[4] * g[5], shift, sx = g[11], base, at
     cdef const real_t* col
-    cdef const float* taps[FASTUP_LINE2_TAPS]
-    cdef Py_ssize_t shifts[FASTUP_LINE2_TAPS]
+    cdef Py_ssize_t lines[LINE2_BATCH * 4]
+    cdef Py_ssize_t nl
     if real_t is float:
         if sx == 2 and g[8] <= FASTUP_LINE2_TAPS and fastup_use_avx2():
-            # stride 2 along x (AVX2): an output line gets all its taps along x at once
-            # (fastup_line2_add_f), walked by (z, y) tap, then line
-            for qx in range(g[8]):
-                shifts[qx] = qx * g[17] - g[14]
+            # stride 2 along x (AVX2): an output line gets its taps along x at once
+            # (fastup_line2_add_f), and those of the (z, y) taps that reach it from other
+            # input lines of the chunk too (_col2im_lines2); the lines are listed by (z, y)
+            # tap, then input line, the order of q
             for c in range(c0, c1):
+                nl = 0
                 for qzy in range(g[6] * g[7]):
-                    q = qzy * g[8]
                     qz = qzy // g[7]
                     qy = qzy - qz * g[7]
                     i = i0
                     while i < i1:
                         if _col2im_line(g, i, i1, qz, qy, &ix0, &ix1, &row):
-                            for qx in range(g[8]):
-                                taps[qx] = cols + ((c * kprod + q + qx) * width + (i - i0))
-                            fastup_line2_add_f(out + (c * plane + row), g[5], taps, shifts,
-                                               g[8], ix0, ix1)
+                            lines[4 * nl] = row
+                            lines[4 * nl + 1] = ix0
+                            lines[4 * nl + 2] = ix1
+                            lines[4 * nl + 3] = (c * kprod + qzy * g[8]) * width + (i - i0)
+                            nl = nl + 1
+                            if nl == LINE2_BATCH:
+                                _col2im_lines2(<const float*>cols, <float*>out + c * plane, g,
+                                               lines, nl, width)
+                                nl = 0
                         i = i + (ix1 - ix0)
+                _col2im_lines2(<const float*>cols, <float*>out + c * plane, g, lines, nl, width)
             return
     for c in range(c0, c1):
         for q in range(kprod):
