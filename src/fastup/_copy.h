@@ -13,6 +13,8 @@
  * Streaming: a copy into a large output with non-temporal stores (AVX2), which write to memory
  * without first reading the destination into the cache (half the memory traffic of ordinary
  * stores for an output far larger than the cache); fastup_stream_fence() once after the last.
+ * Only whole cache lines are streamed; the partial lines at a row's ends get ordinary stores,
+ * fetched for writing a few rows ahead (fastup_stream_ahead).
  *
  * Byte gather: rows whose output byte j is src_row[at(j)] (a nearest resize along the last
  * axis: at(j) = last[j / block] + j % block). Blocks of 16 output bytes whose sources lie
