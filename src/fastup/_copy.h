@@ -14,7 +14,7 @@
  * without first reading the destination into the cache (half the memory traffic of ordinary
  * stores for an output far larger than the cache); fastup_stream_fence() once after the last.
  * Only whole cache lines are streamed; the partial lines at a row's ends get ordinary stores,
- * fetched for writing a few rows ahead (fastup_stream_ahead).
+ * fetched for writing a few rows ahead (fastup_stream_lines).
  *
  * Byte gather: rows whose output byte j is src_row[at(j)] (a nearest resize along the last
  * axis: at(j) = last[j / block] + j % block). Blocks of 16 output bytes whose sources lie
@@ -66,34 +66,37 @@ static FASTUP_AVX2 ptrdiff_t fastup_even_add_f_avx2(float *dst, const float *src
     return i;
 }
 
-/* Before a row of n bytes at d is streamed (rows one after the other): when rows end inside a
- * cache line, the line where the row four ahead ends is fetched for writing (PREFETCHW). Such
- * a line gets ordinary stores (the ends of two rows), and an ordinary store that misses the
- * cache holds up the streamed stores behind it: W1 nearest x2 with rows 16 bytes into a line
- * took 18.6 ms without, 10.5 ms with, and 7.5 ms with rows on line boundaries. */
-static inline void fastup_stream_ahead(const void *d, size_t n) {
+/* The whole cache lines of a row of n bytes at d, bytes [*h, *e) from d: what is streamed. A
+ * line is never written partly by each kind of store: a partly streamed line leaves the
+ * write-combining buffer as a partial write, which costs a read of the line from memory (on
+ * Intel, W5 nearest was 1.8x slower streamed from 32-byte boundaries than not streamed). The
+ * partial lines at the row's ends get ordinary stores (the ends of two rows, when rows follow
+ * one another), and an ordinary store that misses the cache holds up the streamed stores
+ * behind it: so the line where the row four ahead ends is fetched for writing (PREFETCHW) now.
+ * W1 nearest x2 with rows 16 bytes into a line took 18.6 ms without, 10.5 ms with, and 7.5 ms
+ * with rows on line boundaries. */
+static inline void fastup_stream_lines(const void *d, size_t n, size_t *h, size_t *e) {
     const char *end = (const char *)d + n;
+    size_t head = (64 - ((size_t)d & 63)) & 63;
     if (((size_t)end & 63) != 0) __asm__ volatile("prefetchw %0" : : "m"(end[3 * n]));
+    *h = head < n ? head : n;
+    *e = *h + (n - *h) / 64 * 64;
 }
 
 /* n bytes from src to dst: the whole cache lines of dst with non-temporal stores, the partial
- * lines at either end with ordinary ones. A line is never written partly by each kind: a
- * partly streamed line leaves the write-combining buffer as a partial write, which costs a
- * read of the line from memory (on Intel, W5 nearest was 1.8x slower with 32-byte alignment
- * than without streaming). */
+ * lines at either end with ordinary ones (fastup_stream_lines). */
 static FASTUP_AVX2 void fastup_stream_avx2(void *dst, const void *src, size_t n) {
     char *d = (char *)dst;
     const char *s = (const char *)src;
-    size_t head = (64 - ((size_t)d & 63)) & 63, i;
-    fastup_stream_ahead(d, n);
-    if (head > n) head = n;
-    memcpy(d, s, head);
-    for (i = head; i + 64 <= n; i += 64) {
+    size_t h, e, i;
+    fastup_stream_lines(d, n, &h, &e);
+    memcpy(d, s, h);
+    for (i = h; i < e; i += 64) {
         _mm256_stream_si256((__m256i *)(d + i), _mm256_loadu_si256((const __m256i *)(s + i)));
         _mm256_stream_si256((__m256i *)(d + i + 32),
                             _mm256_loadu_si256((const __m256i *)(s + i + 32)));
     }
-    memcpy(d + i, s + i, n - i);
+    memcpy(d + e, s + e, n - e);
 }
 
 static FASTUP_AVX2 void fastup_sfence_avx2(void) { _mm_sfence(); }

@@ -372,7 +372,7 @@ static void *fastup_planes_malloc(size_t bytes) {
 #define FASTUP_UK_BODY(T, V, W, MR)                                                           \
     FASTUP_UK_LOOP(T, V, W, MR, const T *a_ = A + MR * k;, FASTUP_A_PACKED, B + 2 * W * k)
 
-/* row i of the sums added to (add) or stored into C, or written to ``tile`` (rows of 2 W) */
+/* row i of the sums added to (add) or stored into C */
 #define FASTUP_UK_CROW(i, V)                                                                  \
     {                                                                                         \
         __typeof__(C) row_ = C + (i) * ldc;                                                   \
@@ -390,6 +390,7 @@ static void *fastup_planes_malloc(size_t bytes) {
             memcpy(row_ + w_, &c##i##_1, sizeof(V));                                          \
         }                                                                                     \
     }
+/* row i of the sums written to ``tile`` (rows of 2 W) */
 #define FASTUP_UK_TROW(i, V)                                                                  \
     {                                                                                         \
         const ptrdiff_t w_ = (ptrdiff_t)(sizeof(V) / sizeof(*tile));                          \

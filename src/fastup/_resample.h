@@ -535,7 +535,7 @@ fastup_vsum8m(const float *const *r, const __m256 *w, ptrdiff_t T, ptrdiff_t i, 
  * not depend on how a compiler contracts the portable loops; with ``stream`` into float32 dst,
  * the whole cache lines of dst with non-temporal stores from the registers (no staging
  * buffer) and the partial lines at either end with ordinary ones (a line written partly by
- * each kind costs a read from memory: fastup_stream_avx2). The first and last few outputs go
+ * each kind costs a read from memory: fastup_stream_lines). The first and last few outputs go
  * through masked loads. Streamed or not, the sums are the same. */
 static FASTUP_AVX2 void fastup_vrows_avx2(const float *const *rows, const float *w, ptrdiff_t T,
                                           ptrdiff_t n, float *dst, int stream) {
@@ -543,15 +543,15 @@ static FASTUP_AVX2 void fastup_vrows_avx2(const float *const *rows, const float 
     float out[8];
     const float *live[4];
     ptrdiff_t i = 0, t, k, h = 0, e = 0; /* [h, e): the streamed whole lines */
+    size_t hb, eb;
     for (t = 0; t < 4; t++) {
         wv[t] = _mm256_set1_ps(t < T ? w[t] : 0.0f);
         live[t] = t < T ? rows[t] : rows[0]; /* in registers: the stores cannot change them */
     }
     if (stream && ((uintptr_t)dst & 3) == 0) {
-        fastup_stream_ahead(dst, (size_t)n * sizeof(float));
-        h = (ptrdiff_t)(((64 - ((uintptr_t)dst & 63)) & 63) / 4);
-        h = h < n ? h : n;
-        e = h + (n - h) / 16 * 16;
+        fastup_stream_lines(dst, (size_t)n * sizeof(float), &hb, &eb);
+        h = (ptrdiff_t)(hb / sizeof(float));
+        e = (ptrdiff_t)(eb / sizeof(float));
     }
     for (; i + 8 <= h; i += 8) _mm256_storeu_ps(dst + i, fastup_vsum8(live, wv, T, i));
     if (i < h) { /* the first outputs: loads and stores of the lanes below h - i */

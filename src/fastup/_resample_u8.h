@@ -309,21 +309,21 @@ fastup_q8_vspan(const int16_t *const *rows, const __m256i *wv, ptrdiff_t T, ptrd
 
 /* The H step, AVX2, 32 outputs at a time. With ``stream``, the whole cache lines of d are
  * written with non-temporal stores and the partial lines at either end with ordinary ones (a
- * line written partly by each kind costs a read from memory: fastup_stream_avx2). */
+ * line written partly by each kind costs a read from memory: fastup_stream_lines). */
 static FASTUP_AVX2 void fastup_q8_vrow_avx2(const int16_t *const *rows, const int16_t *w,
                                             ptrdiff_t T, ptrdiff_t n, uint8_t *d, int stream) {
     __m256i wv[16];
     ptrdiff_t i = 0, t, h = 0, e = 0; /* [h, e): the streamed whole lines */
+    size_t hb, eb;
     if (T > 16) {
         fastup_q8_vrow_plain(rows, w, T, n, d);
         return;
     }
     for (t = 0; t < T; t++) wv[t] = _mm256_set1_epi16(w[t]);
     if (stream) {
-        fastup_stream_ahead(d, (size_t)n);
-        h = (ptrdiff_t)((64 - ((uintptr_t)d & 63)) & 63);
-        h = h < n ? h : n;
-        e = h + (n - h) / 64 * 64;
+        fastup_stream_lines(d, (size_t)n, &hb, &eb);
+        h = (ptrdiff_t)hb;
+        e = (ptrdiff_t)eb;
     }
     i = fastup_q8_vspan(rows, wv, T, i, h / 32 * 32, d, 0);
     for (; i < h; i++) d[i] = fastup_q8_vout(rows, w, T, i);
