@@ -46,17 +46,25 @@ def resample2d(
     vfirst: bool,
     nthreads: int,
 ) -> None: ...
-def resample2d_u8_blocks(
-    ys: npt.NDArray[np.intp] | None,
-    yw: npt.NDArray[np.float32] | None,
-    xs: npt.NDArray[np.intp],
-    xw: npt.NDArray[np.float32],
-    H: int,
-    W: int,
-    C: int,
-    Ho: int,
-    Wo: int,
-) -> tuple[int, int, int] | None: ...
+class FixedPlan:
+    suits: bool
+    def __init__(
+        self,
+        ys: npt.NDArray[np.intp],
+        yw: npt.NDArray[np.float64],
+        xs: npt.NDArray[np.intp],
+        xw: npt.NDArray[np.float64],
+        P: int,
+        H: int,
+        W: int,
+        C: int,
+        Ho: int,
+        Wo: int,
+        vfirst: int = -1,
+        hkind: int = -1,
+    ) -> None: ...
+    def info(self) -> dict[str, Any] | None: ...
+    def run(self, src: np.ndarray, dst: np.ndarray, nthreads: int) -> None: ...
 
 # convolution family (float32 or float64 throughout)
 def simd_isa() -> str: ...

@@ -706,7 +706,6 @@ cdef extern from "_resample.h" nogil:
         int vfirst
     int fastup_rs2d_rows(const fastup_rs2d* j, const void* src, void* dst, Py_ssize_t r0,
                          Py_ssize_t r1)
-    int fastup_rs2d_u8_kinds(const fastup_rs2d* j, Py_ssize_t* kinds)
 
 # dtype char -> element type number of _resample.h
 _RS2D_TYPES = {"B": 0, "b": 1, "H": 2, "h": 3, "f": 4}
@@ -774,8 +773,8 @@ def resample2d(src, dst, ys, yw, const Py_ssize_t[::1] xs, const float[:, ::1] x
                Py_ssize_t C, Py_ssize_t Ho, Py_ssize_t Wo, bint vfirst, int nthreads):
     """out[p, y, x, c] = sum_s yw[y, s] sum_t xw[x, t] src[p, ys[y] + s, xs[x] + t, c] in
     float32, fused: each input row resampled along W once into a cache of Ty rows, or with
-    ``vfirst`` each output row summed along H first, then resampled along W. uint8 -> uint8
-    takes the fixed-point route when the tables suit it (``_resample_u8.h``).
+    ``vfirst`` each output row summed along H first, then resampled along W. (uint8 -> uint8
+    usually takes the fixed-point route, ``FixedPlan``, instead.)
 
     ``src`` (P * H * W * C elements) and ``dst`` (P * Ho * Wo * C) are C-contiguous arrays of
     uint8, int8, uint16, int16 or float32; ``ys``/``yw`` may be None (no H table, Ho == H).
@@ -786,39 +785,133 @@ def resample2d(src, dst, ys, yw, const Py_ssize_t[::1] xs, const float[:, ::1] x
                                W, C, Ho, Wo, vfirst)
     cdef const uint8_t[::1] s = _bytes(src, P * H * W * C)
     cdef uint8_t[::1] d = _bytes(dst, P * Ho * Wo * C)
-    cdef Py_ssize_t rows = P * Ho, c, nthr
-    cdef int failed = 0
-    cdef const void* sp
-    cdef void* dp
+    cdef Py_ssize_t rows = P * Ho
     if P * Ho * Wo * C == 0:
         return
-    sp = <const void*>&s[0]
-    dp = <void*>&d[0]
-    nthr = min(<Py_ssize_t>nthreads, rows)
-    with nogil:
-        if nthr > 1:
-            for c in prange(nthr, num_threads=nthr, schedule="static"):
-                if fastup_rs2d_rows(&j.job, sp, dp, c * rows // nthr,
-                                    (c + 1) * rows // nthr) != 0:
-                    failed |= 1
-        else:
-            failed = fastup_rs2d_rows(&j.job, sp, dp, 0, rows) != 0
-    if failed:
+    if _split_rows(<_rows_fn>fastup_rs2d_rows, &j.job, &s[0], &d[0], rows, nthreads):
         raise MemoryError("resample2d: cannot allocate the row buffers")
 
 
-def resample2d_u8_blocks(ys, yw, const Py_ssize_t[::1] xs, const float[:, ::1] xw,
-                         Py_ssize_t H, Py_ssize_t W, Py_ssize_t C, Py_ssize_t Ho,
-                         Py_ssize_t Wo):
-    """For the tests: the blocks of 16 outputs of a row of a uint8 -> uint8 ``resample2d`` by
-    kind (one at a time, lanes of 4, lanes of 8), or None when the tables do not suit the
-    fixed-point route (which runs W first in either order)."""
-    cdef _Rs2dJob j = _Rs2dJob("B", "B", ys, yw, xs, xw, xs[:0], 1, H, W, C, Ho, Wo, False)
-    cdef Py_ssize_t kinds[3]
-    cdef int status = fastup_rs2d_u8_kinds(&j.job, kinds)
-    if status < 0:
-        raise MemoryError("resample2d_u8_blocks: out of memory")
-    return None if status else (kinds[0], kinds[1], kinds[2])
+ctypedef int (*_rows_fn)(const void* job, const void* src, void* dst, Py_ssize_t r0,
+                         Py_ssize_t r1) noexcept nogil
+
+
+cdef int _split_rows(_rows_fn rows_of, const void* job, const void* src, void* dst,
+                     Py_ssize_t rows, int nthreads) noexcept:
+    """The output rows [0, rows) of a row kernel, split into ``nthreads`` contiguous blocks (a
+    static schedule; no OpenMP region at all for one thread); nonzero when a block failed
+    (out of memory)."""
+    cdef Py_ssize_t c, nthr = min(<Py_ssize_t>nthreads, rows)
+    cdef int failed = 0
+    with nogil:
+        if nthr > 1:
+            for c in prange(nthr, num_threads=nthr, schedule="static"):
+                if rows_of(job, src, dst, c * rows // nthr, (c + 1) * rows // nthr) != 0:
+                    failed |= 1
+        else:
+            failed = rows_of(job, src, dst, 0, rows) != 0
+    return failed
+
+
+cdef extern from "_resample_fixed.h" nogil:
+    ctypedef struct fastup_fx:
+        Py_ssize_t P, H, W, C, Ho, Wo, Tx, Ty
+        int vfirst, hkind, bx, by, S, k1, k2
+        int16_t* qx
+        int16_t* qy
+        double error
+        Py_ssize_t nb
+        uint8_t* kind
+    int fastup_fx_plan(fastup_fx* f, Py_ssize_t P, Py_ssize_t H, Py_ssize_t W, Py_ssize_t C,
+                       Py_ssize_t Ho, Py_ssize_t Wo, const Py_ssize_t* xs, const double* xw,
+                       Py_ssize_t Tx, const Py_ssize_t* ys, const double* yw, Py_ssize_t Ty,
+                       int vfirst, int hkind)
+    void fastup_fx_free(fastup_fx* f)
+    int fastup_fx_rows(const fastup_fx* f, const void* src, void* dst, Py_ssize_t r0,
+                       Py_ssize_t r1)
+
+_FX_KINDS = ("op", "g1", "one")
+
+
+cdef class FixedPlan:
+    """A uint8 -> uint8 resample of two neighbouring axes in fixed point, planned once
+    (``_resample_fixed.h``): the order of the passes, the int16 weights and the tables of the
+    W pass, built from the per-axis tables and the shape (P, H, W, C) -> (P, Ho, Wo, C).
+
+    ``suits`` is False when the tables need more precision than the fixed point has (then the
+    float32 route, ``resample2d``, is to be used). ``vfirst`` (-1: choose by cost) and
+    ``hkind`` (-1: choose; 'op', 'g1', 'one' by index) force a plan, for tests: every choice
+    gives bytes that follow the same integer definition for its order.
+    """
+    cdef fastup_fx f
+    cdef readonly bint suits
+
+    def __cinit__(self):
+        memset(&self.f, 0, sizeof(fastup_fx))
+
+    def __init__(self, const Py_ssize_t[::1] ys, const double[:, ::1] yw,
+                 const Py_ssize_t[::1] xs, const double[:, ::1] xw, Py_ssize_t P, Py_ssize_t H,
+                 Py_ssize_t W, Py_ssize_t C, Py_ssize_t Ho, Py_ssize_t Wo, int vfirst=-1,
+                 int hkind=-1):
+        cdef int status
+        if (xw.shape[0] != Wo or xs.shape[0] != Wo or yw.shape[0] != Ho or ys.shape[0] != Ho
+                or xw.shape[1] < 1 or yw.shape[1] < 1 or min(P, H, W, C, Ho, Wo) < 1):
+            raise ValueError("FixedPlan: table or shape mismatch")
+        if not _windows_inside(&xs[0], Wo, xw.shape[1], W):
+            raise ValueError("FixedPlan: a W table window reaches outside the input")
+        if not _windows_inside(&ys[0], Ho, yw.shape[1], H):
+            raise ValueError("FixedPlan: an H table window reaches outside the input")
+        status = fastup_fx_plan(&self.f, P, H, W, C, Ho, Wo, &xs[0], &xw[0, 0], xw.shape[1],
+                                &ys[0], &yw[0, 0], yw.shape[1], vfirst, hkind)
+        if status < 0:
+            raise MemoryError("FixedPlan: out of memory")
+        self.suits = status == 0
+
+    def __dealloc__(self):
+        fastup_fx_free(&self.f)
+
+    def info(self):
+        """The plan, for tests: the order, the W pass (with its OP blocks of 16 outputs by
+        kind: one at a time, a window per lane, one window), the weight bits, the fraction bits
+        of the intermediate, the two shifts, the error bound and the int16 weights."""
+        if not self.suits:
+            return None
+        cdef Py_ssize_t nx = self.f.Wo * self.f.Tx, ny = self.f.Ho * self.f.Ty, b
+        blocks = [0, 0, 0]
+        if self.f.hkind == 0 and self.f.kind != NULL:
+            for b in range(self.f.nb):
+                blocks[self.f.kind[b]] += 1
+        return {
+            "blocks": tuple(blocks),
+            "vfirst": bool(self.f.vfirst), "hkind": _FX_KINDS[self.f.hkind],
+            "bx": self.f.bx, "by": self.f.by, "S": self.f.S, "k1": self.f.k1, "k2": self.f.k2,
+            "error": self.f.error,
+            "qx": _copy_int16(self.f.qx, nx).reshape(self.f.Wo, self.f.Tx),
+            "qy": _copy_int16(self.f.qy, ny).reshape(self.f.Ho, self.f.Ty),
+        }
+
+    def run(self, src, dst, int nthreads):
+        """Fills ``dst`` (P * Ho * Wo * C uint8, C-contiguous) from ``src`` (P * H * W * C)."""
+        cdef const uint8_t[::1] s
+        cdef uint8_t[::1] d
+        cdef Py_ssize_t rows = self.f.P * self.f.Ho
+        if not self.suits:
+            raise ValueError("FixedPlan.run: the tables do not suit the fixed point")
+        if src.dtype.char != "B" or dst.dtype.char != "B":
+            raise TypeError("FixedPlan.run: uint8 arrays only")
+        s = _bytes(src, self.f.P * self.f.H * self.f.W * self.f.C)
+        d = _bytes(dst, rows * self.f.Wo * self.f.C)
+        if _split_rows(<_rows_fn>fastup_fx_rows, &self.f, &s[0], &d[0], rows, nthreads):
+            raise MemoryError("FixedPlan.run: cannot allocate the row buffers")
+
+
+cdef object _copy_int16(const int16_t* p, Py_ssize_t n):
+    import numpy
+    out = numpy.empty(n, dtype=numpy.int16)
+    cdef int16_t[::1] o = out
+    if n:
+        memcpy(&o[0], p, n * sizeof(int16_t))
+    return out
 
 
 # --------------------------------------------------------------------------------------------

@@ -14,9 +14,9 @@
  * of rows runs over contiguous floats; along W, with fewer than 16 interleaved elements, the
  * AVX2 copy loads each block of 8 outputs' taps at once and permutes them (or gathers).
  *
- * uint8 -> uint8 (both axes) takes a fixed-point route when its tables suit it
- * (_resample_u8.h). Otherwise integer inputs are converted to float32 row by
- * row; integer outputs are saturated and rounded half to even. Large float32 outputs are
+ * Integer inputs are converted to float32 row by row; integer outputs are saturated and
+ * rounded half to even. (A uint8 -> uint8 resize of both axes usually takes the fixed-point
+ * route of _resample_fixed.h instead.) Large float32 outputs are
  * written with non-temporal stores.
  *
  * Exact-zero weights: taps of the H table with a zero weight are not read at all; along W,
@@ -827,15 +827,11 @@ static int fastup_rs2d_plain(const fastup_rs2d *j, const void *src, void *dst, p
     return fastup_rs2d_body(j, src, dst, r0, r1, 0);
 }
 
-#include "_resample_u8.h"
-
 /* Output rows r0..r1 (of P * Ho). The caller checks the tables (windows inside the input);
- * 0 on success, -1 when out of memory. uint8 -> uint8 takes the fixed-point route when its
- * tables suit it (_resample_u8.h). */
+ * 0 on success, -1 when out of memory. (uint8 -> uint8 resizes of both axes usually take the
+ * fixed-point route instead, _resample_fixed.h, planned once by the caller.) */
 static int fastup_rs2d_rows(const fastup_rs2d *j, const void *src, void *dst, ptrdiff_t r0,
                             ptrdiff_t r1) {
-    int fixed = fastup_rs2d_u8(j, src, dst, r0, r1);
-    if (fixed <= 0) return fixed;
 #if FASTUP_HAVE_AVX2_PATH
     if (fastup_use_avx2()) return fastup_rs2d_avx2(j, src, dst, r0, r1);
 #endif

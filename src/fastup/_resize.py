@@ -202,6 +202,9 @@ def resize(
         np.copyto(target, source)
     elif plan.mode == "nearest":
         _gather(source, cast(dict[int, IndexTable], active), target, nthreads)
+    elif plan.fixed is not None:
+        work = target.size * sum(t.taps for t in active.values())
+        plan.fixed.run(source, target, _threads.team_size(nthreads, work))
     else:
         _resample(source, cast(dict[int, WeightTable], active), target, nthreads, plan.steps)
     _extrapolate(target, tables, fill)
@@ -322,6 +325,7 @@ class _Plan:
     out_shape: tuple[int, ...]
     in_shape: tuple[int, ...]
     fused: bool  # float32 accumulation: fused two-axis steps are available
+    uint8: bool  # uint8 -> uint8: a fused step of both axes may run in fixed point
 
     def tables(self) -> dict[int, IndexTable | WeightTable]:
         """The per-axis tables (from fastup._tables' caches: a plan holds none itself)."""
@@ -349,6 +353,32 @@ class _Plan:
         if self.mode == "nearest" or not active:
             return None
         return _plan_steps(self.in_shape, cast(dict[int, WeightTable], active), self.fused)
+
+    @cached_property
+    def fixed(self) -> _kernels.FixedPlan | None:
+        """The fixed-point plan of a uint8 resize done in one fused step of two axes (the
+        image case), or None (other resizes, and tables that need more precision: the
+        float32 route)."""
+        steps = self.steps
+        if not self.uint8 or steps is None or len(steps) != 1 or steps[0].outer is None:
+            return None
+        step = steps[0]
+        tables = cast(dict[int, WeightTable], self.tables())
+        y, x = tables[step.outer], tables[step.axis]
+        shape = self.in_shape
+        plan = _kernels.FixedPlan(
+            y.start,
+            y.weights,
+            x.start,
+            x.weights,
+            math.prod(shape[: step.outer]),
+            shape[step.outer],
+            shape[step.axis],
+            _inner(shape, step.axis),
+            y.start.shape[0],
+            x.start.shape[0],
+        )
+        return plan if plan.suits else None
 
 
 def _frozen(value: Any) -> Any:
@@ -436,6 +466,7 @@ def _plan(
         out_shape,
         tuple(shape),
         _ACCUMULATOR.get(dtype) == np.float32,
+        dtype == np.uint8,
     )
 
 

@@ -1,0 +1,1020 @@
+/* fastup's uint8 resample of two neighbouring axes in fixed point: the route of
+ * fastup_rs2d_rows (_resample.h) for a uint8 -> uint8 resize of both axes (the image case).
+ *
+ * The arithmetic (every copy and every kernel path computes exactly these integers):
+ *
+ *   weights     q = round(w * 2**b) in int16, per axis; b is the largest precision that keeps
+ *               every sum below in int32 (fastup_fx_bits); in a window whose weights sum to 1
+ *               the rounding error is moved onto its largest weight, so the q sum to 2**b and
+ *               a constant image stays exactly constant;
+ *   first pass  along the axis the plan takes first, on the uint8 input:
+ *                 I = (sum_t p_t q_t + 2**(k1 - 1)) >> k1,    k1 = b1 - S
+ *               an int16 intermediate scaled by 2**S (S <= 7 fraction bits, the most that keep
+ *               every I of this table within int16);
+ *   second pass along the other axis, on I:
+ *                 out = clamp((sum_t I_t q_t + 2**(k2 - 1)) >> k2, 0, 255),   k2 = b2 + S.
+ *
+ * The sums are exact (int32, no intermediate rounding, bounded by fastup_fx_bits), so their
+ * order does not matter: the portable, AVX2 and AVX-512 copies, every block kind and every
+ * thread count give the same bytes, and each output depends only on its own taps and on the
+ * plan (the order of the passes and the tables), never on how a row was split into vectors.
+ * The error against the exact result is bounded when the plan is made (fastup_fx_error) and
+ * must be below FASTUP_FX_MAX_ERROR: with the final rounding, each output is within 1 of the
+ * float64 oracle. Tables that do not allow it (huge weights) take the float32 route.
+ *
+ * The order: H first (each needed input row resampled along W once, into a ring of Ty int16
+ * rows; each output row sums Ty of them: upscales and mild shrinks), or V first (each output
+ * row sums Ty uint8 input rows into one int16 row, then resamples it along W: large shrinks,
+ * where summing whole contiguous rows is the cheap part). fastup_fx_plan picks the cheaper by
+ * a cost model; the choice depends on the tables and the shape, never on the instruction set.
+ *
+ * The kernels:
+ *   sums of rows (fastup_fx_v8: uint8 rows -> I; fastup_fx_v16: I rows -> uint8): pairs of
+ *       rows interleaved and multiplied by pmaddwd, 8 int32 sums per instruction (AVX2);
+ *   along W, output-parallel (OP, H first, uint8 rows): blocks of 16 outputs, each lane of 4
+ *       outputs gathering its pairs of taps from 16 bytes with one pshufb, then pmaddwd;
+ *   along W, tap-parallel (G1, int16 rows, 1 to 4 elements per pixel): per output pixel, the
+ *       pairs of taps of each element side by side (a load and one pshufb per 2 to 8 taps),
+ *       pmaddwd, lanes summed at the end: any number of taps (wide antialiased kernels);
+ *   along W, anything else (more than 4 elements per pixel; the portable copy): one output at
+ *       a time.
+ */
+#ifndef FASTUP_RESAMPLE_FIXED_H
+#define FASTUP_RESAMPLE_FIXED_H
+
+#include <math.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "_copy.h"
+#include "_cpu.h"
+
+#if FASTUP_HAVE_AVX2_PATH
+#include <immintrin.h>
+#endif
+
+/* the bound on |result - exact| before the final rounding that the fixed point must meet */
+#define FASTUP_FX_MAX_ERROR 0.3
+/* the most weight bits of an axis */
+#define FASTUP_FX_MAX_BITS 22
+/* int16 elements of slack after every row buffer (vector loads past a row's last tap read
+ * zeros, times a zero weight) */
+#define FASTUP_FX_SLACK 64
+
+/* bytes ahead of the sums of uint8 rows that each row is prefetched */
+#define FASTUP_FX_AHEAD 256
+
+/* how the W pass gathers */
+enum { FASTUP_FX_OP = 0, FASTUP_FX_G1 = 1, FASTUP_FX_ONE = 2 };
+
+typedef struct {
+    ptrdiff_t P, H, W, C, Ho, Wo, Tx, Ty;
+    int vfirst; /* 1: V first (sum rows, then along W); 0: H first */
+    int hkind;  /* FASTUP_FX_OP / G1 / ONE: the W pass of the AVX2 copy */
+    int bx, by, S, k1, k2;
+    ptrdiff_t *xs, *ys; /* window starts */
+    int16_t *qx, *qy;   /* Wo x Tx, Ho x Ty */
+    double error;       /* the bound on |result - exact| before the final rounding */
+    /* OP blocks of 16 outputs (H first): kind (0: one output at a time, 1: a window per lane
+     * of 4 outputs, 2: one window for all), the 4 lane window starts, the pshufb masks of the
+     * first pair of taps (two vectors of 8 outputs; pair k adds 2 k C to every index), and
+     * the weights of every pair (two vectors of 16 per pair) */
+    ptrdiff_t nb, np;
+    uint8_t *kind;
+    int32_t *base;
+    uint8_t *mask;
+    int16_t *wb;
+    /* G1: per output pixel, ng groups of 16 weights in the order of the pshufb'd taps */
+    ptrdiff_t ng;
+    int16_t *wg;
+} fastup_fx;
+
+/* ------------------------------------------------------------------------------------------
+ * weights
+ * ------------------------------------------------------------------------------------------ */
+
+/* q = round(w * 2**bits), halves away from zero; a window whose weights sum to 1 (within
+ * 1e-6) gets 2**bits - sum(q) added to its largest weight. -1 when a q leaves
+ * [-32767, 32767]; else 0, with the largest sum of |q| of a window in *mag. */
+static int fastup_fx_quantise(const double *w, ptrdiff_t n, ptrdiff_t T, int bits, int16_t *q,
+                              int64_t *mag) {
+    const double one = ldexp(1.0, bits);
+    ptrdiff_t i, t;
+    *mag = 0;
+    for (i = 0; i < n; i++) {
+        const double *wi = w + i * T;
+        int64_t sum = 0, m = 0, r;
+        double exact = 0.0;
+        ptrdiff_t big = 0;
+        for (t = 0; t < T; t++) {
+            double v = wi[t] * one;
+            if (!(v > -32767.5 && v < 32767.5)) return -1;
+            r = (int64_t)(v < 0 ? v - 0.5 : v + 0.5);
+            q[i * T + t] = (int16_t)r;
+            sum += r;
+            exact += wi[t];
+            if (wi[t] > wi[big]) big = t;
+        }
+        if (fabs(exact - 1.0) < 1e-6 && sum != ((int64_t)1 << bits)) {
+            r = q[i * T + big] + (((int64_t)1 << bits) - sum);
+            if (r > 32767 || r < -32767) return -1;
+            q[i * T + big] = (int16_t)r;
+        }
+        for (t = 0; t < T; t++) m += q[i * T + t] < 0 ? -q[i * T + t] : q[i * T + t];
+        *mag = m > *mag ? m : *mag;
+    }
+    return 0;
+}
+
+/* The most bits (<= FASTUP_FX_MAX_BITS) for which the weights fit int16 and every sum of
+ * ``vmax`` times |q| over a window, plus the rounding term 2**(bits + extra - 1), stays below
+ * 2**31; q filled for it. -1 when no precision of at least 8 bits fits. */
+static int fastup_fx_bits(const double *w, ptrdiff_t n, ptrdiff_t T, int64_t vmax, int extra,
+                          int16_t *q) {
+    int bits;
+    for (bits = FASTUP_FX_MAX_BITS; bits >= 8; bits--) {
+        int64_t mag;
+        if (fastup_fx_quantise(w, n, T, bits, q, &mag) != 0) continue;
+        if (bits + extra - 1 >= 0 &&
+            vmax * mag + ((int64_t)1 << (bits + extra - 1)) <= (int64_t)2147483647)
+            return bits;
+    }
+    return -1;
+}
+
+/* max over windows of sum |q / 2**bits - w| (the weight rounding) and of sum |w| */
+static void fastup_fx_slop(const double *w, const int16_t *q, ptrdiff_t n, ptrdiff_t T,
+                           int bits, double *slop, double *abs_sum) {
+    const double unit = ldexp(1.0, -bits);
+    ptrdiff_t i, t;
+    *slop = 0.0;
+    *abs_sum = 0.0;
+    for (i = 0; i < n; i++) {
+        double e = 0.0, a = 0.0;
+        for (t = 0; t < T; t++) {
+            e += fabs(q[i * T + t] * unit - w[i * T + t]);
+            a += fabs(w[i * T + t]);
+        }
+        *slop = e > *slop ? e : *slop;
+        *abs_sum = a > *abs_sum ? a : *abs_sum;
+    }
+}
+
+/* ------------------------------------------------------------------------------------------
+ * the portable copy (and the scalar pieces of the others): the definition, one output at a
+ * time or in loops a compiler vectorises
+ * ------------------------------------------------------------------------------------------ */
+
+static inline int16_t fastup_fx_to16(int32_t acc, int k) {
+    return (int16_t)((acc + (1 << (k - 1))) >> k);
+}
+
+static inline uint8_t fastup_fx_to8(int32_t acc, int k) {
+    int32_t v = (acc + (1 << (k - 1))) >> k;
+    return (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : v);
+}
+
+/* Output e of a W pass (x = e / C, c = e % C) from a row of uint8 or int16 elements. */
+static inline int32_t fastup_fx_hsum8(const uint8_t *s, ptrdiff_t e, ptrdiff_t C,
+                                      const ptrdiff_t *xs, const int16_t *q, ptrdiff_t T) {
+    ptrdiff_t x = e / C, t;
+    const uint8_t *p = s + C * xs[x] + (e - x * C);
+    const int16_t *w = q + T * x;
+    int32_t acc = 0;
+    for (t = 0; t < T; t++) acc += (int32_t)p[t * C] * w[t];
+    return acc;
+}
+
+static inline int32_t fastup_fx_hsum16(const int16_t *s, ptrdiff_t e, ptrdiff_t C,
+                                       const ptrdiff_t *xs, const int16_t *q, ptrdiff_t T) {
+    ptrdiff_t x = e / C, t;
+    const int16_t *p = s + C * xs[x] + (e - x * C);
+    const int16_t *w = q + T * x;
+    int32_t acc = 0;
+    for (t = 0; t < T; t++) acc += (int32_t)p[t * C] * w[t];
+    return acc;
+}
+
+/* The W pass of H first (uint8 -> I), outputs [e0, e1), one at a time. */
+static void fastup_fx_h8_one(const uint8_t *s, int16_t *o, ptrdiff_t e0, ptrdiff_t e1,
+                             const fastup_fx *f) {
+    ptrdiff_t e;
+    for (e = e0; e < e1; e++) o[e] = fastup_fx_to16(fastup_fx_hsum8(s, e, f->C, f->xs, f->qx,
+                                                                    f->Tx), f->k1);
+}
+
+/* The W pass of V first (I -> uint8), outputs [e0, e1), one at a time. */
+static void fastup_fx_h16_one(const int16_t *s, uint8_t *o, ptrdiff_t e0, ptrdiff_t e1,
+                              const fastup_fx *f) {
+    ptrdiff_t e;
+    for (e = e0; e < e1; e++) o[e] = fastup_fx_to8(fastup_fx_hsum16(s, e, f->C, f->xs, f->qx,
+                                                                    f->Tx), f->k2);
+}
+
+/* The W pass, portable: pixel by pixel, the C sums of a pixel side by side. */
+#define FASTUP_FX_HPLAIN(NAME, SRC_T, DST_T, STORE, K)                                       \
+    static void NAME(const SRC_T *s, DST_T *o, const fastup_fx *f) {                          \
+        ptrdiff_t C = f->C, T = f->Tx, x, c, t;                                               \
+        int32_t acc[16];                                                                      \
+        if (C > 16) {                                                                         \
+            for (x = 0; x < f->Wo * C; x++)                                                   \
+                o[x] = STORE(fastup_fx_hsum##SRC_T##_(s, x, C, f->xs, f->qx, T), f->K);       \
+            return;                                                                           \
+        }                                                                                     \
+        for (x = 0; x < f->Wo; x++) {                                                         \
+            const SRC_T *p = s + C * f->xs[x];                                                \
+            const int16_t *w = f->qx + T * x;                                                 \
+            for (c = 0; c < C; c++) acc[c] = 0;                                               \
+            for (t = 0; t < T; t++)                                                           \
+                for (c = 0; c < C; c++) acc[c] += (int32_t)p[t * C + c] * w[t];               \
+            for (c = 0; c < C; c++) o[C * x + c] = STORE(acc[c], f->K);                       \
+        }                                                                                     \
+    }
+#define fastup_fx_hsumuint8_t_ fastup_fx_hsum8
+#define fastup_fx_hsumint16_t_ fastup_fx_hsum16
+FASTUP_FX_HPLAIN(fastup_fx_h8_plain, uint8_t, int16_t, fastup_fx_to16, k1)
+FASTUP_FX_HPLAIN(fastup_fx_h16_plain, int16_t, uint8_t, fastup_fx_to8, k2)
+
+/* chunk of the portable sums of rows: the int32 sums stay in L1 */
+#define FASTUP_FX_CHUNK 512
+
+/* the sum (its rounding term already in) shifted: to int16, or saturated to uint8 */
+static inline int16_t fastup_fx_fin16(int32_t acc, int k) { return (int16_t)(acc >> k); }
+static inline uint8_t fastup_fx_fin8(int32_t acc, int k) {
+    int32_t v = acc >> k;
+    return (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : v);
+}
+
+/* Sums of rows, portable: o[i] = sum_t rows[t][i] q[t], rounded and shifted by k (uint8 rows
+ * -> I: fastup_fx_v8_plain; I rows -> uint8: fastup_fx_v16_plain). */
+#define FASTUP_FX_VPLAIN(NAME, SRC_T, DST_T, FINISH)                                         \
+    static void NAME(const SRC_T *const *rows, const int16_t *q, ptrdiff_t T, ptrdiff_t n,    \
+                     DST_T *o, int k) {                                                       \
+        int32_t acc[FASTUP_FX_CHUNK];                                                         \
+        ptrdiff_t i0, i, t;                                                                   \
+        for (i0 = 0; i0 < n; i0 += FASTUP_FX_CHUNK) {                                         \
+            ptrdiff_t m = n - i0 < FASTUP_FX_CHUNK ? n - i0 : FASTUP_FX_CHUNK;                \
+            const int32_t bias = 1 << (k - 1);                                                \
+            for (i = 0; i < m; i++) acc[i] = bias;                                            \
+            for (t = 0; t < T; t++) {                                                         \
+                const SRC_T *r = rows[t] + i0;                                                \
+                const int32_t w = q[t];                                                       \
+                for (i = 0; i < m; i++) acc[i] += (int32_t)r[i] * w;                          \
+            }                                                                                 \
+            for (i = 0; i < m; i++) o[i0 + i] = FINISH(acc[i], k);                            \
+        }                                                                                     \
+    }
+FASTUP_FX_VPLAIN(fastup_fx_v8_plain, uint8_t, int16_t, fastup_fx_fin16)
+FASTUP_FX_VPLAIN(fastup_fx_v16_plain, int16_t, uint8_t, fastup_fx_fin8)
+
+/* ------------------------------------------------------------------------------------------
+ * the AVX2 copy
+ * ------------------------------------------------------------------------------------------ */
+#if FASTUP_HAVE_AVX2_PATH
+
+/* the pair (q[t], q[t + 1]) as one int32, the second 0 past the last tap */
+static inline int32_t fastup_fx_pair(const int16_t *q, ptrdiff_t t, ptrdiff_t T) {
+    uint32_t lo = (uint16_t)q[t], hi = t + 1 < T ? (uint16_t)q[t + 1] : 0;
+    return (int32_t)(lo | hi << 16);
+}
+
+/* Sums of uint8 rows -> I, AVX2: 32 outputs at a time; rows paired (the last one with
+ * itself, its partner's weight 0), each pair's bytes interleaved and widened to int16 pairs
+ * for pmaddwd. The outputs past the last multiple of 32 are computed again by the last
+ * vector ending at n (the same values), or one at a time when n < 32. */
+static FASTUP_AVX2 void fastup_fx_v8_avx2(const uint8_t *const *rows, const int16_t *q,
+                                          ptrdiff_t T, ptrdiff_t n, int16_t *o, int k) {
+    const __m256i bias = _mm256_set1_epi32(1 << (k - 1)), zero = _mm256_setzero_si256();
+    const __m128i sh = _mm_cvtsi32_si128(k);
+    ptrdiff_t i, t, npair = (T + 1) / 2;
+    int32_t wp[64];
+    if (n < 32 || npair > 64) {
+        fastup_fx_v8_plain(rows, q, T, n, o, k);
+        return;
+    }
+    for (t = 0; t < npair; t++) wp[t] = fastup_fx_pair(q, 2 * t, T);
+    for (i = 0;; i += 32) {
+        __m256i a0 = bias, a1 = bias, a2 = bias, a3 = bias;
+        if (i > n - 32) i = n - 32;
+        for (t = 0; t < npair; t++) {
+            const uint8_t *ra = rows[2 * t], *rb = 2 * t + 1 < T ? rows[2 * t + 1] : ra;
+            __m256i a = _mm256_loadu_si256((const __m256i *)(ra + i));
+            __m256i b = _mm256_loadu_si256((const __m256i *)(rb + i));
+            __m256i w = _mm256_set1_epi32(wp[t]);
+            if ((i & 63) == 0) { /* many rows at once: the hardware prefetchers fall behind */
+                _mm_prefetch((const char *)(ra + i + FASTUP_FX_AHEAD), _MM_HINT_T0);
+                _mm_prefetch((const char *)(rb + i + FASTUP_FX_AHEAD), _MM_HINT_T0);
+            }
+            __m256i lo = _mm256_unpacklo_epi8(a, b), hi = _mm256_unpackhi_epi8(a, b);
+            a0 = _mm256_add_epi32(a0, _mm256_madd_epi16(_mm256_unpacklo_epi8(lo, zero), w));
+            a1 = _mm256_add_epi32(a1, _mm256_madd_epi16(_mm256_unpackhi_epi8(lo, zero), w));
+            a2 = _mm256_add_epi32(a2, _mm256_madd_epi16(_mm256_unpacklo_epi8(hi, zero), w));
+            a3 = _mm256_add_epi32(a3, _mm256_madd_epi16(_mm256_unpackhi_epi8(hi, zero), w));
+        }
+        /* a0: outputs 0-3 | 16-19, a1: 4-7 | 20-23, a2: 8-11 | 24-27, a3: 12-15 | 28-31 */
+        a0 = _mm256_packs_epi32(_mm256_sra_epi32(a0, sh), _mm256_sra_epi32(a1, sh));
+        a2 = _mm256_packs_epi32(_mm256_sra_epi32(a2, sh), _mm256_sra_epi32(a3, sh));
+        _mm256_storeu_si256((__m256i *)(o + i), _mm256_permute2x128_si256(a0, a2, 0x20));
+        _mm256_storeu_si256((__m256i *)(o + i + 16), _mm256_permute2x128_si256(a0, a2, 0x31));
+        if (i + 32 >= n) break;
+    }
+}
+
+/* Sums of I rows -> uint8, AVX2: 32 outputs at a time (pairs of rows interleaved for
+ * pmaddwd). With ``stream``, the whole cache lines of o get non-temporal stores. The tail is
+ * computed one output at a time (o is the caller's array: no overlapping vectors). */
+static FASTUP_AVX2 inline __attribute__((always_inline)) __m256i
+fastup_fx_v16_32(const int16_t *const *rows, const int32_t *wp, ptrdiff_t T, ptrdiff_t i,
+                 __m256i bias, __m128i sh) {
+    __m256i a0 = bias, a1 = bias, a2 = bias, a3 = bias;
+    ptrdiff_t t, npair = (T + 1) / 2;
+    for (t = 0; t < npair; t++) {
+        const int16_t *ra = rows[2 * t], *rb = 2 * t + 1 < T ? rows[2 * t + 1] : ra;
+        __m256i w = _mm256_set1_epi32(wp[t]);
+        __m256i x0 = _mm256_loadu_si256((const __m256i *)(ra + i));
+        __m256i y0 = _mm256_loadu_si256((const __m256i *)(rb + i));
+        __m256i x1 = _mm256_loadu_si256((const __m256i *)(ra + i + 16));
+        __m256i y1 = _mm256_loadu_si256((const __m256i *)(rb + i + 16));
+        a0 = _mm256_add_epi32(a0, _mm256_madd_epi16(_mm256_unpacklo_epi16(x0, y0), w));
+        a1 = _mm256_add_epi32(a1, _mm256_madd_epi16(_mm256_unpackhi_epi16(x0, y0), w));
+        a2 = _mm256_add_epi32(a2, _mm256_madd_epi16(_mm256_unpacklo_epi16(x1, y1), w));
+        a3 = _mm256_add_epi32(a3, _mm256_madd_epi16(_mm256_unpackhi_epi16(x1, y1), w));
+    }
+    /* a0: 0-3 | 8-11, a1: 4-7 | 12-15 -> packs: 0-15 in order; a2, a3: 16-31 */
+    a0 = _mm256_packs_epi32(_mm256_sra_epi32(a0, sh), _mm256_sra_epi32(a1, sh));
+    a2 = _mm256_packs_epi32(_mm256_sra_epi32(a2, sh), _mm256_sra_epi32(a3, sh));
+    return _mm256_permute4x64_epi64(_mm256_packus_epi16(a0, a2), 0xD8);
+}
+
+static FASTUP_AVX2 void fastup_fx_v16_avx2(const int16_t *const *rows, const int16_t *q,
+                                           ptrdiff_t T, ptrdiff_t n, uint8_t *o, int k,
+                                           int stream) {
+    const __m256i bias = _mm256_set1_epi32(1 << (k - 1));
+    const __m128i sh = _mm_cvtsi32_si128(k);
+    ptrdiff_t i = 0, t, h = 0, e = 0, npair = (T + 1) / 2;
+    size_t hb, eb;
+    int32_t wp[64];
+    if (npair > 64) {
+        fastup_fx_v16_plain(rows, q, T, n, o, k);
+        return;
+    }
+    for (t = 0; t < npair; t++) wp[t] = fastup_fx_pair(q, 2 * t, T);
+    if (stream) {
+        fastup_stream_lines(o, (size_t)n, &hb, &eb);
+        h = (ptrdiff_t)hb;
+        e = (ptrdiff_t)eb;
+    }
+    for (; i + 32 <= h; i += 32)
+        _mm256_storeu_si256((__m256i *)(o + i), fastup_fx_v16_32(rows, wp, T, i, bias, sh));
+    if (i < h) { /* the head line's last outputs */
+        const int16_t *part[128];
+        for (t = 0; t < T; t++) part[t] = rows[t] + i;
+        fastup_fx_v16_plain(part, q, T, h - i, o + i, k);
+        i = h;
+    }
+    for (; i + 32 <= e; i += 32)
+        _mm256_stream_si256((__m256i *)(o + i), fastup_fx_v16_32(rows, wp, T, i, bias, sh));
+    for (; i + 32 <= n; i += 32)
+        _mm256_storeu_si256((__m256i *)(o + i), fastup_fx_v16_32(rows, wp, T, i, bias, sh));
+    if (i < n) {
+        const int16_t *part[128];
+        for (t = 0; t < T; t++) part[t] = rows[t] + i;
+        fastup_fx_v16_plain(part, q, T, n - i, o + i, k);
+    }
+}
+
+/* uint8 -> int16, AVX2 (the input row of the tap-parallel W pass of H first) */
+static FASTUP_AVX2 void fastup_fx_widen_avx2(const uint8_t *s, int16_t *o, ptrdiff_t n) {
+    ptrdiff_t i;
+    for (i = 0; i + 16 <= n; i += 16)
+        _mm256_storeu_si256((__m256i *)(o + i),
+                            _mm256_cvtepu8_epi16(_mm_loadu_si128((const __m128i *)(s + i))));
+    for (; i < n; i++) o[i] = s[i];
+}
+
+/* --- OP: blocks of 16 outputs of a uint8 row (H first) ----------------------------------- */
+
+static FASTUP_AVX2 inline __attribute__((always_inline)) __m256i
+fastup_fx_lanes(const uint8_t *lo, const uint8_t *hi) {
+    return _mm256_inserti128_si256(_mm256_castsi128_si256(_mm_loadu_si128((const __m128i *)lo)),
+                                   _mm_loadu_si128((const __m128i *)hi), 1);
+}
+
+/* One block: windows va (outputs 0-7) and vb (8-15); ``np`` pairs of taps (a constant where
+ * it helps). */
+static FASTUP_AVX2 inline __attribute__((always_inline)) __m256i
+fastup_fx_op_block(__m256i va, __m256i vb, const __m256i *m, const __m256i *w, ptrdiff_t np,
+                   __m256i step, __m256i bias, __m128i sh) {
+    __m256i ma = _mm256_loadu_si256(m), mb = _mm256_loadu_si256(m + 1);
+    __m256i aa = _mm256_add_epi32(bias, _mm256_madd_epi16(_mm256_shuffle_epi8(va, ma),
+                                                          _mm256_loadu_si256(w)));
+    __m256i ab = _mm256_add_epi32(bias, _mm256_madd_epi16(_mm256_shuffle_epi8(vb, mb),
+                                                          _mm256_loadu_si256(w + 1)));
+    ptrdiff_t k;
+    for (k = 1; k < np; k++) {
+        ma = _mm256_add_epi8(ma, step);
+        mb = _mm256_add_epi8(mb, step);
+        aa = _mm256_add_epi32(aa, _mm256_madd_epi16(_mm256_shuffle_epi8(va, ma),
+                                                    _mm256_loadu_si256(w + 2 * k)));
+        ab = _mm256_add_epi32(ab, _mm256_madd_epi16(_mm256_shuffle_epi8(vb, mb),
+                                                    _mm256_loadu_si256(w + 2 * k + 1)));
+    }
+    /* aa: outputs 0-3 | 4-7, ab: 8-11 | 12-15 -> packs: 0-3, 8-11 | 4-7, 12-15 */
+    return _mm256_permute4x64_epi64(
+        _mm256_packs_epi32(_mm256_sra_epi32(aa, sh), _mm256_sra_epi32(ab, sh)), 0xD8);
+}
+
+static FASTUP_AVX2 inline __attribute__((always_inline)) void
+fastup_fx_op_loop(const uint8_t *s, int16_t *o, const fastup_fx *f, ptrdiff_t np) {
+    const __m256i step = _mm256_set1_epi8((char)(2 * f->C));
+    const __m256i bias = _mm256_set1_epi32(1 << (f->k1 - 1));
+    const __m128i sh = _mm_cvtsi32_si128(f->k1);
+    const uint8_t *kinds = f->kind;
+    const int32_t *base = f->base;
+    const __m256i *m = (const __m256i *)f->mask;
+    const __m256i *w = (const __m256i *)f->wb;
+    ptrdiff_t b, e;
+    for (b = 0, e = 0; b < f->nb; b++, e += 16, base += 4, m += 2, w += 2 * np) {
+        __m256i va, vb;
+        if (kinds[b] == 2) {
+            va = vb = _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)(s + base[0])));
+        } else if (kinds[b] == 1) {
+            va = fastup_fx_lanes(s + base[0], s + base[1]);
+            vb = fastup_fx_lanes(s + base[2], s + base[3]);
+        } else {
+            fastup_fx_h8_one(s, o, e, e + 16, f);
+            continue;
+        }
+        _mm256_storeu_si256((__m256i *)(o + e),
+                            fastup_fx_op_block(va, vb, m, w, np, step, bias, sh));
+    }
+    fastup_fx_h8_one(s, o, e, f->Wo * f->C, f);
+}
+
+static FASTUP_AVX2 void fastup_fx_op_avx2(const uint8_t *s, int16_t *o, const fastup_fx *f) {
+    if (f->np == 1)
+        fastup_fx_op_loop(s, o, f, 1);
+    else if (f->np == 2)
+        fastup_fx_op_loop(s, o, f, 2);
+    else if (f->np == 3)
+        fastup_fx_op_loop(s, o, f, 3);
+    else
+        fastup_fx_op_loop(s, o, f, f->np);
+}
+
+/* --- G1: tap-parallel W pass of an int16 row, 1 to 4 elements per pixel ------------------ */
+
+/* taps per group of 16 weights, by C */
+static inline ptrdiff_t fastup_fx_group(ptrdiff_t C) { return C == 1 ? 16 : C == 2 ? 8 : 4; }
+
+/* The taps of group g of the pixel at p, pshufb'd: pairs of taps of each element side by
+ * side (C = 3: the lanes start at taps 4g and 4g + 2). */
+static FASTUP_AVX2 inline __attribute__((always_inline)) __m256i
+fastup_fx_g1_load(const int16_t *p, ptrdiff_t g, ptrdiff_t C, __m256i shuf) {
+    if (C == 1) return _mm256_loadu_si256((const __m256i *)(p + 16 * g));
+    if (C == 3)
+        return _mm256_shuffle_epi8(
+            fastup_fx_lanes((const uint8_t *)(p + 12 * g), (const uint8_t *)(p + 12 * g + 6)),
+            shuf);
+    return _mm256_shuffle_epi8(_mm256_loadu_si256((const __m256i *)(p + 16 * g)), shuf);
+}
+
+/* The int32 sums of output pixel x (C = 3, 4: lanes [c0 c1 c2 c3 | c0 c1 c2 c3] to add;
+ * C = 2: [c0 c1 c0 c1 | ...]; C = 1: eight partial sums). */
+static FASTUP_AVX2 inline __attribute__((always_inline)) __m256i
+fastup_fx_g1_pixel(const int16_t *s, const fastup_fx *f, ptrdiff_t x, ptrdiff_t C, ptrdiff_t ng,
+                   __m256i shuf) {
+    const int16_t *p = s + C * f->xs[x];
+    const __m256i *w = (const __m256i *)(f->wg + 16 * ng * x);
+    __m256i acc = _mm256_madd_epi16(fastup_fx_g1_load(p, 0, C, shuf), _mm256_loadu_si256(w));
+    ptrdiff_t g;
+    for (g = 1; g < ng; g++)
+        acc = _mm256_add_epi32(acc, _mm256_madd_epi16(fastup_fx_g1_load(p, g, C, shuf),
+                                                      _mm256_loadu_si256(w + g)));
+    return acc;
+}
+
+/* 8 int32 sums of 4 pixels of 1 or 2 elements, or 2 pixels of 3 or 4, in order. */
+static FASTUP_AVX2 inline __attribute__((always_inline)) __m256i
+fastup_fx_g1_fold4(__m256i a, __m256i b, __m256i c, __m256i d, ptrdiff_t C) {
+    if (C == 2) { /* [c0 c1 c0 c1 | c0 c1 c0 c1] per pixel */
+        __m256i ab = _mm256_add_epi32(_mm256_unpacklo_epi64(a, b), _mm256_unpackhi_epi64(a, b));
+        __m256i cd = _mm256_add_epi32(_mm256_unpacklo_epi64(c, d), _mm256_unpackhi_epi64(c, d));
+        return _mm256_add_epi32(_mm256_permute2x128_si256(ab, cd, 0x20),
+                                _mm256_permute2x128_si256(ab, cd, 0x31));
+    }
+    (void)c;
+    (void)d;
+    return _mm256_add_epi32(_mm256_permute2x128_si256(a, b, 0x20),
+                            _mm256_permute2x128_si256(a, b, 0x31));
+}
+
+/* pixels [x0, x1) of a G1 pass from the int16 row s: to16 into o (H first), or to8 into d
+ * (V first). The pixels past the last full group of 4 (C <= 2: 8) are done one at a time. */
+static FASTUP_AVX2 inline __attribute__((always_inline)) void
+fastup_fx_g1_loop(const int16_t *s, int16_t *o, uint8_t *d, const fastup_fx *f, ptrdiff_t C,
+                  ptrdiff_t ng) {
+    static const uint8_t shufs[5][16] = {
+        {0},
+        {0},
+        {0, 1, 4, 5, 2, 3, 6, 7, 8, 9, 12, 13, 10, 11, 14, 15},
+        {0, 1, 6, 7, 2, 3, 8, 9, 4, 5, 10, 11, 0x80, 0x80, 0x80, 0x80},
+        {0, 1, 8, 9, 2, 3, 10, 11, 4, 5, 12, 13, 6, 7, 14, 15}};
+    const __m256i shuf = _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)shufs[C]));
+    const int k = d != NULL ? f->k2 : f->k1;
+    const __m256i bias = _mm256_set1_epi32(1 << (k - 1));
+    const __m128i sh = _mm_cvtsi32_si128(k);
+    const ptrdiff_t step = C <= 2 ? 8 : 4; /* pixels per iteration */
+    ptrdiff_t x = 0;
+    for (; x + step <= f->Wo; x += step) {
+        __m256i v0, v1;
+        if (C == 1) {
+            __m256i a[8], h0, h1;
+            int i;
+            for (i = 0; i < 8; i++) a[i] = fastup_fx_g1_pixel(s, f, x + i, 1, ng, shuf);
+            h0 = _mm256_hadd_epi32(_mm256_hadd_epi32(a[0], a[1]), _mm256_hadd_epi32(a[2], a[3]));
+            h1 = _mm256_hadd_epi32(_mm256_hadd_epi32(a[4], a[5]), _mm256_hadd_epi32(a[6], a[7]));
+            v0 = _mm256_add_epi32(_mm256_permute2x128_si256(h0, h1, 0x20),
+                                  _mm256_permute2x128_si256(h0, h1, 0x31));
+            v1 = v0;
+        } else if (C == 2) {
+            v0 = fastup_fx_g1_fold4(fastup_fx_g1_pixel(s, f, x, 2, ng, shuf),
+                                    fastup_fx_g1_pixel(s, f, x + 1, 2, ng, shuf),
+                                    fastup_fx_g1_pixel(s, f, x + 2, 2, ng, shuf),
+                                    fastup_fx_g1_pixel(s, f, x + 3, 2, ng, shuf), 2);
+            v1 = fastup_fx_g1_fold4(fastup_fx_g1_pixel(s, f, x + 4, 2, ng, shuf),
+                                    fastup_fx_g1_pixel(s, f, x + 5, 2, ng, shuf),
+                                    fastup_fx_g1_pixel(s, f, x + 6, 2, ng, shuf),
+                                    fastup_fx_g1_pixel(s, f, x + 7, 2, ng, shuf), 2);
+        } else {
+            __m256i zero = _mm256_setzero_si256();
+            v0 = fastup_fx_g1_fold4(fastup_fx_g1_pixel(s, f, x, C, ng, shuf),
+                                    fastup_fx_g1_pixel(s, f, x + 1, C, ng, shuf), zero, zero,
+                                    C);
+            v1 = fastup_fx_g1_fold4(fastup_fx_g1_pixel(s, f, x + 2, C, ng, shuf),
+                                    fastup_fx_g1_pixel(s, f, x + 3, C, ng, shuf), zero, zero,
+                                    C);
+        }
+        v0 = _mm256_sra_epi32(_mm256_add_epi32(v0, bias), sh);
+        v1 = _mm256_sra_epi32(_mm256_add_epi32(v1, bias), sh);
+        /* C = 1: v0 = 8 outputs (v1 the same); C = 2: v0, v1 = 4 pixels each; C = 3, 4:
+         * v0 = pixels x, x + 1 and v1 = x + 2, x + 3, 4 slots each */
+        if (C == 1) {
+            __m128i w16 = _mm_packs_epi32(_mm256_castsi256_si128(v0),
+                                          _mm256_extracti128_si256(v0, 1));
+            if (d != NULL)
+                _mm_storel_epi64((__m128i *)(d + x), _mm_packus_epi16(w16, w16));
+            else
+                _mm_storeu_si128((__m128i *)(o + x), w16);
+        } else {
+            /* packs: [v0 lane 0, v1 lane 0 | v0 lane 1, v1 lane 1] -> permute: in order */
+            __m256i w16 = _mm256_permute4x64_epi64(_mm256_packs_epi32(v0, v1), 0xD8);
+            if (C == 2 || C == 4) {
+                if (d != NULL) {
+                    __m128i b = _mm_packus_epi16(_mm256_castsi256_si128(w16),
+                                                 _mm256_extracti128_si256(w16, 1));
+                    _mm_storeu_si128((__m128i *)(d + C * x), b);
+                } else {
+                    _mm256_storeu_si256((__m256i *)(o + C * x), w16);
+                }
+            } else { /* C = 3: 4 slots per pixel, the fourth dropped */
+                static const uint8_t pick[16] = {0, 1, 2, 4, 5, 6, 8, 9,
+                                                 10, 12, 13, 14, 0x80, 0x80, 0x80, 0x80};
+                static const uint8_t pick16[16] = {0, 1, 2, 3, 4, 5, 8, 9,
+                                                   10, 11, 12, 13, 0x80, 0x80, 0x80, 0x80};
+                if (d != NULL) {
+                    __m128i b = _mm_packus_epi16(_mm256_castsi256_si128(w16),
+                                                 _mm256_extracti128_si256(w16, 1));
+                    b = _mm_shuffle_epi8(b, _mm_loadu_si128((const __m128i *)pick));
+                    _mm_storel_epi64((__m128i *)(d + 3 * x), b);
+                    {
+                        int32_t tail = _mm_extract_epi32(b, 2);
+                        memcpy(d + 3 * x + 8, &tail, 4);
+                    }
+                } else {
+                    __m256i c = _mm256_shuffle_epi8(
+                        w16, _mm256_broadcastsi128_si256(
+                                 _mm_loadu_si128((const __m128i *)pick16)));
+                    /* 6 words per lane: pixels x, x + 1 | x + 2, x + 3 (slack after o) */
+                    _mm_storeu_si128((__m128i *)(o + 3 * x), _mm256_castsi256_si128(c));
+                    _mm_storeu_si128((__m128i *)(o + 3 * x + 6), _mm256_extracti128_si256(c, 1));
+                }
+            }
+        }
+    }
+    if (x < f->Wo) {
+        if (d != NULL)
+            fastup_fx_h16_one(s, d, C * x, C * f->Wo, f);
+        else {
+            ptrdiff_t e;
+            for (e = C * x; e < C * f->Wo; e++)
+                o[e] = fastup_fx_to16(fastup_fx_hsum16(s, e, C, f->xs, f->qx, f->Tx), f->k1);
+        }
+    }
+}
+
+static FASTUP_AVX2 void fastup_fx_g1_avx2(const int16_t *s, int16_t *o, uint8_t *d,
+                                          const fastup_fx *f) {
+    switch (f->C) {
+    case 1:
+        if (f->ng == 1)
+            fastup_fx_g1_loop(s, o, d, f, 1, 1);
+        else
+            fastup_fx_g1_loop(s, o, d, f, 1, f->ng);
+        break;
+    case 2:
+        if (f->ng == 1)
+            fastup_fx_g1_loop(s, o, d, f, 2, 1);
+        else
+            fastup_fx_g1_loop(s, o, d, f, 2, f->ng);
+        break;
+    case 3:
+        if (f->ng == 1)
+            fastup_fx_g1_loop(s, o, d, f, 3, 1);
+        else if (f->ng == 2)
+            fastup_fx_g1_loop(s, o, d, f, 3, 2);
+        else
+            fastup_fx_g1_loop(s, o, d, f, 3, f->ng);
+        break;
+    default:
+        if (f->ng == 1)
+            fastup_fx_g1_loop(s, o, d, f, 4, 1);
+        else if (f->ng == 2)
+            fastup_fx_g1_loop(s, o, d, f, 4, 2);
+        else
+            fastup_fx_g1_loop(s, o, d, f, 4, f->ng);
+    }
+}
+#endif /* FASTUP_HAVE_AVX2_PATH */
+
+/* ------------------------------------------------------------------------------------------
+ * the tables of the W pass
+ * ------------------------------------------------------------------------------------------ */
+
+/* The first and last input byte read by outputs e0..e0+count of a row. */
+static void fastup_fx_span(const fastup_fx *f, ptrdiff_t e0, ptrdiff_t count, ptrdiff_t *lo,
+                           ptrdiff_t *hi) {
+    ptrdiff_t e;
+    *lo = -1;
+    *hi = -1;
+    for (e = e0; e < e0 + count; e++) {
+        ptrdiff_t first = f->C * f->xs[e / f->C] + e % f->C, last = first + (f->Tx - 1) * f->C;
+        *lo = *lo < 0 || first < *lo ? first : *lo;
+        *hi = last > *hi ? last : *hi;
+    }
+}
+
+/* OP blocks; the fraction of blocks of 16 outputs not computed one at a time in *fit, or -1
+ * when out of memory. */
+static int fastup_fx_op_build(fastup_fx *f, double *fit) {
+    ptrdiff_t inlen = f->W * f->C, n = f->Wo * f->C, nb = n / 16, np = (f->Tx + 1) / 2;
+    ptrdiff_t b, l, i, k, good = 0;
+    f->nb = nb;
+    f->np = np;
+    f->kind = (uint8_t *)calloc((size_t)nb + 1, 1);
+    f->base = (int32_t *)calloc((size_t)(4 * nb + 4), sizeof(int32_t));
+    f->mask = (uint8_t *)calloc((size_t)(nb * 64 + 64), 1);
+    f->wb = (int16_t *)calloc((size_t)(nb * np * 32 + 32), sizeof(int16_t));
+    *fit = 0.0;
+    if (f->kind == NULL || f->base == NULL || f->mask == NULL || f->wb == NULL) return -1;
+    if (inlen < 16 || nb == 0 || 2 * f->Tx * f->C >= 112) return 0; /* all one at a time */
+    for (b = 0; b < nb; b++) {
+        ptrdiff_t lo[4], hi[4], all_lo, all_hi;
+        int kind = 2;
+        fastup_fx_span(f, 16 * b, 16, &all_lo, &all_hi);
+        if (all_hi - all_lo >= 16) kind = 1;
+        for (l = 0; l < 4; l++) {
+            fastup_fx_span(f, 16 * b + 4 * l, 4, &lo[l], &hi[l]);
+            if (kind == 2) lo[l] = all_lo;
+            if (hi[l] - lo[l] >= 16) kind = 0;
+        }
+        if (kind == 0) continue;
+        for (l = 0; l < 4; l++) {
+            if (lo[l] + 16 > inlen) lo[l] = inlen - 16; /* the load ends in the row */
+            f->base[4 * b + l] = (int32_t)lo[l];
+            for (i = 0; i < 4; i++) {
+                ptrdiff_t e = 16 * b + 4 * l + i, x = e / f->C;
+                ptrdiff_t at = f->C * f->xs[x] + e % f->C - lo[l];
+                /* vector l / 2, lane l % 2, output slot i: words 2 i, 2 i + 1 = taps 2k, 2k+1 */
+                uint8_t *m = f->mask + 64 * b + 32 * (l / 2) + 16 * (l % 2) + 4 * i;
+                m[0] = (uint8_t)at;
+                m[1] = 0x80;
+                m[2] = (uint8_t)(at + f->C);
+                m[3] = 0x80;
+                for (k = 0; k < np; k++) {
+                    int16_t *w = f->wb + 32 * (np * b + k) + 16 * (l / 2) + 8 * (l % 2) + 2 * i;
+                    w[0] = f->qx[x * f->Tx + 2 * k];
+                    w[1] = 2 * k + 1 < f->Tx ? f->qx[x * f->Tx + 2 * k + 1] : 0;
+                }
+            }
+        }
+        f->kind[b] = (uint8_t)kind;
+        good++;
+    }
+    *fit = (double)good / (double)nb;
+    return 0;
+}
+
+/* G1 weights: per output pixel, ng groups of 16 in the order fastup_fx_g1_load leaves the
+ * taps (0 past the last tap). -1 when out of memory. */
+static int fastup_fx_g1_build(fastup_fx *f) {
+    ptrdiff_t C = f->C, G = C == 1 ? 16 : C == 2 ? 8 : 4, ng = (f->Tx + G - 1) / G, x, g, k;
+    f->ng = ng;
+    f->wg = (int16_t *)calloc((size_t)(f->Wo * ng * 16 + 16), sizeof(int16_t));
+    if (f->wg == NULL) return -1;
+    for (x = 0; x < f->Wo; x++)
+        for (g = 0; g < ng; g++)
+            for (k = 0; k < 16; k++) {
+                ptrdiff_t lane = k / 8, slot = k % 8, t;
+                if (C == 1)
+                    t = 16 * g + k;
+                else if (C == 2) /* words: (c0 t0 t1) (c1 t0 t1) (c0 t2 t3) (c1 t2 t3) */
+                    t = 8 * g + 4 * lane + 2 * (slot / 4) + slot % 2;
+                else if (C == 3 && slot >= 6)
+                    continue;
+                else /* C = 3, 4: (c t0 t1) for each element c */
+                    t = 4 * g + 2 * lane + slot % 2;
+                if (t < f->Tx) f->wg[16 * (ng * x + g) + k] = f->qx[x * f->Tx + t];
+            }
+    return 0;
+}
+
+/* ------------------------------------------------------------------------------------------
+ * the plan
+ * ------------------------------------------------------------------------------------------ */
+
+static void fastup_fx_free(fastup_fx *f) {
+    free(f->xs);
+    free(f->ys);
+    free(f->qx);
+    free(f->qy);
+    free(f->kind);
+    free(f->base);
+    free(f->mask);
+    free(f->wb);
+    free(f->wg);
+    memset(f, 0, sizeof(*f));
+}
+
+/* Input rows (of each plane) some output row reads. */
+static ptrdiff_t fastup_fx_rows_read(const ptrdiff_t *ys, ptrdiff_t Ho, ptrdiff_t Ty) {
+    ptrdiff_t y, count = 0, end = -1;
+    for (y = 0; y < Ho; y++) {
+        ptrdiff_t a = ys[y] > end ? ys[y] : end, b = ys[y] + Ty;
+        if (b > a) count += b - a;
+        end = b > end ? b : end;
+    }
+    return count;
+}
+
+/* Quantises the tables for one order; 0, 1 when the precision is not enough, -1 out of
+ * memory. The intermediate's fraction bits S and the precision of the second pass trade
+ * against each other (|I| times the sum of |q2| must stay in int32): of S = 7 down to 1, the
+ * one with the smallest error bound is taken (a wide second pass prefers a smaller S). */
+static int fastup_fx_weights(fastup_fx *f, const double *xw, const double *yw) {
+    const double *w1 = f->vfirst ? yw : xw, *w2 = f->vfirst ? xw : yw;
+    ptrdiff_t n1 = f->vfirst ? f->Ho : f->Wo, n2 = f->vfirst ? f->Wo : f->Ho;
+    ptrdiff_t T1 = f->vfirst ? f->Ty : f->Tx, T2 = f->vfirst ? f->Tx : f->Ty, i, t;
+    int16_t *q1 = f->vfirst ? f->qy : f->qx, *q2 = f->vfirst ? f->qx : f->qy;
+    int16_t *trial = (int16_t *)malloc((size_t)(n2 * T2) * sizeof(int16_t));
+    int b1, S, best_S = -1, best_b2 = -1;
+    int64_t pos = 0, neg = 0;
+    double slop1, abs1, slop2, abs2, best = 1e300;
+    if (trial == NULL) return -1;
+    b1 = fastup_fx_bits(w1, n1, T1, 255, 0, q1);
+    if (b1 < 0) {
+        free(trial);
+        return 1;
+    }
+    fastup_fx_slop(w1, q1, n1, T1, b1, &slop1, &abs1);
+    for (i = 0; i < n1; i++) {
+        int64_t p = 0, m = 0;
+        for (t = 0; t < T1; t++) {
+            int16_t v = q1[i * T1 + t];
+            if (v > 0)
+                p += v;
+            else
+                m -= v;
+        }
+        pos = p > pos ? p : pos;
+        neg = m > neg ? m : neg;
+    }
+    for (S = 7; S >= 1; S--) {
+        int k = b1 - S, b2;
+        int64_t half, hi, lo, imax;
+        double error;
+        if (k < 1) continue;
+        half = (int64_t)1 << (k - 1);
+        hi = (255 * pos + half) >> k;
+        lo = (-255 * neg + half) >> k;
+        if (hi > 32767 || lo < -32767) continue; /* I would leave int16 */
+        imax = hi > -lo ? hi : -lo;
+        b2 = fastup_fx_bits(w2, n2, T2, imax > 0 ? imax : 1, S, trial);
+        if (b2 < 0) continue;
+        fastup_fx_slop(w2, trial, n2, T2, b2, &slop2, &abs2);
+        /* pass 1: weights 255 * slop1, rounding of I 2**-(S + 1), both through pass 2 (times
+         * sum |w2|); pass 2: its weights' rounding times the largest |I| */
+        error = (255.0 * slop1 + ldexp(0.5, -S)) * abs2 + ldexp((double)imax, -S) * slop2;
+        if (error < best) {
+            best = error;
+            best_S = S;
+            best_b2 = b2;
+            memcpy(q2, trial, (size_t)(n2 * T2) * sizeof(int16_t));
+        }
+    }
+    free(trial);
+    if (best_S < 0) return 1;
+    f->S = best_S;
+    f->k1 = b1 - best_S;
+    f->k2 = best_b2 + best_S;
+    f->bx = f->vfirst ? best_b2 : b1;
+    f->by = f->vfirst ? b1 : best_b2;
+    f->error = best;
+    return f->error <= FASTUP_FX_MAX_ERROR ? 0 : 1;
+}
+
+/* Relative costs per unit of work, measured on x86-64 (AVX2): a pair of taps of 32 outputs
+ * summed from rows; a block of 16 outputs of the OP W pass and each pair of taps in it; a
+ * pixel of the G1 W pass and each group of taps in it; an element widened to int16. */
+#define FASTUP_FX_COST_V8 6.0
+#define FASTUP_FX_COST_V16 7.0
+#define FASTUP_FX_COST_V16_OUT 6.0
+#define FASTUP_FX_COST_OP_BLOCK 5.0
+#define FASTUP_FX_COST_OP_PAIR 2.5
+#define FASTUP_FX_COST_ONE 1.5
+#define FASTUP_FX_COST_G1_PIXEL 3.0
+#define FASTUP_FX_COST_G1_GROUP 1.6
+#define FASTUP_FX_COST_WIDEN 0.1
+
+/* The plan of a uint8 resize of (P, H, W, C) -> (P, Ho, Wo, C) with the tables (xs, xw: Wo x
+ * Tx; ys, yw: Ho x Ty, float64 weights): the order, the fixed-point weights and the W-pass
+ * tables. vfirst: -1 to choose by cost, else forced (for tests and for chunked callers that
+ * must follow the plan of a whole array); hkind: -1 to choose, else the W pass of the AVX2
+ * copy (for tests: every kind gives the same bytes). 0: ready; 1: the fixed point does not suit these
+ * tables (the float32 route); -1: out of memory. f is to be released with fastup_fx_free. */
+static int fastup_fx_plan(fastup_fx *f, ptrdiff_t P, ptrdiff_t H, ptrdiff_t W, ptrdiff_t C,
+                          ptrdiff_t Ho, ptrdiff_t Wo, const ptrdiff_t *xs, const double *xw,
+                          ptrdiff_t Tx, const ptrdiff_t *ys, const double *yw, ptrdiff_t Ty,
+                          int vfirst, int hkind) {
+    double cost_h, cost_v, fit = 0.0, op, g1, pairs_x = (double)((Tx + 1) / 2);
+    ptrdiff_t G = C == 1 ? 16 : C == 2 ? 8 : 4, status;
+    memset(f, 0, sizeof(*f));
+    f->P = P, f->H = H, f->W = W, f->C = C, f->Ho = Ho, f->Wo = Wo, f->Tx = Tx, f->Ty = Ty;
+    if (Wo * C < 1 || Ho < 1 || Tx < 1 || Ty < 1 || (W + Tx) * C >= 2147483647 / 2) return 1;
+    f->xs = (ptrdiff_t *)malloc((size_t)Wo * sizeof(ptrdiff_t));
+    f->ys = (ptrdiff_t *)malloc((size_t)Ho * sizeof(ptrdiff_t));
+    f->qx = (int16_t *)malloc((size_t)(Wo * Tx) * sizeof(int16_t));
+    f->qy = (int16_t *)malloc((size_t)(Ho * Ty) * sizeof(int16_t));
+    if (f->xs == NULL || f->ys == NULL || f->qx == NULL || f->qy == NULL) return -1;
+    memcpy(f->xs, xs, (size_t)Wo * sizeof(ptrdiff_t));
+    memcpy(f->ys, ys, (size_t)Ho * sizeof(ptrdiff_t));
+
+    /* costs of the two orders (per plane); the OP tables come from the pass-1 weights of H
+     * first, built below once the order is known, so their fit is estimated from the
+     * windows here (quantised weights do not change where taps lie) */
+    f->vfirst = 0;
+    f->qx[0] = 0;
+    {
+        /* the windows alone decide the OP blocks: build them with zero weights first */
+        memset(f->qx, 0, (size_t)(Wo * Tx) * sizeof(int16_t));
+        if (fastup_fx_op_build(f, &fit) != 0) return -1;
+    }
+    op = (double)(Wo * C) / 16.0 *
+             (FASTUP_FX_COST_OP_BLOCK + FASTUP_FX_COST_OP_PAIR * pairs_x) * fit +
+         (double)(Wo * C) * (1.0 - fit) * FASTUP_FX_COST_ONE * (double)Tx;
+    g1 = C <= 4 ? (double)Wo * (FASTUP_FX_COST_G1_PIXEL +
+                                FASTUP_FX_COST_G1_GROUP * (double)((Tx + G - 1) / G)) +
+                      FASTUP_FX_COST_WIDEN * (double)(W * C)
+                : (double)(Wo * C) * FASTUP_FX_COST_ONE * (double)Tx;
+    f->hkind = C > 4 ? FASTUP_FX_ONE : op <= g1 ? FASTUP_FX_OP : FASTUP_FX_G1;
+    cost_h = (double)fastup_fx_rows_read(ys, Ho, Ty) * (op <= g1 ? op : g1) +
+             (double)Ho * (double)(Wo * C) / 32.0 *
+                 (FASTUP_FX_COST_V16 * (double)((Ty + 1) / 2) + FASTUP_FX_COST_V16_OUT);
+    cost_v = (double)Ho * ((double)(W * C) / 32.0 * FASTUP_FX_COST_V8 * (double)((Ty + 1) / 2) +
+                           (C <= 4 ? (double)Wo * (FASTUP_FX_COST_G1_PIXEL +
+                                                   FASTUP_FX_COST_G1_GROUP *
+                                                       (double)((Tx + G - 1) / G))
+                                   : (double)(Wo * C) * FASTUP_FX_COST_ONE * (double)Tx));
+    f->vfirst = vfirst >= 0 ? vfirst : cost_v < cost_h;
+    if (f->vfirst) f->hkind = C > 4 ? FASTUP_FX_ONE : FASTUP_FX_G1;
+    if (hkind >= 0) f->hkind = hkind == FASTUP_FX_OP && f->vfirst ? FASTUP_FX_G1 : hkind;
+    if (C > 4) f->hkind = FASTUP_FX_ONE;
+
+    status = fastup_fx_weights(f, xw, yw);
+    if (status != 0) return status;
+    /* the W-pass tables with the real weights */
+    free(f->kind);
+    free(f->base);
+    free(f->mask);
+    free(f->wb);
+    f->kind = NULL, f->base = NULL, f->mask = NULL, f->wb = NULL;
+    if (f->hkind == FASTUP_FX_OP && fastup_fx_op_build(f, &fit) != 0) return -1;
+    if (f->hkind == FASTUP_FX_G1 && fastup_fx_g1_build(f) != 0) return -1;
+    return 0;
+}
+
+/* ------------------------------------------------------------------------------------------
+ * rows
+ * ------------------------------------------------------------------------------------------ */
+
+/* Output rows r0..r1 (of P * Ho) of plan f; 0, or -1 when out of memory. */
+static inline int fastup_fx_body(const fastup_fx *f, const uint8_t *src, uint8_t *dst,
+                                 ptrdiff_t r0, ptrdiff_t r1, int avx2) {
+    ptrdiff_t inlen = f->W * f->C, outlen = f->Wo * f->C, T = f->Ty, r, t, s;
+    ptrdiff_t stride = (f->vfirst ? inlen : outlen) + FASTUP_FX_SLACK;
+    ptrdiff_t nslots = f->vfirst ? 1 : T;
+    int16_t *slots = (int16_t *)calloc((size_t)(nslots * stride), sizeof(int16_t));
+    int16_t *wide = NULL;
+    ptrdiff_t *tags = (ptrdiff_t *)malloc((size_t)nslots * sizeof(ptrdiff_t));
+    const void **rows = (const void **)malloc((size_t)T * sizeof(void *));
+    int stream = avx2 && !f->vfirst &&
+                 (double)(f->P * f->Ho) * (double)outlen >= (double)FASTUP_STREAM_BYTES;
+    int status = 0;
+    if (avx2 && !f->vfirst && f->hkind == FASTUP_FX_G1)
+        wide = (int16_t *)calloc((size_t)(inlen + FASTUP_FX_SLACK), sizeof(int16_t));
+    if (slots == NULL || tags == NULL || rows == NULL ||
+        (avx2 && !f->vfirst && f->hkind == FASTUP_FX_G1 && wide == NULL)) {
+        status = -1;
+        goto done;
+    }
+#if !FASTUP_HAVE_AVX2_PATH
+    (void)avx2;
+#endif
+    for (s = 0; s < nslots; s++) tags[s] = -1;
+    for (r = r0; r < r1; r++) {
+        ptrdiff_t p = r / f->Ho, y = r - p * f->Ho, y0 = f->ys[y];
+        const int16_t *qy = f->qy + y * T;
+        uint8_t *drow = dst + r * outlen;
+        if (f->vfirst) {
+            for (t = 0; t < T; t++) rows[t] = src + (p * f->H + y0 + t) * inlen;
+#if FASTUP_HAVE_AVX2_PATH
+            if (avx2) {
+                fastup_fx_v8_avx2((const uint8_t *const *)rows, qy, T, inlen, slots, f->k1);
+                if (f->hkind == FASTUP_FX_G1)
+                    fastup_fx_g1_avx2(slots, NULL, drow, f);
+                else
+                    fastup_fx_h16_plain(slots, drow, f);
+                continue;
+            }
+#endif
+            fastup_fx_v8_plain((const uint8_t *const *)rows, qy, T, inlen, slots, f->k1);
+            fastup_fx_h16_plain(slots, drow, f);
+            continue;
+        }
+        for (t = 0; t < T; t++) {
+            ptrdiff_t tag = p * f->H + y0 + t;
+            int16_t *slot;
+            s = (y0 + t) % T;
+            slot = slots + s * stride;
+            if (tags[s] != tag) {
+                const uint8_t *in = src + tag * inlen;
+#if FASTUP_HAVE_AVX2_PATH
+                if (avx2 && f->hkind == FASTUP_FX_OP)
+                    fastup_fx_op_avx2(in, slot, f);
+                else if (avx2 && f->hkind == FASTUP_FX_G1) {
+                    fastup_fx_widen_avx2(in, wide, inlen);
+                    fastup_fx_g1_avx2(wide, slot, NULL, f);
+                } else
+#endif
+                    fastup_fx_h8_plain(in, slot, f);
+                tags[s] = tag;
+            }
+            rows[t] = slot;
+        }
+#if FASTUP_HAVE_AVX2_PATH
+        if (avx2) {
+            fastup_fx_v16_avx2((const int16_t *const *)rows, qy, T, outlen, drow, f->k2, stream);
+            continue;
+        }
+#endif
+        fastup_fx_v16_plain((const int16_t *const *)rows, qy, T, outlen, drow, f->k2);
+    }
+done:
+    if (stream) fastup_stream_fence(); /* order the streamed stores before the caller's reads */
+    free(slots);
+    free(wide);
+    free(tags);
+    free((void *)rows);
+    return status;
+}
+
+#if FASTUP_HAVE_AVX2_PATH
+static FASTUP_AVX2 int fastup_fx_body_avx2(const fastup_fx *f, const uint8_t *src,
+                                           uint8_t *dst, ptrdiff_t r0, ptrdiff_t r1) {
+    return fastup_fx_body(f, src, dst, r0, r1, 1);
+}
+#endif
+
+/* Output rows r0..r1 (of P * Ho) of a planned uint8 resize; 0, or -1 when out of memory. */
+static int fastup_fx_rows(const fastup_fx *f, const void *src, void *dst, ptrdiff_t r0,
+                          ptrdiff_t r1) {
+#if FASTUP_HAVE_AVX2_PATH
+    if (fastup_use_avx2())
+        return fastup_fx_body_avx2(f, (const uint8_t *)src, (uint8_t *)dst, r0, r1);
+#endif
+    return fastup_fx_body(f, (const uint8_t *)src, (uint8_t *)dst, r0, r1, 0);
+}
+
+#endif

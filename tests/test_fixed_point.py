@@ -1,0 +1,233 @@
+"""The uint8 resample of two neighbouring axes in fixed point (``_resample_fixed.h``, planned
+by ``_kernels.FixedPlan``): every order of the passes, every W-pass kernel and every
+instruction-set copy computes the same integers, those of its definition (below, in NumPy);
+the result is within the plan's error bound of the exact one; and ``fastup.resize`` takes this
+route for uint8 images."""
+
+import hashlib
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+import fastup
+from fastup import _kernels, oracle
+from fastup._resize import _get_plan
+from fastup._tables import AxisSpec, weight_table
+
+# W-pass kernels of FixedPlan (its ``hkind``): output-parallel blocks (H first only), tap-
+# parallel per pixel, one output at a time
+_KINDS = {"op": 0, "g1": 1, "one": 2}
+
+
+def _table(n_in, n_out, mode, antialias=True):
+    t = weight_table(
+        AxisSpec(n_in, n_out, n_out / n_in, True),
+        "half_pixel",
+        mode,
+        antialias=antialias,
+        exclude_outside=antialias,
+        cubic_a=-0.5 if antialias else -0.75,
+    )
+    return t.start, t.weights
+
+
+def _definition(x, ys, xs, info):
+    """The integers the plan computes (``_resample_fixed.h``), in int64 NumPy: a first pass
+    along the axis the plan takes first, rounded to an int16 intermediate, then the other."""
+    x = x.astype(np.int64)
+    qx, qy = info["qx"].astype(np.int64), info["qy"].astype(np.int64)
+
+    def along_w(a, k):
+        taps = xs[:, None] + np.arange(qx.shape[1])
+        return ((a[:, :, taps, :] * qx[None, None, :, :, None]).sum(axis=3) + (1 << (k - 1))) >> k
+
+    def along_h(a, k):
+        taps = ys[:, None] + np.arange(qy.shape[1])
+        return ((a[:, taps] * qy[None, :, :, None, None]).sum(axis=2) + (1 << (k - 1))) >> k
+
+    first, second = (along_h, along_w) if info["vfirst"] else (along_w, along_h)
+    mid = first(x, info["k1"])
+    assert np.abs(mid).max() <= 32767, "the intermediate fits int16"
+    return np.clip(second(mid, info["k2"]), 0, 255).astype(np.uint8)
+
+
+def _exact(x, ys, yw, xs, xw):
+    mid = (x[:, :, xs[:, None] + np.arange(xw.shape[1]), :] * xw[None, None, :, :, None]).sum(3)
+    return (mid[:, ys[:, None] + np.arange(yw.shape[1])] * yw[None, :, :, None, None]).sum(2)
+
+
+# (H, W) -> (Ho, Wo): upscales, shrinks (wide antialiased kernels), mixed, tiny, and rows
+# shorter than one vector
+_SHAPES = [
+    ((37, 53), (74, 106)),
+    ((37, 53), (29, 101)),
+    ((40, 300), (5, 37)),
+    ((16, 16), (32, 32)),
+    ((9, 61), (13, 200)),
+    ((20, 20), (20, 60)),
+    ((3, 7), (5, 9)),
+    ((10, 5), (3, 40)),
+    ((64, 256), (8, 9)),
+]
+_PLANS = [(-1, -1), (0, "op"), (0, "g1"), (0, "one"), (1, "g1"), (1, "one")]
+
+
+@pytest.mark.parametrize("c", [1, 2, 3, 4, 5])
+@pytest.mark.parametrize("mode", ["linear", "cubic", "lanczos", "area"])
+@pytest.mark.parametrize(("size", "out"), _SHAPES)
+def test_every_plan_computes_its_definition(c, mode, size, out):
+    """Each order and W-pass kernel gives exactly the integers of the definition (whatever
+    the blocks, tails and lanes), within the plan's error bound of the exact result; a
+    constant image stays constant; the thread count changes nothing."""
+    (h, w), (ho, wo) = size, out
+    if mode == "area" and (ho > h or wo > w):
+        pytest.skip("area grows like linear")
+    rng = np.random.default_rng(c * 7919 + h * w + ho * wo)
+    ys, yw = _table(h, ho, mode)
+    xs, xw = _table(w, wo, mode, antialias=mode != "area")
+    x = rng.integers(0, 256, (2, h, w, c), dtype=np.uint8)
+    exact = np.clip(_exact(x.astype(np.float64), ys, yw, xs, xw), 0, 255)
+    for vfirst, kind in _PLANS:
+        plan = _kernels.FixedPlan(ys, yw, xs, xw, 2, h, w, c, ho, wo, vfirst,
+                                  _KINDS.get(kind, -1))
+        assert plan.suits
+        info = plan.info()
+        assert info["error"] <= 0.3 and 1 <= info["S"] <= 7
+        out_1 = np.empty((2, ho, wo, c), np.uint8)
+        plan.run(x, out_1, 1)
+        np.testing.assert_array_equal(out_1, _definition(x, ys, xs, info))
+        assert np.abs(out_1 - exact).max() <= 0.5 + info["error"]
+        out_3 = np.empty_like(out_1)
+        plan.run(x, out_3, 3)
+        np.testing.assert_array_equal(out_3, out_1)
+        flat = np.full_like(x, 201)
+        plan.run(flat, out_1, 1)
+        assert np.all(out_1 == 201)
+
+
+def test_the_blocks_of_the_output_parallel_pass_are_all_reached():
+    """The OP pass has three kinds of blocks of 16 outputs (one at a time, a window per lane
+    of 4, one window for all 16): the cases above reach each of them."""
+    seen = [0, 0, 0]
+    for c in (1, 2, 3, 4):
+        for (h, w), (ho, wo) in _SHAPES:
+            ys, yw = _table(h, ho, "linear")
+            xs, xw = _table(w, wo, "cubic")
+            info = _kernels.FixedPlan(ys, yw, xs, xw, 1, h, w, c, ho, wo, 0, 0).info()
+            seen = [a + b for a, b in zip(seen, info["blocks"], strict=True)]
+    assert all(n > 0 for n in seen), seen
+
+
+def test_weights_are_rounded_and_sum_to_one():
+    """Each window's int16 weights are its weights times 2**bits, rounded, with the rounding
+    of the window moved onto its largest weight: they sum to exactly 2**bits."""
+    for (h, w), (ho, wo) in _SHAPES:
+        for mode in ("linear", "cubic", "lanczos"):
+            ys, yw = _table(h, ho, mode)
+            xs, xw = _table(w, wo, mode)
+            info = _kernels.FixedPlan(ys, yw, xs, xw, 1, h, w, 3, ho, wo).info()
+            for q, wt, bits in ((info["qx"], xw, info["bx"]), (info["qy"], yw, info["by"])):
+                assert np.all(q.astype(np.int64).sum(axis=1) == 1 << bits)
+                off = np.abs(q - wt * 2.0**bits)
+                largest = wt.argmax(axis=1)
+                others = np.ones_like(off, dtype=bool)
+                others[np.arange(len(wt)), largest] = False
+                assert off[others].max(initial=0) <= 0.5
+                assert off[~others].max() <= 0.5 * wt.shape[1] + 0.5
+
+
+@pytest.mark.parametrize("weights", [[300.0, -299.0], [3000.0, -2999.0, 0.0]])
+def test_tables_beyond_the_fixed_point_take_the_float_route(weights):
+    """Weights too large for int16 at a useful precision: the plan says so (``suits`` is
+    False), and ``fastup.resize`` still computes the result, within 1, in float32."""
+    t = len(weights)
+    xs = np.minimum(np.arange(20) // 2, 9 - t + 1).astype(np.intp)
+    xw = np.tile(np.array(weights), (20, 1))
+    ys, yw = np.arange(4, dtype=np.intp), np.ones((4, 1))
+    assert not _kernels.FixedPlan(ys, yw, xs, xw, 1, 4, 10, 3, 4, 20).suits
+    x = np.random.default_rng(0).integers(0, 256, (30, 40, 3), dtype=np.uint8)
+    plan = _get_plan(
+        "resize", x.shape, x.dtype, (60, 80), None, (0, 1), "cubic", "half_pixel",
+        "round_prefer_floor", -900.0, False, False, None, 0.0, "stretch",
+    )
+    assert plan.fixed is None
+    got = fastup.resize(x, (60, 80), axes=(0, 1), mode="cubic", cubic_a=-900.0)
+    want = oracle.resize(x, (60, 80), axes=(0, 1), mode="cubic", cubic_a=-900.0)
+    assert np.abs(got.astype(int) - want.astype(int)).max() <= 1
+
+
+@pytest.mark.parametrize(
+    ("shape", "size", "kwargs"),
+    [
+        ((160, 256, 3), (20, 32), dict(mode="linear", antialias=True)),
+        ((160, 256, 3), (128, 205), dict(mode="cubic", antialias=True, cubic_a=-0.5)),
+        ((75, 100, 4), (201, 130), dict(mode="lanczos")),
+        ((75, 100), (45, 60), dict(mode="area")),
+        ((2, 3, 40, 50), (80, 100), dict(mode="linear")),
+    ],
+)
+def test_resize_takes_the_fixed_point_route_for_uint8_images(shape, size, kwargs):
+    """uint8 images (HWC, grey, NCHW planes) resized along both axes run in fixed point, the
+    bytes of its definition, within 1 of the float64 oracle for any thread count."""
+    rng = np.random.default_rng(len(shape))
+    x = rng.integers(0, 256, shape, dtype=np.uint8)
+    axes = (0, 1) if len(shape) == 3 else (-2, -1)
+    plan = _get_plan(
+        "resize", x.shape, x.dtype, size, None, axes, kwargs["mode"], "half_pixel",
+        "round_prefer_floor", kwargs.get("cubic_a", -0.75), False, kwargs.get("antialias", False),
+        None, 0.0, "stretch",
+    )
+    assert plan.fixed is not None
+    got = fastup.resize(x, size, axes=axes, workers=1, **kwargs)
+    for workers in (2, 3):
+        np.testing.assert_array_equal(fastup.resize(x, size, axes=axes, workers=workers, **kwargs),
+                                      got)
+    want = oracle.resize(x, size, axes=axes, **kwargs)
+    assert np.abs(got.astype(int) - want.astype(int)).max() <= 1
+
+
+_COPIES = """
+import hashlib
+import numpy as np
+from fastup import _kernels
+from fastup._tables import AxisSpec, weight_table
+def table(n_in, n_out, mode):
+    t = weight_table(AxisSpec(n_in, n_out, n_out / n_in, True), "half_pixel", mode,
+                     antialias=True)
+    return t.start, t.weights
+rng = np.random.default_rng(7)
+digest = hashlib.sha256()
+for c in (1, 2, 3, 4, 5):
+    x = rng.integers(0, 256, (2, 37, 300, c), dtype=np.uint8)
+    for mode in ("linear", "cubic", "lanczos"):
+        for ho, wo in ((74, 601), (29, 101), (5, 37)):
+            ys, yw = table(37, ho, mode)
+            xs, xw = table(300, wo, mode)
+            for vfirst, kind in ((-1, -1), (0, 0), (0, 1), (1, 1)):
+                plan = _kernels.FixedPlan(ys, yw, xs, xw, 2, 37, 300, c, ho, wo, vfirst, kind)
+                out = np.empty((2, ho, wo, c), np.uint8)
+                plan.run(x, out, 2)
+                digest.update(out.tobytes())
+print(digest.hexdigest())
+"""
+
+
+def test_every_instruction_set_copy_gives_the_same_bytes():
+    """Fixed-point sums are exact integers: the portable copy, the AVX2 copy and the AVX-512
+    copy (where the machine has them) give the same bytes."""
+    settings = [{}, {"FASTUP_DISABLE_AVX2": "1"}, {"FASTUP_DISABLE_AVX512": "1"}]
+    digests = {}
+    for extra in settings:
+        run = subprocess.run(
+            [sys.executable, "-c", _COPIES],
+            env=dict(os.environ, **extra),
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        assert run.returncode == 0, run.stderr[-3000:]
+        digests[tuple(extra)] = run.stdout.strip()
+    assert len(set(digests.values())) == 1, digests
