@@ -4,7 +4,6 @@ instruction-set copy computes the same integers, those of its definition (below,
 the result is within the plan's error bound of the exact one; and ``fastup.resize`` takes this
 route for uint8 images."""
 
-import hashlib
 import os
 import subprocess
 import sys
@@ -91,8 +90,7 @@ def test_every_plan_computes_its_definition(c, mode, size, out):
     x = rng.integers(0, 256, (2, h, w, c), dtype=np.uint8)
     exact = np.clip(_exact(x.astype(np.float64), ys, yw, xs, xw), 0, 255)
     for vfirst, kind in _PLANS:
-        plan = _kernels.FixedPlan(ys, yw, xs, xw, 2, h, w, c, ho, wo, vfirst,
-                                  _KINDS.get(kind, -1))
+        plan = _kernels.FixedPlan(ys, yw, xs, xw, 2, h, w, c, ho, wo, vfirst, _KINDS.get(kind, -1))
         assert plan.suits
         info = plan.info()
         assert info["error"] <= 0.3 and 1 <= info["S"] <= 7
@@ -150,8 +148,21 @@ def test_tables_beyond_the_fixed_point_take_the_float_route(weights):
     assert not _kernels.FixedPlan(ys, yw, xs, xw, 1, 4, 10, 3, 4, 20).suits
     x = np.random.default_rng(0).integers(0, 256, (30, 40, 3), dtype=np.uint8)
     plan = _get_plan(
-        "resize", x.shape, x.dtype, (60, 80), None, (0, 1), "cubic", "half_pixel",
-        "round_prefer_floor", -900.0, False, False, None, 0.0, "stretch",
+        "resize",
+        x.shape,
+        x.dtype,
+        (60, 80),
+        None,
+        (0, 1),
+        "cubic",
+        "half_pixel",
+        "round_prefer_floor",
+        -900.0,
+        False,
+        False,
+        None,
+        0.0,
+        "stretch",
     )
     assert plan.fixed is None
     got = fastup.resize(x, (60, 80), axes=(0, 1), mode="cubic", cubic_a=-900.0)
@@ -176,15 +187,28 @@ def test_resize_takes_the_fixed_point_route_for_uint8_images(shape, size, kwargs
     x = rng.integers(0, 256, shape, dtype=np.uint8)
     axes = (0, 1) if len(shape) == 3 else (-2, -1)
     plan = _get_plan(
-        "resize", x.shape, x.dtype, size, None, axes, kwargs["mode"], "half_pixel",
-        "round_prefer_floor", kwargs.get("cubic_a", -0.75), False, kwargs.get("antialias", False),
-        None, 0.0, "stretch",
+        "resize",
+        x.shape,
+        x.dtype,
+        size,
+        None,
+        axes,
+        kwargs["mode"],
+        "half_pixel",
+        "round_prefer_floor",
+        kwargs.get("cubic_a", -0.75),
+        False,
+        kwargs.get("antialias", False),
+        None,
+        0.0,
+        "stretch",
     )
     assert plan.fixed is not None
     got = fastup.resize(x, size, axes=axes, workers=1, **kwargs)
     for workers in (2, 3):
-        np.testing.assert_array_equal(fastup.resize(x, size, axes=axes, workers=workers, **kwargs),
-                                      got)
+        np.testing.assert_array_equal(
+            fastup.resize(x, size, axes=axes, workers=workers, **kwargs), got
+        )
     want = oracle.resize(x, size, axes=axes, **kwargs)
     assert np.abs(got.astype(int) - want.astype(int)).max() <= 1
 

@@ -657,7 +657,7 @@ def test_weight_tables_of_long_axes_are_kept_up_to_a_bound(monkeypatch):
 
     monkeypatch.setattr(_tables, "_LONG_CACHE_MAX_LENGTH", 40000)
     kept = _tables.AxisSpec(9000, 36000, 4.0, True)
-    assert kept.out_len > _tables._CACHE_MAX_LENGTH
+    assert kept.out_len > _tables.SMALL_LENGTH
     first = _tables.weight_table(kept, "half_pixel", "linear")
     assert _tables.weight_table(kept, "half_pixel", "linear") is first
     longer = _tables.AxisSpec(11000, 44000, 4.0, True)

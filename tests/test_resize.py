@@ -520,3 +520,50 @@ def test_integer_upscales_along_w_match_the_oracle(factor, mode, coordinate_mode
     assert_matches_oracle(one, x[:, :, 0], scale=(factor,), **kwargs)
     two = fastup.resize(x, scale=(2, factor), **kwargs)
     assert_matches_oracle(two, x, scale=(2, factor), **kwargs)
+
+
+# --------------------------------------------------------------------------------------------
+# repeated calls: the plan of an earlier call with the same shape, layout and arguments
+# --------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("shape", "dtype", "size", "kwargs"),
+    [
+        ((16, 16), np.float32, (32, 32), {}),
+        ((32, 32, 3), np.uint8, (64, 64), dict(axes=(0, 1))),
+        ((2, 3, 9, 10), np.float64, (5, 7), dict(mode="cubic")),
+        ((20, 30), np.uint16, (7, 11), dict(mode="nearest")),
+        (
+            (12, 14),
+            np.float32,
+            (6, 7),
+            dict(coordinate_mode="tf_crop_and_resize", roi=((0.1, 0.9), (0.0, 1.2))),
+        ),
+    ],
+)
+def test_repeated_calls_take_the_plan_of_the_first(shape, dtype, size, kwargs):
+    """A second call with the same shape, dtype, strides and arguments skips the checks and
+    the tables (a plan remembered by key): the same bytes as the first call, as a call whose
+    arguments cannot be remembered (a list size), and as a call on a layout that must be
+    normalised first (Fortran order, byte-swapped, a misaligned view)."""
+    from fastup import _resize
+
+    rng = np.random.default_rng(len(shape))
+    x = random_values(shape, dtype, rng)
+    first = fastup.resize(x, size, workers=1, **kwargs)
+    remembered = [k for k in _resize._REPEATED if k[0] == x.shape and k[1] == x.dtype]
+    assert remembered, "the first call's plan is remembered"
+    np.testing.assert_array_equal(fastup.resize(x, size, workers=1, **kwargs), first)
+    np.testing.assert_array_equal(fastup.resize(x, size, **kwargs), first)  # default threads
+    np.testing.assert_array_equal(fastup.resize(x, list(size), workers=2, **kwargs), first)
+    np.testing.assert_array_equal(fastup.resize(np.asfortranarray(x), size, **kwargs), first)
+    swapped = x.astype(x.dtype.newbyteorder(">"))
+    np.testing.assert_array_equal(fastup.resize(swapped, size, **kwargs), first)
+    raw = np.zeros(x.nbytes + 1, np.uint8)
+    odd = raw[1:].view(x.dtype).reshape(shape)
+    odd[...] = x
+    assert not odd.flags.aligned or x.itemsize == 1
+    np.testing.assert_array_equal(fastup.resize(odd, size, **kwargs), first)
+    with pytest.raises(ValueError, match="'workers' must be a nonzero integer"):
+        fastup.resize(x, size, workers=0, **kwargs)

@@ -46,6 +46,27 @@ def resample2d(
     vfirst: bool,
     nthreads: int,
 ) -> None: ...
+
+class Resample2D:
+    def __init__(
+        self,
+        src_char: str,
+        dst_char: str,
+        ys: npt.NDArray[np.intp] | None,
+        yw: npt.NDArray[np.float32] | None,
+        xs: npt.NDArray[np.intp],
+        xw: npt.NDArray[np.float32],
+        careful: npt.NDArray[np.intp],
+        P: int,
+        H: int,
+        W: int,
+        C: int,
+        Ho: int,
+        Wo: int,
+        vfirst: bool,
+    ) -> None: ...
+    def run(self, src: np.ndarray, dst: np.ndarray, nthreads: int) -> None: ...
+
 class FixedPlan:
     suits: bool
     def __init__(

@@ -23,6 +23,7 @@ Taps with an exact zero weight are skipped, so a NaN or inf next to, but outside
 support does not leak into it.
 """
 
+from cpython.buffer cimport PyBUF_SIMPLE, PyBUF_WRITABLE, PyBuffer_Release, PyObject_GetBuffer
 from cython.parallel cimport prange
 from libc.stdint cimport int8_t, int16_t, int32_t, uint8_t, uint16_t
 from libc.stdlib cimport free, malloc
@@ -706,17 +707,22 @@ cdef extern from "_resample.h" nogil:
         int vfirst
     int fastup_rs2d_rows(const fastup_rs2d* j, const void* src, void* dst, Py_ssize_t r0,
                          Py_ssize_t r1)
+    int fastup_rs2d_prepare(fastup_rs2d* j)
+    void fastup_rs2d_unprepare(fastup_rs2d* j)
 
 # dtype char -> element type number of _resample.h
 _RS2D_TYPES = {"B": 0, "b": 1, "H": 2, "h": 3, "f": 4}
+_RS2D_SIZES = {"B": 1, "b": 1, "H": 2, "h": 2, "f": 4}
 _TYPE_NAMES = {"B": "uint8", "b": "int8", "H": "uint16", "h": "int16", "f": "float32",
                "d": "float64", "i": "int32", "e": "float16"}
 
 
-cdef class _Rs2dJob:
-    """A checked fastup_rs2d job: the arguments of ``resample2d`` turned into the C struct
-    (the memoryviews it points into are kept alive here)."""
+cdef class Resample2D:
+    """A checked fastup_rs2d job, made once and run on many arrays: the arguments of
+    ``resample2d`` (but the arrays) turned into the C struct (the memoryviews it points into
+    are kept alive here)."""
     cdef fastup_rs2d job
+    cdef Py_ssize_t src_bytes, dst_bytes
     cdef const Py_ssize_t[::1] ys, xs, careful
     cdef const float[:, ::1] yw, xw
 
@@ -733,6 +739,8 @@ cdef class _Rs2dJob:
         self.job.vfirst = vfirst
         self.job.src_type = _RS2D_TYPES[src_char]
         self.job.dst_type = _RS2D_TYPES[dst_char]
+        self.src_bytes = P * H * W * C * _RS2D_SIZES[src_char]
+        self.dst_bytes = P * Ho * Wo * C * _RS2D_SIZES[dst_char]
         if xw.shape[0] != Wo or xs.shape[0] != Wo or xw.shape[1] < 1:
             raise ValueError("resample2d: W table size mismatch")
         self.job.Tx = xw.shape[1]
@@ -766,6 +774,18 @@ cdef class _Rs2dJob:
             self.job.yw = &self.yw[0, 0]
         self.job.xs = &xs[0]
         self.job.xw = &xw[0, 0]
+        if fastup_rs2d_prepare(&self.job) != 0:
+            raise MemoryError("Resample2D: out of memory")
+
+    def __dealloc__(self):
+        fastup_rs2d_unprepare(&self.job)
+
+    def run(self, src, dst, int nthreads):
+        """Fills ``dst`` from ``src`` (C-contiguous arrays of the job's types and sizes)."""
+        if self.dst_bytes == 0:
+            return
+        _run_rows(<_rows_fn>fastup_rs2d_rows, &self.job, src, self.src_bytes, dst,
+                  self.dst_bytes, self.job.P * self.job.Ho, nthreads)
 
 
 def resample2d(src, dst, ys, yw, const Py_ssize_t[::1] xs, const float[:, ::1] xw,
@@ -781,15 +801,8 @@ def resample2d(src, dst, ys, yw, const Py_ssize_t[::1] xs, const float[:, ::1] x
     ``careful`` lists the W outputs with a zero weight inside their window (recomputed from
     their nonzero taps; pass an empty list for integer input, which holds no NaN).
     """
-    cdef _Rs2dJob j = _Rs2dJob(src.dtype.char, dst.dtype.char, ys, yw, xs, xw, careful, P, H,
-                               W, C, Ho, Wo, vfirst)
-    cdef const uint8_t[::1] s = _bytes(src, P * H * W * C)
-    cdef uint8_t[::1] d = _bytes(dst, P * Ho * Wo * C)
-    cdef Py_ssize_t rows = P * Ho
-    if P * Ho * Wo * C == 0:
-        return
-    if _split_rows(<_rows_fn>fastup_rs2d_rows, &j.job, &s[0], &d[0], rows, nthreads):
-        raise MemoryError("resample2d: cannot allocate the row buffers")
+    Resample2D(src.dtype.char, dst.dtype.char, ys, yw, xs, xw, careful, P, H, W, C, Ho, Wo,
+               vfirst).run(src, dst, nthreads)
 
 
 ctypedef int (*_rows_fn)(const void* job, const void* src, void* dst, Py_ssize_t r0,
@@ -811,6 +824,28 @@ cdef int _split_rows(_rows_fn rows_of, const void* job, const void* src, void* d
         else:
             failed = rows_of(job, src, dst, 0, rows) != 0
     return failed
+
+
+cdef int _run_rows(_rows_fn rows_of, const void* job, src, Py_ssize_t src_bytes, dst,
+                   Py_ssize_t dst_bytes, Py_ssize_t rows, int nthreads) except -1:
+    """``_split_rows`` on the memory of two C-contiguous arrays (the buffer protocol: no
+    NumPy calls, a repeated small call stays cheap), checked to hold the given bytes."""
+    cdef Py_buffer s
+    cdef Py_buffer d
+    PyObject_GetBuffer(src, &s, PyBUF_SIMPLE)
+    try:
+        PyObject_GetBuffer(dst, &d, PyBUF_SIMPLE | PyBUF_WRITABLE)
+        try:
+            if s.len != src_bytes or d.len != dst_bytes:
+                raise ValueError(f"arrays of {s.len} and {d.len} bytes; the kernel expects "
+                                 f"{src_bytes} and {dst_bytes}")
+            if _split_rows(rows_of, job, s.buf, d.buf, rows, nthreads):
+                raise MemoryError("cannot allocate the row buffers")
+        finally:
+            PyBuffer_Release(&d)
+    finally:
+        PyBuffer_Release(&s)
+    return 0
 
 
 cdef extern from "_resample_fixed.h" nogil:
@@ -891,18 +926,14 @@ cdef class FixedPlan:
         }
 
     def run(self, src, dst, int nthreads):
-        """Fills ``dst`` (P * Ho * Wo * C uint8, C-contiguous) from ``src`` (P * H * W * C)."""
-        cdef const uint8_t[::1] s
-        cdef uint8_t[::1] d
+        """Fills ``dst`` (P * Ho * Wo * C uint8, C-contiguous) from ``src`` (P * H * W * C
+        uint8; the sizes are checked, the element types are the caller's to get right)."""
         cdef Py_ssize_t rows = self.f.P * self.f.Ho
         if not self.suits:
             raise ValueError("FixedPlan.run: the tables do not suit the fixed point")
-        if src.dtype.char != "B" or dst.dtype.char != "B":
-            raise TypeError("FixedPlan.run: uint8 arrays only")
-        s = _bytes(src, self.f.P * self.f.H * self.f.W * self.f.C)
-        d = _bytes(dst, rows * self.f.Wo * self.f.C)
-        if _split_rows(<_rows_fn>fastup_fx_rows, &self.f, &s[0], &d[0], rows, nthreads):
-            raise MemoryError("FixedPlan.run: cannot allocate the row buffers")
+        _run_rows(<_rows_fn>fastup_fx_rows, &self.f, src,
+                  self.f.P * self.f.H * self.f.W * self.f.C, dst, rows * self.f.Wo * self.f.C,
+                  rows, nthreads)
 
 
 cdef object _copy_int16(const int16_t* p, Py_ssize_t n):
@@ -1031,7 +1062,7 @@ cdef inline void _valid_range(Py_ssize_t lo, Py_ssize_t hi, Py_ssize_t s, Py_ssi
 
 
 cdef void _split_planes(const real_t* x, real_t* G, const Py_ssize_t* t, Py_ssize_t c0,
-                       Py_ssize_t c1) noexcept nogil:
+                        Py_ssize_t c1) noexcept nogil:
     """The phase-split planes of channels [c0, c1) of x, from which the products read the
     unfolded input in place: G[c, (jz, jy, jx), u] = x[c, (u + mmin) * s + a] per axis (zero
     outside the input), a running over the phases the kernel taps use.

@@ -64,6 +64,7 @@ typedef struct {
     ptrdiff_t ncareful;
     int src_type, dst_type;
     int vfirst; /* with an H table: sum input rows along H first, then resample along W */
+    const struct fastup_hx1_s *prepared; /* the AVX2 tables along W, made once, or NULL */
 } fastup_rs2d;
 
 /* pixels of a long row resampled along W alone per step, staged in L1 and streamed out (a
@@ -211,9 +212,9 @@ FASTUP_INLINE void fastup_hrow_careful(const float *s, float *o, ptrdiff_t C,
 }
 
 /* Tables of the AVX2 path along W for few interleaved elements (C < FASTUP_ELEM_MAX_C), built
- * once per call of fastup_rs2d_rows: the row is treated as Wo * C outputs, output e = x * C + c
+ * once per job (fastup_rs2d_prepare) or per call of fastup_rs2d_rows: the row is treated as Wo * C outputs, output e = x * C + c
  * reading s[xi[e] + t * C] for t < T, xi[e] = C * xs[x] + c. */
-typedef struct {
+typedef struct fastup_hx1_s {
     int32_t *xi;   /* Wo * C first taps */
     float *wt;     /* weights transposed: T x (Wo * C) */
     uint8_t *mode; /* per block of 8 outputs: 1 (2): all taps within 8 (16) floats from the
@@ -612,6 +613,92 @@ FASTUP_INLINE void fastup_vstep(const float **rows, const float **part, const fl
     }
 }
 
+/* Builds the tables of the AVX2 path along W (fastup_hx1) for job j, when they apply (few
+ * interleaved elements, rows of at least 8 outputs): h1->xi stays NULL when they do not.
+ * 0, or -1 when out of memory (what was allocated is released by fastup_hx1_free). */
+static int fastup_hx1_build(const fastup_rs2d *j, fastup_hx1 *h1) {
+    ptrdiff_t inlen = j->W * j->C, outlen = j->Wo * j->C, t, e, x, c, gathered = 0;
+    memset(h1, 0, sizeof(*h1));
+    if (!(j->C < FASTUP_ELEM_MAX_C && (j->W + j->Tx) * j->C < 2147483647 && outlen >= 8))
+        return 0;
+    h1->xi = (int32_t *)malloc((size_t)outlen * sizeof(int32_t));
+    h1->wt = (float *)malloc((size_t)(outlen * j->Tx) * sizeof(float));
+    h1->mode = (uint8_t *)malloc((size_t)(outlen / 8 + 1));
+    h1->perm = (int32_t *)malloc((size_t)(outlen * j->Tx) * sizeof(int32_t));
+    if (h1->xi == NULL || h1->wt == NULL || h1->mode == NULL || h1->perm == NULL) return -1;
+    for (x = 0; x < j->Wo; x++)
+        for (c = 0; c < j->C; c++) {
+            e = x * j->C + c;
+            h1->xi[e] = (int32_t)(j->xs[x] * j->C + c);
+            for (t = 0; t < j->Tx; t++) h1->wt[t * outlen + e] = j->xw[x * j->Tx + t];
+        }
+    for (e = 0; e + 8 <= outlen; e += 8) {
+        ptrdiff_t lo = h1->xi[e], hi = h1->xi[e], span;
+        for (t = 1; t < 8; t++) {
+            lo = h1->xi[e + t] < lo ? h1->xi[e + t] : lo;
+            hi = h1->xi[e + t] > hi ? h1->xi[e + t] : hi;
+        }
+        span = hi + (j->Tx - 1) * j->C + 1 - lo; /* floats from the lowest tap to the last */
+        h1->mode[e >> 3] = lo != h1->xi[e]                     ? 0
+                           : span <= 8 && lo + 8 <= inlen   ? 1
+                           : span <= 16 && lo + 16 <= inlen ? 2
+                                                            : 0;
+        for (t = 0; t < j->Tx; t++)
+            for (c = 0; c < 8; c++) {
+                uint32_t at = (uint32_t)(h1->xi[e + c] - lo + t * j->C);
+                if (h1->mode[e >> 3] == 0) at = 0;
+                h1->perm[e * j->Tx + 8 * t + c] = (int32_t)(at < 8 ? at : at | 0x80000000u);
+            }
+        gathered += h1->mode[e >> 3] == 0;
+    }
+    if (j->C == 1 && (j->Tx == 2 || j->Tx == 4)) {
+        /* an integer upscale by F from output s0 (group g = s0 / F) on, the first multiple
+         * of 8 past the edge: output F jj + p reads from up_a[p] + jj with the weights of
+         * output s0 + p, as long as that holds (at least two blocks of 8 F outputs) */
+        ptrdiff_t F, p, jj, g, s0, hi;
+        for (F = 2; F <= 8 && h1->up_f == 0; F *= 2)
+            for (s0 = 8; s0 <= 8 * F && h1->up_f == 0; s0 += 8) {
+                g = s0 / F;
+                if (j->Wo < s0 + 16 * F) break;
+                for (jj = g; F * jj + F <= j->Wo; jj++) {
+                    for (p = 0; p < F; p++)
+                        if (j->xs[F * jj + p] != j->xs[s0 + p] + jj - g ||
+                            memcmp(j->xw + (F * jj + p) * j->Tx, j->xw + (s0 + p) * j->Tx,
+                                   (size_t)j->Tx * sizeof(float)) != 0)
+                            break;
+                    if (p < F) break;
+                }
+                hi = s0 + (F * jj - s0) / (8 * F) * (8 * F);
+                if (hi - s0 >= 16 * F) {
+                    h1->up_f = F;
+                    h1->up_lo = s0;
+                    h1->up_hi = hi;
+                    for (p = 0; p < F; p++) {
+                        h1->up_a[p] = j->xs[s0 + p] - g;
+                        for (t = 0; t < j->Tx; t++)
+                            h1->up_w[p][t] = j->xw[(s0 + p) * j->Tx + t];
+                    }
+                }
+            }
+    }
+    if (j->C > 1 && (j->Tx == 2 || (j->C == 3 && j->Tx == 4)) &&
+        2 * gathered > outlen / 8) {
+        /* mostly gathers (a large downscale): whole pixels one after another, in the
+         * unrolled loops of fastup_hrow_plain, are faster */
+        free(h1->xi);
+        h1->xi = NULL;
+    }
+    return 0;
+}
+
+static void fastup_hx1_free(fastup_hx1 *h1) {
+    free(h1->xi);
+    free(h1->wt);
+    free(h1->mode);
+    free(h1->perm);
+    memset(h1, 0, sizeof(*h1));
+}
+
 /* Output rows r0..r1 of the P * Ho rows; 0 on success, -1 when out of memory.
  *
  * W first (vfirst == 0): input rows resampled along W are cached (slot = iy mod Ty, tagged
@@ -657,79 +744,11 @@ FASTUP_INLINE int fastup_rs2d_body(const fastup_rs2d *j, const void *src, void *
         goto done;
     }
 #if FASTUP_HAVE_AVX2_PATH
-    if (avx2 && j->C < FASTUP_ELEM_MAX_C && (j->W + j->Tx) * j->C < 2147483647 &&
-        outlen >= 8) {
-        ptrdiff_t e, x, c, gathered = 0;
-        h1.xi = (int32_t *)malloc((size_t)outlen * sizeof(int32_t));
-        h1.wt = (float *)malloc((size_t)(outlen * j->Tx) * sizeof(float));
-        h1.mode = (uint8_t *)malloc((size_t)(outlen / 8 + 1));
-        h1.perm = (int32_t *)malloc((size_t)(outlen * j->Tx) * sizeof(int32_t));
-        if (h1.xi == NULL || h1.wt == NULL || h1.mode == NULL || h1.perm == NULL) {
-            status = -1;
-            goto done;
-        }
-        for (x = 0; x < j->Wo; x++)
-            for (c = 0; c < j->C; c++) {
-                e = x * j->C + c;
-                h1.xi[e] = (int32_t)(j->xs[x] * j->C + c);
-                for (t = 0; t < j->Tx; t++) h1.wt[t * outlen + e] = j->xw[x * j->Tx + t];
-            }
-        for (e = 0; e + 8 <= outlen; e += 8) {
-            ptrdiff_t lo = h1.xi[e], hi = h1.xi[e], span;
-            for (t = 1; t < 8; t++) {
-                lo = h1.xi[e + t] < lo ? h1.xi[e + t] : lo;
-                hi = h1.xi[e + t] > hi ? h1.xi[e + t] : hi;
-            }
-            span = hi + (j->Tx - 1) * j->C + 1 - lo; /* floats from the lowest tap to the last */
-            h1.mode[e >> 3] = lo != h1.xi[e]                          ? 0
-                              : span <= 8 && lo + 8 <= inlen          ? 1
-                              : span <= 16 && lo + 16 <= inlen        ? 2
-                                                                      : 0;
-            for (t = 0; t < j->Tx; t++)
-                for (c = 0; c < 8; c++) {
-                    uint32_t at = (uint32_t)(h1.xi[e + c] - lo + t * j->C);
-                    if (h1.mode[e >> 3] == 0) at = 0;
-                    h1.perm[e * j->Tx + 8 * t + c] = (int32_t)(at < 8 ? at : at | 0x80000000u);
-                }
-            gathered += h1.mode[e >> 3] == 0;
-        }
-        if (j->C == 1 && (j->Tx == 2 || j->Tx == 4)) {
-            /* an integer upscale by F from output s0 (group g = s0 / F) on, the first multiple
-             * of 8 past the edge: output F jj + p reads from up_a[p] + jj with the weights of
-             * output s0 + p, as long as that holds (at least two blocks of 8 F outputs) */
-            ptrdiff_t F, p, jj, g, s0, hi;
-            for (F = 2; F <= 8 && h1.up_f == 0; F *= 2)
-                for (s0 = 8; s0 <= 8 * F && h1.up_f == 0; s0 += 8) {
-                    g = s0 / F;
-                    if (j->Wo < s0 + 16 * F) break;
-                    for (jj = g; F * jj + F <= j->Wo; jj++) {
-                        for (p = 0; p < F; p++)
-                            if (j->xs[F * jj + p] != j->xs[s0 + p] + jj - g ||
-                                memcmp(j->xw + (F * jj + p) * j->Tx, j->xw + (s0 + p) * j->Tx,
-                                       (size_t)j->Tx * sizeof(float)) != 0)
-                                break;
-                        if (p < F) break;
-                    }
-                    hi = s0 + (F * jj - s0) / (8 * F) * (8 * F);
-                    if (hi - s0 >= 16 * F) {
-                        h1.up_f = F;
-                        h1.up_lo = s0;
-                        h1.up_hi = hi;
-                        for (p = 0; p < F; p++) {
-                            h1.up_a[p] = j->xs[s0 + p] - g;
-                            for (t = 0; t < j->Tx; t++)
-                                h1.up_w[p][t] = j->xw[(s0 + p) * j->Tx + t];
-                        }
-                    }
-                }
-        }
-        if (j->C > 1 && (j->Tx == 2 || (j->C == 3 && j->Tx == 4)) &&
-            2 * gathered > outlen / 8) {
-            /* mostly gathers (a large downscale): whole pixels one after another, in the
-             * unrolled loops of fastup_hrow_plain, are faster */
-            free(h1.xi);
-            h1.xi = NULL;
-        }
+    if (avx2 && j->prepared != NULL)
+        h1 = *j->prepared; /* built once with the job (the caller owns it) */
+    else if (avx2 && fastup_hx1_build(j, &h1) != 0) {
+        status = -1;
+        goto done;
     }
 #endif
     for (s = 0; s < nslots; s++) tags[s] = -1;
@@ -808,10 +827,7 @@ done:
     free(buf);
     free(line);
     free(hout);
-    free(h1.xi);
-    free(h1.wt);
-    free(h1.mode);
-    free(h1.perm);
+    if (j->prepared == NULL || !avx2) fastup_hx1_free(&h1);
     return status;
 }
 
@@ -825,6 +841,30 @@ static FASTUP_AVX2 int fastup_rs2d_avx2(const fastup_rs2d *j, const void *src, v
 static int fastup_rs2d_plain(const fastup_rs2d *j, const void *src, void *dst, ptrdiff_t r0,
                              ptrdiff_t r1) {
     return fastup_rs2d_body(j, src, dst, r0, r1, 0);
+}
+
+/* Builds the job's AVX2 tables along W once (where the AVX2 copy runs), for many calls;
+ * released by fastup_rs2d_unprepare. 0, or -1 when out of memory. */
+static int fastup_rs2d_prepare(fastup_rs2d *j) {
+    fastup_hx1 *h1;
+    j->prepared = NULL;
+    if (!fastup_use_avx2()) return 0;
+    h1 = (fastup_hx1 *)calloc(1, sizeof(fastup_hx1));
+    if (h1 == NULL || fastup_hx1_build(j, h1) != 0) {
+        if (h1 != NULL) fastup_hx1_free(h1);
+        free(h1);
+        return -1;
+    }
+    j->prepared = h1;
+    return 0;
+}
+
+static void fastup_rs2d_unprepare(fastup_rs2d *j) {
+    if (j->prepared != NULL) {
+        fastup_hx1_free((fastup_hx1 *)j->prepared);
+        free((void *)j->prepared);
+        j->prepared = NULL;
+    }
 }
 
 /* Output rows r0..r1 (of P * Ho). The caller checks the tables (windows inside the input);

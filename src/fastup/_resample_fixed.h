@@ -133,8 +133,22 @@ static int fastup_fx_quantise(const double *w, ptrdiff_t n, ptrdiff_t T, int bit
  * 2**31; q filled for it. -1 when no precision of at least 8 bits fits. */
 static int fastup_fx_bits(const double *w, ptrdiff_t n, ptrdiff_t T, int64_t vmax, int extra,
                           int16_t *q) {
-    int bits;
-    for (bits = FASTUP_FX_MAX_BITS; bits >= 8; bits--) {
+    double big = 0.0, sum = 0.0;
+    ptrdiff_t i, t;
+    int bits = FASTUP_FX_MAX_BITS;
+    for (i = 0; i < n; i++) { /* the bounds start the search near its end */
+        double s = 0.0;
+        for (t = 0; t < T; t++) {
+            double a = fabs(w[i * T + t]);
+            big = a > big ? a : big;
+            s += a;
+        }
+        sum = s > sum ? s : sum;
+    }
+    if (big > 0.0 && 32767.0 / big < ldexp(1.0, bits)) bits = (int)floor(log2(32767.0 / big));
+    if (sum > 0.0 && 2147483647.0 / ((double)vmax * sum) < ldexp(1.0, bits))
+        bits = (int)floor(log2(2147483647.0 / ((double)vmax * sum)));
+    for (; bits >= 8; bits--) {
         int64_t mag;
         if (fastup_fx_quantise(w, n, T, bits, q, &mag) != 0) continue;
         if (bits + extra - 1 >= 0 &&

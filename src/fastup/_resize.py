@@ -18,6 +18,7 @@ from ._tables import (
     MODES,
     NEAREST_MODES,
     SIZE_POLICIES,
+    SMALL_LENGTH,
     AxisSpec,
     IndexTable,
     WeightTable,
@@ -166,11 +167,7 @@ def resize(
     (and ``cubic_a=-0.5`` for bicubic).
     """
     func = "resize"
-    x = as_array(func, "x", x)
-    plan = _get_plan(
-        func,
-        x.shape,
-        x.dtype,
+    args = (
         size,
         scale,
         axes,
@@ -184,31 +181,51 @@ def resize(
         extrapolation_value,
         size_policy,
     )
+    key = None
+    if out is None and type(x) is np.ndarray:
+        # A repeated call (pipelines resize millions of arrays of a few shapes): the plan of an
+        # earlier call with this shape, layout and these arguments, whose checks all passed.
+        try:
+            key = (x.shape, x.dtype, x.strides) + args
+            repeated = _REPEATED.get(key)
+        except TypeError:  # an unhashable argument (a list, an array): the long way
+            key = repeated = None
+        if repeated is not None and x.flags.aligned:
+            if workers is None and repeated.serial:
+                nthreads = 1  # no thread team for this little work, whatever the default
+            else:
+                nthreads = _threads.resolve(func, workers)
+            result = np.empty(repeated.out_shape, repeated.dtype)
+            repeated.run(x, result, nthreads)
+            return result
+    x = as_array(func, "x", x)
+    plan = _get_plan(func, x.shape, x.dtype, *args)
     nthreads = _threads.resolve(func, workers)
-    dtype = x.dtype.newbyteorder("=")
     if out is None:  # before the tables: an impossible size fails here, with the size
-        result = allocate(func, plan.out_shape, dtype)
+        result = allocate(func, plan.out_shape, plan.dtype)
     else:
-        result = check_out(func, out, plan.out_shape, dtype, [x])
+        result = check_out(func, out, plan.out_shape, plan.dtype, [x])
     if result.size == 0:  # no tables to build, nothing to compute
         return result
-    tables = plan.tables()
-    active = {a: t for a, t in tables.items() if not t.identity}
-    fill = _fill_value(dtype, plan.extrapolation_value)
     # every check has passed: from here on the output is written
     source = normalised(x)
     target = kernel_target(result)
-    if not active:
-        np.copyto(target, source)
-    elif plan.mode == "nearest":
-        _gather(source, cast(dict[int, IndexTable], active), target, nthreads)
-    elif plan.fixed is not None:
-        work = target.size * sum(t.taps for t in active.values())
-        plan.fixed.run(source, target, _threads.team_size(nthreads, work))
-    else:
-        _resample(source, cast(dict[int, WeightTable], active), target, nthreads, plan.steps)
-    _extrapolate(target, tables, fill)
+    plan.run(source, target, nthreads)
+    if key is not None and source is x and plan.small:
+        _remember(key, plan)
     return deliver(result, target)
+
+
+# Plans of repeated calls by (shape, dtype, strides, arguments); a C-contiguous, aligned
+# ndarray of native byte order with the same key takes the plan directly (resize's fast path).
+_REPEATED: dict[tuple[Any, ...], _Plan] = {}
+_REPEATED_SIZE = 256
+
+
+def _remember(key: tuple[Any, ...], plan: _Plan) -> None:
+    if len(_REPEATED) >= _REPEATED_SIZE:
+        _REPEATED.clear()
+    _REPEATED[key] = plan
 
 
 def resize_backward(
@@ -324,8 +341,12 @@ class _Plan:
     specs: dict[int, AxisSpec]
     out_shape: tuple[int, ...]
     in_shape: tuple[int, ...]
-    fused: bool  # float32 accumulation: fused two-axis steps are available
-    uint8: bool  # uint8 -> uint8: a fused step of both axes may run in fixed point
+    dtype: np.dtype  # of the input and output, native byte order
+
+    @property
+    def fused(self) -> bool:
+        """float32 accumulation: fused two-axis steps are available."""
+        return _ACCUMULATOR.get(self.dtype) == np.float32
 
     def tables(self) -> dict[int, IndexTable | WeightTable]:
         """The per-axis tables (from fastup._tables' caches: a plan holds none itself)."""
@@ -349,18 +370,134 @@ class _Plan:
     @cached_property
     def steps(self) -> list[_Step] | None:
         """The steps of a weighted resize (``_plan_steps``)."""
-        active = {a: t for a, t in self.tables().items() if not t.identity}
+        active = self.active
         if self.mode == "nearest" or not active:
             return None
         return _plan_steps(self.in_shape, cast(dict[int, WeightTable], active), self.fused)
 
     @cached_property
+    def small(self) -> bool:
+        """Every axis short enough (images, feature maps) that the plan keeps its tables and
+        prepared kernels with it; long axes (1-D signals) leave theirs in fastup._tables' own
+        small cache, and a call rebuilds what it needs from it."""
+        return all(max(s.in_len, s.out_len) <= SMALL_LENGTH for s in self.specs.values())
+
+    @property
+    def active(self) -> dict[int, IndexTable | WeightTable]:
+        """The tables of the axes that change (the others are identities)."""
+        if self.small:
+            return self._active
+        return {a: t for a, t in self.tables().items() if not t.identity}
+
+    @cached_property
+    def _active(self) -> dict[int, IndexTable | WeightTable]:
+        return {a: t for a, t in self.tables().items() if not t.identity}
+
+    @cached_property
+    def fill(self) -> np.ndarray:
+        """``extrapolation_value`` in the output dtype."""
+        return _fill_value(self.dtype, self.extrapolation_value)
+
+    @cached_property
+    def work(self) -> int:
+        """Multiply-adds (nearest: copied elements) of the resize, for the thread rules."""
+        size = math.prod(self.out_shape)
+        if self.mode == "nearest":
+            return size
+        return size * sum(t.taps for t in cast(dict[int, WeightTable], self.active).values())
+
+    @cached_property
+    def serial(self) -> bool:
+        """So little work that no step starts a thread team, whatever the thread count."""
+        return self.work < 2 * _threads.MIN_WORK_PER_THREAD
+
+    @cached_property
+    def jobs(self) -> dict[int, _kernels.Resample2D] | None:
+        """The prepared fused kernels of the steps (kept when the plan is small), filled by
+        the first run."""
+        return {} if self.small else None
+
+    def run(self, source: np.ndarray, target: np.ndarray, nthreads: int) -> None:
+        """The resize of ``source`` (C-contiguous, aligned, native byte order, of ``in_shape``)
+        into ``target`` (``out_shape``), every argument checked already."""
+        single = self.single
+        if single is not None:
+            single.run(source, target, _threads.team_size(nthreads, self.work))
+            return
+        active = self.active
+        if not active:
+            np.copyto(target, source)
+        elif self.mode == "nearest":
+            table, dims, block = self.gather_tables
+            _kernels.gather(
+                source.reshape(-1).view(np.uint8),
+                target.reshape(-1).view(np.uint8),
+                table,
+                dims,
+                block,
+                _threads.team_size(nthreads, self.work),
+            )
+        elif self.fixed is not None:
+            self.fixed.run(source, target, _threads.team_size(nthreads, self.work))
+        else:
+            _resample(
+                source,
+                cast(dict[int, WeightTable], active),
+                target,
+                nthreads,
+                self.steps,
+                self.jobs,
+            )
+        if self.coordinate_mode == "tf_crop_and_resize":
+            _extrapolate(target, self.tables(), self.fill)
+
+    @cached_property
+    def single(self) -> _kernels.FixedPlan | _kernels.Resample2D | None:
+        """The one prepared kernel of a resize that is a single kernel call from the input to
+        the output (a fused step of two axes, or one gathering pass; uint8 images in fixed
+        point), when the plan is small: ``run`` then calls it directly. Else None."""
+        if not self.small or self.mode == "nearest" or self.coordinate_mode == "tf_crop_and_resize":
+            return None
+        if self.fixed is not None:
+            return self.fixed
+        steps = self.steps
+        if steps is None or len(steps) != 1 or not self.fused or self.dtype == np.float16:
+            return None
+        step = steps[0]
+        tables = cast(dict[int, WeightTable], self.active)
+        if step.outer is None and _inner(self.in_shape, step.axis) >= ROWS_MIN_INNER:
+            return None  # a pass of whole rows (_kernels.resample)
+        return _fused_job(self.in_shape, self.out_shape, self.dtype, self.dtype, step, tables)
+
+    @property
+    def gather_tables(self) -> tuple[np.ndarray, np.ndarray, int]:
+        """nearest: the byte-offset table, the dims and the block of ``_kernels.gather``."""
+        if self.small:
+            return self._gather_tables
+        return _gather_tables(
+            self.in_shape, self.dtype.itemsize, cast(dict[int, IndexTable], self.active)
+        )
+
+    @cached_property
+    def _gather_tables(self) -> tuple[np.ndarray, np.ndarray, int]:
+        return _gather_tables(
+            self.in_shape, self.dtype.itemsize, cast(dict[int, IndexTable], self.active)
+        )
+
+    @property
     def fixed(self) -> _kernels.FixedPlan | None:
         """The fixed-point plan of a uint8 resize done in one fused step of two axes (the
         image case), or None (other resizes, and tables that need more precision: the
-        float32 route)."""
+        float32 route). Kept with a small plan; made for each call of a long one."""
+        return self._fixed if self.small else self._make_fixed()
+
+    @cached_property
+    def _fixed(self) -> _kernels.FixedPlan | None:
+        return self._make_fixed()
+
+    def _make_fixed(self) -> _kernels.FixedPlan | None:
         steps = self.steps
-        if not self.uint8 or steps is None or len(steps) != 1 or steps[0].outer is None:
+        if self.dtype != np.uint8 or steps is None or len(steps) != 1 or steps[0].outer is None:
             return None
         step = steps[0]
         tables = cast(dict[int, WeightTable], self.tables())
@@ -465,8 +602,7 @@ def _plan(
         specs,
         out_shape,
         tuple(shape),
-        _ACCUMULATOR.get(dtype) == np.float32,
-        dtype == np.uint8,
+        dtype,
     )
 
 
@@ -620,13 +756,14 @@ def _roi(func: str, roi: Any, k: int) -> list[tuple[float, float]]:
 # --------------------------------------------------------------------------------------------
 
 
-def _gather(
-    source: np.ndarray, tables: dict[int, IndexTable], result: np.ndarray, nthreads: int
-) -> None:
-    """nearest: one N-D gather of raw bytes; runs of unresized axes are merged."""
-    shape, strides = source.shape, source.strides
+def _gather_tables(
+    shape: tuple[int, ...], itemsize: int, tables: dict[int, IndexTable]
+) -> tuple[np.ndarray, np.ndarray, int]:
+    """nearest is one N-D gather of raw bytes (``_kernels.gather``) from a C-contiguous array
+    of ``shape``: its byte-offset table, dims and block; runs of unresized axes are merged."""
+    strides = [itemsize * math.prod(shape[a + 1 :]) for a in range(len(shape))]
     last = max(tables)
-    block = source.itemsize * math.prod(shape[last + 1 :])
+    block = itemsize * math.prod(shape[last + 1 :])
     dims: list[int] = []
     offsets: list[np.ndarray] = []
     run = 1  # length of the current run of unresized axes
@@ -641,15 +778,7 @@ def _gather(
         else:
             run *= shape[a]
     table = np.concatenate(offsets).astype(np.intp, copy=False)
-    work = result.size
-    _kernels.gather(
-        source.reshape(-1).view(np.uint8),
-        result.reshape(-1).view(np.uint8),
-        table,
-        np.asarray(dims, dtype=np.intp),
-        block,
-        _threads.team_size(nthreads, work),
-    )
+    return table, np.asarray(dims, dtype=np.intp), block
 
 
 class _Step(NamedTuple):
@@ -730,9 +859,11 @@ def _resample(
     result: np.ndarray,
     nthreads: int,
     steps: Sequence[_Step] | None = None,
+    jobs: dict[int, _kernels.Resample2D] | None = None,
 ) -> None:
     """The weighted modes: the ``steps`` (else the cheapest for this input, ``_plan_steps``);
-    intermediates in the accumulator type."""
+    intermediates in the accumulator type; ``jobs`` keeps the prepared fused kernels of the
+    steps for the next call with the same steps."""
     accumulator = _ACCUMULATOR[source.dtype]
     current = source if source.dtype != np.float16 else source.astype(np.float32)
     if steps is None:
@@ -749,7 +880,15 @@ def _resample(
         if step.outer is not None or (
             accumulator == np.float32 and _inner(shape, step.axis) < ROWS_MIN_INNER
         ):
-            _apply_fused(current, target, step, tables, nthreads)
+            job = jobs.get(i) if jobs is not None else None
+            if job is None:
+                job = _fused_job(
+                    current.shape, target.shape, current.dtype, target.dtype, step, tables
+                )
+                if jobs is not None:
+                    jobs[i] = job
+            taps = tables[step.axis].taps + (tables[step.outer].taps if step.outer else 0)
+            job.run(current, target, _threads.team_size(nthreads, target.size * taps))
         else:
             _apply_table(current, target, step.axis, tables[step.axis], nthreads)
         current = target
@@ -762,40 +901,36 @@ def _inner(shape: Sequence[int], axis: int) -> int:
     return math.prod(shape[axis + 1 :])
 
 
-def _apply_fused(
-    src: np.ndarray,
-    dst: np.ndarray,
+def _fused_job(
+    src_shape: Sequence[int],
+    dst_shape: Sequence[int],
+    src_dtype: np.dtype,
+    dst_dtype: np.dtype,
     step: _Step,
     tables: dict[int, WeightTable],
-    nthreads: int,
-) -> None:
-    """A step through ``_kernels.resample2d``: along ``step.axis`` alone (any float32
-    accumulation with few elements after the axis), or fused with ``step.outer``."""
+) -> _kernels.Resample2D:
+    """The ``_kernels.Resample2D`` of a step between C-contiguous arrays of these shapes and
+    dtypes: along ``step.axis`` alone (any float32 accumulation with few elements after the
+    axis), or fused with ``step.outer``."""
     axis, outer = step.axis, step.outer
     x = tables[axis]
     y = tables[outer] if outer is not None else None
     top = axis if outer is None else outer
-    P = math.prod(src.shape[:top])
-    H = src.shape[outer] if outer is not None else 1
-    Ho = dst.shape[outer] if outer is not None else 1
-    W, Wo, C = src.shape[axis], dst.shape[axis], _inner(src.shape, axis)
-    taps = x.taps + (y.taps if y is not None else 0)
-    _kernels.resample2d(
-        src,
-        dst,
+    return _kernels.Resample2D(
+        src_dtype.char,
+        dst_dtype.char,
         y.start if y is not None else None,
         y.weights32 if y is not None else None,
         x.start,
         x.weights32,
-        x.careful if src.dtype.kind == "f" else _NO_OUTPUTS,
-        P,
-        H,
-        W,
-        C,
-        Ho,
-        Wo,
+        x.careful if src_dtype.kind == "f" else _NO_OUTPUTS,
+        math.prod(src_shape[:top]),
+        src_shape[outer] if outer is not None else 1,
+        src_shape[axis],
+        _inner(src_shape, axis),
+        dst_shape[outer] if outer is not None else 1,
+        dst_shape[axis],
         step.vfirst,
-        _threads.team_size(nthreads, P * Ho * Wo * C * taps),
     )
 
 

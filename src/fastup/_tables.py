@@ -78,12 +78,13 @@ KERNEL_SUPPORT = {"linear": 1, "cubic": 2, "lanczos": 3}
 # An area overlap within this many ulps of the box edges is rounding noise, not a tap.
 _AREA_NOISE_ULPS = 64
 # Tables are cached: data pipelines resize many arrays of the same shape the same way. Tables
-# of up to _CACHE_MAX_LENGTH outputs (images, feature maps) share a cache of _CACHE_SIZE, a few
-# MB at most; the last _LONG_CACHE_SIZE tables of longer axes up to _LONG_CACHE_MAX_LENGTH
-# outputs (1-D signals) have a cache of their own, tens of MB at most: building one costs more
-# than resizing with it (about 200 ns per output against a few ns). Longer axes rebuild theirs.
+# of up to SMALL_LENGTH outputs (images, feature maps) share a cache of _CACHE_SIZE, a few MB
+# at most (and resize plans keep such tables with them); the last _LONG_CACHE_SIZE tables of
+# longer axes up to _LONG_CACHE_MAX_LENGTH outputs (1-D signals) have a cache of their own,
+# tens of MB at most: building one costs more than resizing with it (about 200 ns per output
+# against a few ns). Longer axes rebuild theirs.
 _CACHE_SIZE = 64
-_CACHE_MAX_LENGTH = 16384
+SMALL_LENGTH = 16384
 _LONG_CACHE_SIZE = 2
 _LONG_CACHE_MAX_LENGTH = 1 << 19
 # Tables of longer axes are built this many outputs at a time.
@@ -96,7 +97,7 @@ def _cache_small(builder: Callable[..., Any]) -> Callable[..., Any]:
 
     @wraps(builder)
     def build(spec: AxisSpec, *args: Any, **kwargs: Any) -> Any:
-        if spec.out_len <= _CACHE_MAX_LENGTH:
+        if spec.out_len <= SMALL_LENGTH:
             return cached(spec, *args, **kwargs)
         if spec.out_len <= _LONG_CACHE_MAX_LENGTH:
             return cached_long(spec, *args, **kwargs)

@@ -124,6 +124,8 @@ def normalised(x: np.ndarray, dtype: np.dtype | None = None) -> np.ndarray:
     """The one normalising copy: C-contiguous, aligned, native byte order (and ``dtype`` if
     given). No copy when ``x`` already is all that."""
     target = x.dtype.newbyteorder("=") if dtype is None else np.dtype(dtype)
+    if x.dtype == target and x.flags.c_contiguous and x.flags.aligned:
+        return x  # np.require would return a new view of it
     return np.require(x, dtype=target, requirements=("C", "A"))
 
 
