@@ -2,6 +2,7 @@
 
 import json
 
+import numpy as np
 import pytest
 
 from fastup import _bench, cli
@@ -51,3 +52,56 @@ def test_every_workload_has_a_peer_when_all_peers_are_installed():
     for case in _bench.RESIZE_CASES:
         x = _bench.make_input(case.quick_shape, case.dtype)
         assert _bench.peer_runners(case, x, 1), case.name
+
+
+def test_bench_pipeline_row_and_small_call_times(capsys):
+    """A P3 row: times per call in microseconds, OpenCV beside fastup when installed."""
+    status = cli.main(["bench", "--quick", "--only", "P3 call 16x16", "--workers", "1"])
+    assert status == 0
+    out = capsys.readouterr().out
+    row = next(line for line in out.splitlines() if line.startswith("P3 call 16x16"))
+    assert " us" in row
+    assert "peers:" in out
+
+
+def test_bench_only_that_matches_nothing_lists_the_workloads(capsys):
+    assert cli.main(["bench", "--quick", "--only", "zzz"]) == 2
+    err = capsys.readouterr().err
+    assert "no workload name contains 'zzz'" in err
+    assert "W1 NCHW x2 nearest" in err and "P2 RGB 500x375->224x224 bicubic" in err
+
+
+def test_bench_only_is_case_sensitive_with_capitals():
+    """``--only P`` picks the pipeline workloads, not a W7 row whose name has a 'p'."""
+    assert _bench._matches("P", "P1 RGB 2560x1600->320x200 bilinear")
+    assert not _bench._matches("P", "W7 deconv k4s2p1 forward")
+    assert _bench._matches("k4s2p1", "W7 deconv k4s2p1 forward")
+
+
+def test_pillow_in_a_child_process_times_itself():
+    """The child-process peer (how Pillow-SIMD, which replaces Pillow, is timed from its own
+    environment), here with this environment's Python and Pillow."""
+    pytest.importorskip("PIL")
+    import sys
+
+    from fastup import _bench_pipeline
+
+    case = next(c for c in _bench_pipeline.PIPELINE_CASES if c.name.startswith("P2"))
+    child = _bench_pipeline.PillowSimdChild(sys.executable)
+    try:
+        run = child.runner(case, _bench_pipeline.photo(case.shape), case.size)
+        assert run is not None and child.version
+        assert all(run() > 0 for _ in range(3))
+    finally:
+        child.close()
+
+
+def test_photo_is_deterministic_and_uses_the_range():
+    from fastup import _bench_pipeline
+
+    a = _bench_pipeline.photo((40, 60, 3))
+    assert a.dtype == np.uint8 and a.shape == (40, 60, 3)
+    np.testing.assert_array_equal(a, _bench_pipeline.photo((40, 60, 3)))
+    assert a.min() < 30 and a.max() > 225
+    g = _bench_pipeline.photo((40, 60), "uint16")
+    assert g.dtype == np.uint16 and g.max() > 60000

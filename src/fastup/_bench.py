@@ -24,7 +24,8 @@ from typing import Any
 import numpy as np
 
 import fastup
-from fastup import oracle
+from fastup import _bench_pipeline, oracle
+from fastup._bench_pipeline import PIPELINE_CASES, PipelineCase, SelfTimed
 
 Runner = Callable[[], Any]
 
@@ -210,7 +211,12 @@ def set_peer_threads(threads: int) -> None:
 def installed_peers() -> dict[str, bool]:
     return {
         name: _module(mod) is not None
-        for name, mod in (("torch", "torch"), ("opencv", "cv2"), ("pillow", "PIL.Image"))
+        for name, mod in (
+            ("torch", "torch"),
+            ("opencv", "cv2"),
+            ("pillow", "PIL.Image"),
+            ("pyvips", "pyvips"),
+        )
     }
 
 
@@ -316,8 +322,9 @@ def median_times(runs: dict[str, Runner], repeat: int) -> dict[str, float]:
     for _ in range(repeat):
         for name, run in runs.items():
             start = time.perf_counter()
-            run()
-            times[name].append(time.perf_counter() - start)
+            value = run()
+            elapsed = time.perf_counter() - start
+            times[name].append(value if isinstance(run, SelfTimed) else elapsed)
     return {name: statistics.median(values) for name, values in times.items()}
 
 
@@ -361,26 +368,88 @@ def bench_resize(case: Case, threads: Sequence[int], quick: bool, repeat: int) -
     copy = copy_runner(moved)
     for n in threads:
         set_peer_threads(n)
-        peers = peer_runners(case, x, n)
-        runs: dict[str, Runner] = {
-            " out": partial(run_fastup, case, x, n, out),
-            " alloc": partial(run_fastup, case, x, n),
-            " copy": copy,
-            **peers,
-        }
-        times = median_times(runs, repeat)
-        result = Result(
-            case.name,
-            n,
-            fastup_out=times[" out"],
-            fastup_alloc=times[" alloc"],
-            copy=times[" copy"],
-            oracle_speedup=slow_small / fast_small,
-            peak_mb=peak,
+        fast = (partial(run_fastup, case, x, n, out), partial(run_fastup, case, x, n), copy)
+        results.append(
+            _timed(
+                case.name,
+                n,
+                fast,
+                peer_runners(case, x, n),
+                repeat,
+                1,
+                slow_small / fast_small,
+                peak,
+            )
         )
-        for name in peers:
-            result.peers[name] = times[name]
-        results.append(result)
+    return results
+
+
+def _timed(
+    name: str,
+    n: int,
+    fast: tuple[Runner, Runner, Runner],
+    peers: dict[str, Runner],
+    repeat: int,
+    calls: int,
+    speedup: float,
+    peak: float,
+) -> Result:
+    """The Result of one workload at ``n`` threads: fastup into ``out=``, fastup allocating
+    and the copy (``fast``), and the peers, timed in interleaved rounds; times per call of
+    ``calls`` calls per run."""
+    runs: dict[str, Runner] = {" out": fast[0], " alloc": fast[1], " copy": fast[2], **peers}
+    times = {k: v / calls for k, v in median_times(runs, repeat).items()}
+    result = Result(
+        name,
+        n,
+        fastup_out=times[" out"],
+        fastup_alloc=times[" alloc"],
+        copy=times[" copy"],
+        oracle_speedup=speedup,
+        peak_mb=peak,
+    )
+    for peer in peers:
+        result.peers[peer] = times[peer]
+    return result
+
+
+def bench_pipeline(
+    case: PipelineCase,
+    threads: Sequence[int],
+    quick: bool,
+    repeat: int,
+    child: _bench_pipeline.PillowSimdChild | None,
+) -> list[Result]:
+    """One image-pipeline workload (``fastup._bench_pipeline``): times per call of
+    ``case.calls`` calls in a row."""
+    shape, size = (case.quick_shape, case.quick_size) if quick else (case.shape, case.size)
+    x = _bench_pipeline.photo(shape, case.dtype)
+    out = np.empty(size + shape[2:], x.dtype)
+    calls = case.calls
+    small_shape = (min(shape[0], 48), min(shape[1], 64)) + shape[2:]
+    small_size = tuple(
+        max(1, round(n * m / d)) for n, m, d in zip(small_shape[:2], size, shape[:2], strict=True)
+    )
+    small = np.ascontiguousarray(x[: small_shape[0], : small_shape[1]])
+    fast_small = median_time(lambda: fastup.resize(small, small_size, **case.kwargs()), repeat)
+    slow_small = median_time(lambda: oracle.resize(small, small_size, **case.kwargs()), 1)
+    peak = peak_megabytes(lambda: fastup.resize(x, size, workers=1, **case.kwargs()))
+    copy = copy_runner(x.nbytes + out.nbytes)
+    simd = child.runner(case, x, size) if child is not None else None
+    results = []
+    for n in threads:
+        set_peer_threads(n)
+        peers: dict[str, Runner] = dict(_bench_pipeline.peer_runners(case, x, size, n))
+        if simd is not None:
+            peers["pillow-simd"] = simd
+        fast = (
+            _bench_pipeline.run_fastup(case, x, size, n, out),
+            _bench_pipeline.run_fastup(case, x, size, n),
+            _bench_pipeline.repeat(copy, calls),
+        )
+        results.append(
+            _timed(case.name, n, fast, peers, repeat, calls, slow_small / fast_small, peak)
+        )
     return results
 
 
@@ -473,7 +542,16 @@ def bench_deconv(
 def _fmt_time(seconds: float | None) -> str:
     if seconds is None:
         return "-"
+    if seconds < 1e-3:
+        return f"{seconds * 1e6:.3g} us"
     return f"{seconds * 1e3:.2f} ms" if seconds < 1 else f"{seconds:.2f} s"
+
+
+def _ratios(r: Result, peer: float) -> str:
+    """fastup / peer, with out= and allocating (one number when only one form was timed)."""
+    if r.fastup_out is None:
+        return f"{r.fastup_alloc / peer:.2f}"
+    return f"{r.fastup_out / peer:.2f} / {r.fastup_alloc / peer:.2f}"
 
 
 def table(results: Sequence[Result], markdown: bool = False) -> str:
@@ -484,7 +562,7 @@ def table(results: Sequence[Result], markdown: bool = False) -> str:
         "fastup",
         "peak MB",
         "best peer",
-        "fastup/peer",
+        "fastup/peer (out= / alloc)",
         "fastup/copy",
         "vs oracle",
         "GFLOP/s",
@@ -501,7 +579,7 @@ def table(results: Sequence[Result], markdown: bool = False) -> str:
                 _fmt_time(r.fastup_alloc),
                 "-" if r.peak_mb is None else f"{r.peak_mb:.0f}",
                 "none installed" if best is None else f"{best[0]} {_fmt_time(best[1])}",
-                "-" if best is None else f"{fast / best[1]:.2f}",
+                "-" if best is None else _ratios(r, best[1]),
                 "-" if r.copy is None else f"{fast / r.copy:.2f}",
                 "-" if r.oracle_speedup is None else f"{r.oracle_speedup:.0f}x faster",
                 "-" if r.gflops is None else f"{r.gflops:.0f}",
@@ -517,6 +595,12 @@ def table(results: Sequence[Result], markdown: bool = False) -> str:
     return "\n".join(lines)
 
 
+def _matches(only: str, name: str) -> bool:
+    """``--only``: a substring of the name, ignoring case unless ``only`` has capitals ("P"
+    picks the P workloads, not "k4s2p1")."""
+    return only in name if only != only.lower() else only in name.lower()
+
+
 def run(
     quick: bool = False,
     workers: int | None = None,
@@ -524,9 +608,12 @@ def run(
     markdown: bool = False,
     only: str | None = None,
     stream: Any = None,
+    pillow_simd: str | None = None,
 ) -> list[Result]:
     """Time every workload (those whose name contains ``only``) at 1 and 2 threads (or at
-    ``workers``), print a progress line per step to stderr and the table to ``stream``."""
+    ``workers``), print a progress line per step to stderr and the table to ``stream``.
+    ``pillow_simd``: a Python with Pillow-SIMD, timed in a child process (default: the
+    environment variable ``FASTUP_BENCH_PILLOW_SIMD``)."""
     stream = sys.stdout if stream is None else stream
     threads = [workers] if workers is not None else [1, 2]
     repeat = 3 if quick else 7
@@ -537,23 +624,39 @@ def run(
         for backward in (False, True):
             label = f"W7 deconv {name} {'backward' if backward else 'forward'}"
             jobs.append((label, partial(bench_deconv, name, threads, quick, repeat, backward)))
+    pipeline_jobs = [(case.name, case) for case in PIPELINE_CASES]
     if only:
-        jobs = [(label, job) for label, job in jobs if only.lower() in label.lower()]
+        jobs = [(label, job) for label, job in jobs if _matches(only, label)]
+        pipeline_jobs = [(n, c) for n, c in pipeline_jobs if _matches(only, n)]
+    child = _bench_pipeline.pillow_simd_child(pillow_simd) if pipeline_jobs else None
+    for label, case in pipeline_jobs:
+        jobs.append((label, partial(bench_pipeline, case, threads, quick, repeat, child)))
+    if not jobs:
+        names = [c.name for c in RESIZE_CASES] + [c.name for c in PIPELINE_CASES]
+        raise ValueError(
+            f"no workload name contains {only!r}; the workloads: W7 deconv ..., " + ", ".join(names)
+        )
     missing = [name for name, ok in installed_peers().items() if not ok]
     if missing:
         print(f"fastup bench: not installed, skipped: {', '.join(missing)}", file=sys.stderr)
     results: list[Result] = []
-    for i, (label, job) in enumerate(jobs, 1):
-        bar = "#" * (20 * i // len(jobs))
-        print(f"\r[{bar:<20}] {i}/{len(jobs)} {label:<32}", end="", file=sys.stderr, flush=True)
-        results.extend(job())
+    try:
+        for i, (label, job) in enumerate(jobs, 1):
+            bar = "#" * (20 * i // len(jobs))
+            print(f"\r[{bar:<20}] {i}/{len(jobs)} {label:<40}", end="", file=sys.stderr, flush=True)
+            results.extend(job())
+    finally:
+        versions = _bench_pipeline.peer_versions(child)
+        if child is not None:
+            child.close()
     print(file=sys.stderr)
     print(table(results, markdown), file=stream)
     config = fastup.show_config(print_=False)
     print(
         f"\nfastup {config['version']}, OpenMP {config['openmp_version'] or 'off'}, SIMD "
         f"{config['simd']}, {config['threads']['usable_cpus']} CPUs; "
-        f"{'quick shapes' if quick else 'full shapes'}; medians of {repeat} rounds.",
+        f"{'quick shapes' if quick else 'full shapes'}; medians of {repeat} rounds; "
+        f"peers: {versions or 'none'}.",
         file=stream,
     )
     if json_path:

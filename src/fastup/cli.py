@@ -299,7 +299,10 @@ def _bench_command(args: argparse.Namespace) -> None:
             json_path=args.json,
             markdown=args.markdown,
             only=args.only,
+            pillow_simd=args.pillow_simd,
         )
+    except ValueError as exc:  # --only matches no workload
+        raise CommandError(str(exc)) from None
     except OSError as exc:
         raise CommandError(f"cannot write {args.json!r}: {exc}", status=1) from None
 
@@ -417,10 +420,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="time fastup beside the installed peers, a plain copy and the oracle",
         description=(
             "Time the standard workloads (W1-W7: NCHW/NHWC/uint8 image/1-D/3-D resizes, "
-            "antialiased and area downscales, transposed convolution forward and backward) "
-            "with fastup (into out= and allocating), with each installed peer (PyTorch, "
-            "OpenCV, Pillow) at the same thread count, with a copy of the same bytes, and "
-            "with the oracle on a reduced input; print a table of medians and ratios."
+            "antialiased and area downscales, transposed convolution forward and backward; "
+            "P1-P4: one photo per call as an image pipeline resizes it, antialiased shrinks "
+            "and upscales of RGB, RGBA and grey images, and the cost of one small call) with "
+            "fastup (into out= and allocating), with each installed peer (PyTorch, OpenCV, "
+            "Pillow, pyvips; Pillow-SIMD from its own environment) at the same thread count, "
+            "with a copy of the same bytes, and with the oracle on a reduced input; print a "
+            "table of medians and ratios."
         ),
     )
     p.add_argument("--quick", action="store_true", help="smaller inputs, fewer repeats")
@@ -430,6 +436,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", metavar="PATH", help="also write every timing to a JSON file")
     p.add_argument("--markdown", action="store_true", help="print the table in Markdown")
     p.add_argument("--only", metavar="TEXT", help="only the workloads whose name contains TEXT")
+    p.add_argument(
+        "--pillow-simd",
+        metavar="PYTHON",
+        help="a Python with Pillow-SIMD installed, timed in a child process beside the other "
+        "peers (default: $FASTUP_BENCH_PILLOW_SIMD)",
+    )
     p.set_defaults(handler=_bench_command)
     return parser
 
