@@ -17,8 +17,8 @@ from fastup._resize import _get_plan
 from fastup._tables import AxisSpec, weight_table
 
 # W-pass kernels of FixedPlan (its ``hkind``): output-parallel blocks (H first only), tap-
-# parallel per pixel, one output at a time
-_KINDS = {"op": 0, "g1": 1, "one": 2}
+# parallel per pixel, one output at a time, short output-parallel blocks (H first, few taps)
+_KINDS = {"op": 0, "g1": 1, "one": 2, "short": 3}
 
 
 def _table(n_in, n_out, mode, antialias=True):
@@ -33,24 +33,39 @@ def _table(n_in, n_out, mode, antialias=True):
     return t.start, t.weights
 
 
+def _mulhrs(a, b):
+    """pmulhrsw: a * b / 2**15 rounded half up."""
+    return (a * b + (1 << 14)) >> 15
+
+
 def _definition(x, ys, xs, info):
     """The integers the plan computes (``_resample_fixed.h``), in int64 NumPy: a first pass
-    along the axis the plan takes first, rounded to an int16 intermediate, then the other."""
+    along the axis the plan takes first, rounded to an int16 intermediate, then the other; a
+    short pass rounds each product (pmulhrsw) instead of the sum."""
     x = x.astype(np.int64)
     qx, qy = info["qx"].astype(np.int64), info["qy"].astype(np.int64)
 
-    def along_w(a, k):
-        taps = xs[:, None] + np.arange(qx.shape[1])
-        return ((a[:, :, taps, :] * qx[None, None, :, :, None]).sum(axis=3) + (1 << (k - 1))) >> k
+    def along_w(a, k, short):
+        taps = a[:, :, xs[:, None] + np.arange(qx.shape[1]), :]
+        if short:
+            return _mulhrs(taps << 7, qx[None, None, :, :, None]).sum(axis=3)
+        return ((taps * qx[None, None, :, :, None]).sum(axis=3) + (1 << (k - 1))) >> k
 
-    def along_h(a, k):
-        taps = ys[:, None] + np.arange(qy.shape[1])
-        return ((a[:, taps] * qy[None, :, :, None, None]).sum(axis=2) + (1 << (k - 1))) >> k
+    def along_h(a, k, short):
+        taps = a[:, ys[:, None] + np.arange(qy.shape[1])]
+        if short:
+            total = _mulhrs(taps, qy[None, :, :, None, None]).sum(axis=2)
+            assert np.abs(total).max() <= 32767, "the short sums fit int16"
+            return _mulhrs(total, 1 << (16 - info["S"]))
+        return ((taps * qy[None, :, :, None, None]).sum(axis=2) + (1 << (k - 1))) >> k
 
-    first, second = (along_h, along_w) if info["vfirst"] else (along_w, along_h)
-    mid = first(x, info["k1"])
+    if info["vfirst"]:
+        mid = along_h(x, info["k1"], False)
+        assert np.abs(mid).max() <= 32767, "the intermediate fits int16"
+        return np.clip(along_w(mid, info["k2"], False), 0, 255).astype(np.uint8)
+    mid = along_w(x, info["k1"], info["short1"])
     assert np.abs(mid).max() <= 32767, "the intermediate fits int16"
-    return np.clip(second(mid, info["k2"]), 0, 255).astype(np.uint8)
+    return np.clip(along_h(mid, info["k2"], info["short2"]), 0, 255).astype(np.uint8)
 
 
 def _exact(x, ys, yw, xs, xw):
@@ -71,7 +86,20 @@ _SHAPES = [
     ((10, 5), (3, 40)),
     ((64, 256), (8, 9)),
 ]
-_PLANS = [(-1, -1), (0, "op"), (0, "g1"), (0, "one"), (1, "g1"), (1, "one")]
+# (vfirst, W-pass kernel, short second pass): the plan chosen by cost, and every kernel of
+# both orders with long and short second passes
+_PLANS = [
+    (-1, None, -1),
+    (0, "op", 0),
+    (0, "op", 1),
+    (0, "g1", 0),
+    (0, "g1", 1),
+    (0, "one", 0),
+    (0, "short", 0),
+    (0, "short", 1),
+    (1, "g1", -1),
+    (1, "one", -1),
+]
 
 
 @pytest.mark.parametrize("c", [1, 2, 3, 4, 5])
@@ -89,8 +117,10 @@ def test_every_plan_computes_its_definition(c, mode, size, out):
     xs, xw = _table(w, wo, mode, antialias=mode != "area")
     x = rng.integers(0, 256, (2, h, w, c), dtype=np.uint8)
     exact = np.clip(_exact(x.astype(np.float64), ys, yw, xs, xw), 0, 255)
-    for vfirst, kind in _PLANS:
-        plan = _kernels.FixedPlan(ys, yw, xs, xw, 2, h, w, c, ho, wo, vfirst, _KINDS.get(kind, -1))
+    for vfirst, kind, vshort in _PLANS:
+        plan = _kernels.FixedPlan(
+            ys, yw, xs, xw, 2, h, w, c, ho, wo, vfirst, _KINDS.get(kind, -1), vshort
+        )
         assert plan.suits
         info = plan.info()
         assert info["error"] <= 0.3 and 1 <= info["S"] <= 7
@@ -106,17 +136,24 @@ def test_every_plan_computes_its_definition(c, mode, size, out):
         assert np.all(out_1 == 201)
 
 
-def test_the_blocks_of_the_output_parallel_pass_are_all_reached():
+@pytest.mark.parametrize(("kind", "kinds"), [("op", (0, 1, 2)), ("short", (0, 2))])
+def test_the_blocks_of_the_output_parallel_passes_are_all_reached(kind, kinds):
     """The OP pass has three kinds of blocks of 16 outputs (one at a time, a window per lane
-    of 4, one window for all 16): the cases above reach each of them."""
+    of 4, one window for all 16), the SHORT pass two (one at a time, a window per lane of 8):
+    the cases above reach each of them, and short first passes with short and long second
+    passes."""
     seen = [0, 0, 0]
+    shorts = set()
     for c in (1, 2, 3, 4):
         for (h, w), (ho, wo) in _SHAPES:
             ys, yw = _table(h, ho, "linear")
             xs, xw = _table(w, wo, "cubic")
-            info = _kernels.FixedPlan(ys, yw, xs, xw, 1, h, w, c, ho, wo, 0, 0).info()
+            info = _kernels.FixedPlan(ys, yw, xs, xw, 1, h, w, c, ho, wo, 0, _KINDS[kind]).info()
             seen = [a + b for a, b in zip(seen, info["blocks"], strict=True)]
-    assert all(n > 0 for n in seen), seen
+            shorts.add((info["short1"], info["short2"]))
+    assert all(seen[k] > 0 for k in kinds), seen
+    if kind == "short":
+        assert {(True, True), (True, False)} <= shorts
 
 
 def test_weights_are_rounded_and_sum_to_one():
@@ -230,8 +267,9 @@ for c in (1, 2, 3, 4, 5):
         for ho, wo in ((74, 601), (29, 101), (5, 37)):
             ys, yw = table(37, ho, mode)
             xs, xw = table(300, wo, mode)
-            for vfirst, kind in ((-1, -1), (0, 0), (0, 1), (1, 1)):
-                plan = _kernels.FixedPlan(ys, yw, xs, xw, 2, 37, 300, c, ho, wo, vfirst, kind)
+            for vfirst, kind, vshort in ((-1, -1, -1), (0, 0, 0), (0, 1, 1), (0, 3, 1), (1, 1, -1)):
+                plan = _kernels.FixedPlan(ys, yw, xs, xw, 2, 37, 300, c, ho, wo, vfirst, kind,
+                                          vshort)
                 out = np.empty((2, ho, wo, c), np.uint8)
                 plan.run(x, out, 2)
                 digest.update(out.tobytes())

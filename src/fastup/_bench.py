@@ -208,6 +208,24 @@ def set_peer_threads(threads: int) -> None:
         cv2.setNumThreads(threads)
 
 
+def restore_peer_threads() -> Callable[[], None]:
+    """A function that puts back the peers' thread counts as they are now (PyTorch's is also
+    the OpenMP runtime's default when PyTorch shares fastup's runtime)."""
+    torch, cv2 = _module("torch"), _module("cv2")
+    counts = (
+        torch.get_num_threads() if torch is not None else None,
+        cv2.getNumThreads() if cv2 is not None else None,
+    )
+
+    def restore() -> None:
+        if torch is not None and counts[0] is not None:
+            torch.set_num_threads(counts[0])
+        if cv2 is not None and counts[1] is not None:
+            cv2.setNumThreads(counts[1])
+
+    return restore
+
+
 def installed_peers() -> dict[str, bool]:
     return {
         name: _module(mod) is not None
@@ -640,6 +658,7 @@ def run(
     if missing:
         print(f"fastup bench: not installed, skipped: {', '.join(missing)}", file=sys.stderr)
     results: list[Result] = []
+    restore = restore_peer_threads()
     try:
         for i, (label, job) in enumerate(jobs, 1):
             bar = "#" * (20 * i // len(jobs))
@@ -649,6 +668,7 @@ def run(
         versions = _bench_pipeline.peer_versions(child)
         if child is not None:
             child.close()
+        restore()  # the caller's thread counts, as they were
     print(file=sys.stderr)
     print(table(results, markdown), file=stream)
     config = fastup.show_config(print_=False)

@@ -43,10 +43,20 @@ static int fastup_use_avx512(void) {
                  !fastup_env_set("FASTUP_DISABLE_AVX512");
     return answer;
 }
+
+/* The fixed-point resample's AVX-512 copy needs byte and word instructions too (AVX512BW);
+ * FASTUP_DISABLE_AVX512=1 turns it off with the matrix product's. */
+#define FASTUP_AVX512BW __attribute__((target("avx512f,avx512bw,avx2,fma")))
+static int fastup_use_avx512bw(void) {
+    static int answer = -1;
+    if (answer < 0) answer = fastup_use_avx512() && __builtin_cpu_supports("avx512bw");
+    return answer;
+}
 #else
 #define FASTUP_HAVE_AVX2_PATH 0
 static inline int fastup_use_avx2(void) { return 0; }
 static inline int fastup_use_avx512(void) { return 0; }
+static inline int fastup_use_avx512bw(void) { return 0; }
 #endif
 
 #endif

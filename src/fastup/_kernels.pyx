@@ -851,7 +851,7 @@ cdef int _run_rows(_rows_fn rows_of, const void* job, src, Py_ssize_t src_bytes,
 cdef extern from "_resample_fixed.h" nogil:
     ctypedef struct fastup_fx:
         Py_ssize_t P, H, W, C, Ho, Wo, Tx, Ty
-        int vfirst, hkind, bx, by, S, k1, k2
+        int vfirst, hkind, short1, short2, bx, by, S, k1, k2
         int16_t* qx
         int16_t* qy
         double error
@@ -860,12 +860,12 @@ cdef extern from "_resample_fixed.h" nogil:
     int fastup_fx_plan(fastup_fx* f, Py_ssize_t P, Py_ssize_t H, Py_ssize_t W, Py_ssize_t C,
                        Py_ssize_t Ho, Py_ssize_t Wo, const Py_ssize_t* xs, const double* xw,
                        Py_ssize_t Tx, const Py_ssize_t* ys, const double* yw, Py_ssize_t Ty,
-                       int vfirst, int hkind)
+                       int vfirst, int hkind, int vshort)
     void fastup_fx_free(fastup_fx* f)
     int fastup_fx_rows(const fastup_fx* f, const void* src, void* dst, Py_ssize_t r0,
                        Py_ssize_t r1)
 
-_FX_KINDS = ("op", "g1", "one")
+_FX_KINDS = ("op", "g1", "one", "short")
 
 
 cdef class FixedPlan:
@@ -874,9 +874,10 @@ cdef class FixedPlan:
     W pass, built from the per-axis tables and the shape (P, H, W, C) -> (P, Ho, Wo, C).
 
     ``suits`` is False when the tables need more precision than the fixed point has (then the
-    float32 route, ``resample2d``, is to be used). ``vfirst`` (-1: choose by cost) and
-    ``hkind`` (-1: choose; 'op', 'g1', 'one' by index) force a plan, for tests: every choice
-    gives bytes that follow the same integer definition for its order.
+    float32 route, ``resample2d``, is to be used). ``vfirst`` (-1: choose by cost), ``hkind``
+    (-1: choose; 'op', 'g1', 'one', 'short' by index) and ``vshort`` (-1: choose; 0 or 1: a
+    short second pass) force a plan, for tests: every choice computes the integers of its own
+    definition.
     """
     cdef fastup_fx f
     cdef readonly bint suits
@@ -887,7 +888,7 @@ cdef class FixedPlan:
     def __init__(self, const Py_ssize_t[::1] ys, const double[:, ::1] yw,
                  const Py_ssize_t[::1] xs, const double[:, ::1] xw, Py_ssize_t P, Py_ssize_t H,
                  Py_ssize_t W, Py_ssize_t C, Py_ssize_t Ho, Py_ssize_t Wo, int vfirst=-1,
-                 int hkind=-1):
+                 int hkind=-1, int vshort=-1):
         cdef int status
         if (xw.shape[0] != Wo or xs.shape[0] != Wo or yw.shape[0] != Ho or ys.shape[0] != Ho
                 or xw.shape[1] < 1 or yw.shape[1] < 1 or min(P, H, W, C, Ho, Wo) < 1):
@@ -897,7 +898,7 @@ cdef class FixedPlan:
         if not _windows_inside(&ys[0], Ho, yw.shape[1], H):
             raise ValueError("FixedPlan: an H table window reaches outside the input")
         status = fastup_fx_plan(&self.f, P, H, W, C, Ho, Wo, &xs[0], &xw[0, 0], xw.shape[1],
-                                &ys[0], &yw[0, 0], yw.shape[1], vfirst, hkind)
+                                &ys[0], &yw[0, 0], yw.shape[1], vfirst, hkind, vshort)
         if status < 0:
             raise MemoryError("FixedPlan: out of memory")
         self.suits = status == 0
@@ -913,12 +914,13 @@ cdef class FixedPlan:
             return None
         cdef Py_ssize_t nx = self.f.Wo * self.f.Tx, ny = self.f.Ho * self.f.Ty, b
         blocks = [0, 0, 0]
-        if self.f.hkind == 0 and self.f.kind != NULL:
+        if (self.f.hkind == 0 or self.f.hkind == 3) and self.f.kind != NULL:
             for b in range(self.f.nb):
                 blocks[self.f.kind[b]] += 1
         return {
             "blocks": tuple(blocks),
             "vfirst": bool(self.f.vfirst), "hkind": _FX_KINDS[self.f.hkind],
+            "short1": bool(self.f.short1), "short2": bool(self.f.short2),
             "bx": self.f.bx, "by": self.f.by, "S": self.f.S, "k1": self.f.k1, "k2": self.f.k2,
             "error": self.f.error,
             "qx": _copy_int16(self.f.qx, nx).reshape(self.f.Wo, self.f.Tx),

@@ -14,10 +14,19 @@
  *   second pass along the other axis, on I:
  *                 out = clamp((sum_t I_t q_t + 2**(k2 - 1)) >> k2, 0, 255),   k2 = b2 + S.
  *
- * The sums are exact (int32, no intermediate rounding, bounded by fastup_fx_bits), so their
- * order does not matter: the portable, AVX2 and AVX-512 copies, every block kind and every
- * thread count give the same bytes, and each output depends only on its own taps and on the
- * plan (the order of the passes and the tables), never on how a row was split into vectors.
+ * These sums are exact (int32, no intermediate rounding, bounded by fastup_fx_bits). A pass of
+ * at most FASTUP_FX_SHORT_TAPS taps of H first (upscales, where the cost is in the shuffles
+ * around each product, not in the products) is "short" instead: weights scaled by 2**14, each
+ * product rounded on its own as pmulhrsw does, mulhrs(a, b) = (a b + 2**14) >> 15, and summed
+ * in int16 (16 per instruction, no widening):
+ *   short first pass (along W)   I = sum_t mulhrs(p_t << 7, q_t)       (S = 6)
+ *   short second pass (along H)  out = clamp(mulhrs(sum_t mulhrs(I_t, q_t), 2**(16 - S)), 0, 255)
+ * with every partial sum bounded in int16 by the plan.
+ *
+ * Either way the order of the sums does not matter: the portable, AVX2 and AVX-512 copies,
+ * every block kind and every thread count give the same bytes, and each output depends only
+ * on its own taps and on the plan (the order of the passes, which pass is short, the tables),
+ * never on how a row was split into vectors.
  * The error against the exact result is bounded when the plan is made (fastup_fx_error) and
  * must be below FASTUP_FX_MAX_ERROR: with the final rounding, each output is within 1 of the
  * float64 oracle. Tables that do not allow it (huge weights) take the float32 route.
@@ -31,6 +40,10 @@
  * The kernels:
  *   sums of rows (fastup_fx_v8: uint8 rows -> I; fastup_fx_v16: I rows -> uint8): pairs of
  *       rows interleaved and multiplied by pmaddwd, 8 int32 sums per instruction (AVX2);
+ *       short (fastup_fx_vs): pmulhrsw on each row, 16 int16 sums per instruction;
+ *   along W, short output-parallel (SHORT, H first, uint8 rows): blocks of 16 outputs in two
+ *       lanes of 8 whose taps lie within 16 bytes: one pshufb per tap gathers a lane's pixels,
+ *       pmulhrsw multiplies 16 at a time;
  *   along W, output-parallel (OP, H first, uint8 rows): blocks of 16 outputs, each lane of 4
  *       outputs gathering its pairs of taps from 16 bytes with one pshufb, then pmaddwd;
  *   along W, tap-parallel (G1, int16 rows, 1 to 4 elements per pixel): per output pixel, the
@@ -66,13 +79,19 @@
 /* bytes ahead of the sums of uint8 rows that each row is prefetched */
 #define FASTUP_FX_AHEAD 256
 
+/* chunk of the portable sums of rows: the sums stay in L1 */
+#define FASTUP_FX_CHUNK 512
+
 /* how the W pass gathers */
-enum { FASTUP_FX_OP = 0, FASTUP_FX_G1 = 1, FASTUP_FX_ONE = 2 };
+enum { FASTUP_FX_OP = 0, FASTUP_FX_G1 = 1, FASTUP_FX_ONE = 2, FASTUP_FX_SHORT = 3 };
+/* the most taps of a short pass */
+#define FASTUP_FX_SHORT_TAPS 4
 
 typedef struct {
     ptrdiff_t P, H, W, C, Ho, Wo, Tx, Ty;
     int vfirst; /* 1: V first (sum rows, then along W); 0: H first */
-    int hkind;  /* FASTUP_FX_OP / G1 / ONE: the W pass of the AVX2 copy */
+    int hkind;  /* FASTUP_FX_OP / G1 / ONE / SHORT: the W pass of the AVX2 copy */
+    int short1, short2; /* the first (W) / second (H) pass of H first is short */
     int bx, by, S, k1, k2;
     ptrdiff_t *xs, *ys; /* window starts */
     int16_t *qx, *qy;   /* Wo x Tx, Ho x Ty */
@@ -80,7 +99,9 @@ typedef struct {
     /* OP blocks of 16 outputs (H first): kind (0: one output at a time, 1: a window per lane
      * of 4 outputs, 2: one window for all), the 4 lane window starts, the pshufb masks of the
      * first pair of taps (two vectors of 8 outputs; pair k adds 2 k C to every index), and
-     * the weights of every pair (two vectors of 16 per pair) */
+     * the weights of every pair (two vectors of 16 per pair). SHORT blocks in the same
+     * arrays: kind (0 or 2), 2 lane window starts (of 4 slots), the mask of tap 0 (one vector;
+     * tap t adds t C), the weights of every tap (one vector of 16 per tap). */
     ptrdiff_t nb, np;
     uint8_t *kind;
     int32_t *base;
@@ -190,6 +211,62 @@ static inline uint8_t fastup_fx_to8(int32_t acc, int k) {
     return (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : v);
 }
 
+/* pmulhrsw: a * b / 2**15 rounded half up */
+static inline int32_t fastup_mulhrs(int32_t a, int32_t b) { return (a * b + 16384) >> 15; }
+
+/* Output e of a short W pass (x = e / C, c = e % C): I = sum_t mulhrs(p_t << 7, q_t). */
+static inline int16_t fastup_fx_hshort(const uint8_t *s, ptrdiff_t e, ptrdiff_t C,
+                                       const ptrdiff_t *xs, const int16_t *q, ptrdiff_t T) {
+    ptrdiff_t x = e / C, t;
+    const uint8_t *p = s + C * xs[x] + (e - x * C);
+    const int16_t *w = q + T * x;
+    int32_t acc = 0;
+    for (t = 0; t < T; t++) acc += fastup_mulhrs((int32_t)p[t * C] << 7, w[t]);
+    return (int16_t)acc;
+}
+
+/* The short W pass, outputs [e0, e1), one at a time. */
+static void fastup_fx_hs_one(const uint8_t *s, int16_t *o, ptrdiff_t e0, ptrdiff_t e1,
+                             const fastup_fx *f) {
+    ptrdiff_t e;
+    for (e = e0; e < e1; e++) o[e] = fastup_fx_hshort(s, e, f->C, f->xs, f->qx, f->Tx);
+}
+
+/* The short W pass, portable: pixel by pixel. */
+static void fastup_fx_hs_plain(const uint8_t *s, int16_t *o, const fastup_fx *f) {
+    ptrdiff_t C = f->C, T = f->Tx, x, c, t;
+    for (x = 0; x < f->Wo; x++) {
+        const uint8_t *p = s + C * f->xs[x];
+        const int16_t *w = f->qx + T * x;
+        for (c = 0; c < C; c++) {
+            int32_t acc = 0;
+            for (t = 0; t < T; t++) acc += fastup_mulhrs((int32_t)p[t * C + c] << 7, w[t]);
+            o[C * x + c] = (int16_t)acc;
+        }
+    }
+}
+
+/* The short H pass, portable: acc = sum_t mulhrs(rows[t][i], q[t]) in int16, out =
+ * clamp(mulhrs(acc, m), 0, 255) with m = 2**(16 - S). */
+static void fastup_fx_vs_plain(const int16_t *const *rows, const int16_t *q, ptrdiff_t T,
+                               ptrdiff_t n, uint8_t *o, int32_t m) {
+    int16_t acc[FASTUP_FX_CHUNK];
+    ptrdiff_t i0, i, t;
+    for (i0 = 0; i0 < n; i0 += FASTUP_FX_CHUNK) {
+        ptrdiff_t len = n - i0 < FASTUP_FX_CHUNK ? n - i0 : FASTUP_FX_CHUNK;
+        for (i = 0; i < len; i++) acc[i] = 0;
+        for (t = 0; t < T; t++) {
+            const int16_t *r = rows[t] + i0;
+            const int32_t w = q[t];
+            for (i = 0; i < len; i++) acc[i] = (int16_t)(acc[i] + fastup_mulhrs(r[i], w));
+        }
+        for (i = 0; i < len; i++) {
+            int32_t v = fastup_mulhrs(acc[i], m);
+            o[i0 + i] = (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : v);
+        }
+    }
+}
+
 /* Output e of a W pass (x = e / C, c = e % C) from a row of uint8 or int16 elements. */
 static inline int32_t fastup_fx_hsum8(const uint8_t *s, ptrdiff_t e, ptrdiff_t C,
                                       const ptrdiff_t *xs, const int16_t *q, ptrdiff_t T) {
@@ -250,9 +327,6 @@ static void fastup_fx_h16_one(const int16_t *s, uint8_t *o, ptrdiff_t e0, ptrdif
 #define fastup_fx_hsumint16_t_ fastup_fx_hsum16
 FASTUP_FX_HPLAIN(fastup_fx_h8_plain, uint8_t, int16_t, fastup_fx_to16, k1)
 FASTUP_FX_HPLAIN(fastup_fx_h16_plain, int16_t, uint8_t, fastup_fx_to8, k2)
-
-/* chunk of the portable sums of rows: the int32 sums stay in L1 */
-#define FASTUP_FX_CHUNK 512
 
 /* the sum (its rounding term already in) shifted: to int16, or saturated to uint8 */
 static inline int16_t fastup_fx_fin16(int32_t acc, int k) { return (int16_t)(acc >> k); }
@@ -333,6 +407,50 @@ static FASTUP_AVX2 void fastup_fx_v8_avx2(const uint8_t *const *rows, const int1
         _mm256_storeu_si256((__m256i *)(o + i), _mm256_permute2x128_si256(a0, a2, 0x20));
         _mm256_storeu_si256((__m256i *)(o + i + 16), _mm256_permute2x128_si256(a0, a2, 0x31));
         if (i + 32 >= n) break;
+    }
+}
+
+/* Sums of uint8 rows -> I, AVX-512: fastup_fx_v8_avx2 on vectors twice as wide (64 outputs
+ * at a time; rows shorter than 64 take the AVX2 copy). */
+static FASTUP_AVX512BW void fastup_fx_v8_avx512(const uint8_t *const *rows, const int16_t *q,
+                                               ptrdiff_t T, ptrdiff_t n, int16_t *o, int k) {
+    const __m512i bias = _mm512_set1_epi32(1 << (k - 1)), zero = _mm512_setzero_si512();
+    const __m512i lo_idx = _mm512_set_epi64(11, 10, 3, 2, 9, 8, 1, 0);
+    const __m512i hi_idx = _mm512_set_epi64(15, 14, 7, 6, 13, 12, 5, 4);
+    const __m128i sh = _mm_cvtsi32_si128(k);
+    ptrdiff_t i, t, npair = (T + 1) / 2;
+    int32_t wp[64];
+    const uint8_t *ra[64], *rb[64];
+    if (n < 64 || npair > 64) {
+        fastup_fx_v8_avx2(rows, q, T, n, o, k);
+        return;
+    }
+    for (t = 0; t < npair; t++) {
+        wp[t] = fastup_fx_pair(q, 2 * t, T);
+        ra[t] = rows[2 * t];
+        rb[t] = 2 * t + 1 < T ? rows[2 * t + 1] : rows[2 * t];
+    }
+    for (i = 0;; i += 64) {
+        __m512i a0 = bias, a1 = bias, a2 = bias, a3 = bias, p01, p23;
+        if (i > n - 64) i = n - 64;
+        for (t = 0; t < npair; t++) {
+            __m512i a = _mm512_loadu_si512((const void *)(ra[t] + i));
+            __m512i b = _mm512_loadu_si512((const void *)(rb[t] + i));
+            __m512i w = _mm512_set1_epi32(wp[t]);
+            __m512i lo = _mm512_unpacklo_epi8(a, b), hi = _mm512_unpackhi_epi8(a, b);
+            _mm_prefetch((const char *)(ra[t] + i + FASTUP_FX_AHEAD), _MM_HINT_T0);
+            _mm_prefetch((const char *)(rb[t] + i + FASTUP_FX_AHEAD), _MM_HINT_T0);
+            a0 = _mm512_add_epi32(a0, _mm512_madd_epi16(_mm512_unpacklo_epi8(lo, zero), w));
+            a1 = _mm512_add_epi32(a1, _mm512_madd_epi16(_mm512_unpackhi_epi8(lo, zero), w));
+            a2 = _mm512_add_epi32(a2, _mm512_madd_epi16(_mm512_unpacklo_epi8(hi, zero), w));
+            a3 = _mm512_add_epi32(a3, _mm512_madd_epi16(_mm512_unpackhi_epi8(hi, zero), w));
+        }
+        /* per 128-bit lane L: a0 outputs 16L + 0-3, a1 4-7, a2 8-11, a3 12-15 */
+        p01 = _mm512_packs_epi32(_mm512_sra_epi32(a0, sh), _mm512_sra_epi32(a1, sh));
+        p23 = _mm512_packs_epi32(_mm512_sra_epi32(a2, sh), _mm512_sra_epi32(a3, sh));
+        _mm512_storeu_si512((void *)(o + i), _mm512_permutex2var_epi64(p01, lo_idx, p23));
+        _mm512_storeu_si512((void *)(o + i + 32), _mm512_permutex2var_epi64(p01, hi_idx, p23));
+        if (i + 64 >= n) break;
     }
 }
 
@@ -476,6 +594,117 @@ static FASTUP_AVX2 void fastup_fx_op_avx2(const uint8_t *s, int16_t *o, const fa
         fastup_fx_op_loop(s, o, f, 3);
     else
         fastup_fx_op_loop(s, o, f, f->np);
+}
+
+/* --- SHORT: blocks of 16 outputs of a uint8 row in two lanes of 8, a pshufb per tap --------- */
+
+/* The 16 outputs of a SHORT block from the lanes' windows v: T taps (a constant where it
+ * helps), tap t's mask that of tap 0 plus t C. */
+static FASTUP_AVX2 inline __attribute__((always_inline)) __m256i
+fastup_fx_short_block(__m256i v, __m256i m, const __m256i *w, ptrdiff_t T, __m256i step) {
+    __m256i acc = _mm256_mulhrs_epi16(_mm256_slli_epi16(_mm256_shuffle_epi8(v, m), 7),
+                                      _mm256_loadu_si256(w));
+    ptrdiff_t t;
+    for (t = 1; t < T; t++) {
+        m = _mm256_add_epi8(m, step);
+        acc = _mm256_add_epi16(
+            acc, _mm256_mulhrs_epi16(_mm256_slli_epi16(_mm256_shuffle_epi8(v, m), 7),
+                                     _mm256_loadu_si256(w + t)));
+    }
+    return acc;
+}
+
+static FASTUP_AVX2 inline __attribute__((always_inline)) void
+fastup_fx_short_loop(const uint8_t *s, int16_t *o, const fastup_fx *f, ptrdiff_t T) {
+    const __m256i step = _mm256_set1_epi8((char)f->C);
+    const uint8_t *kinds = f->kind;
+    const int32_t *base = f->base;
+    const __m256i *m = (const __m256i *)f->mask;
+    const __m256i *w = (const __m256i *)f->wb;
+    ptrdiff_t b, e;
+    for (b = 0, e = 0; b < f->nb; b++, e += 16, base += 4, m++, w += T) {
+        if (kinds[b] == 0) {
+            fastup_fx_hs_one(s, o, e, e + 16, f);
+            continue;
+        }
+        _mm256_storeu_si256((__m256i *)(o + e),
+                            fastup_fx_short_block(fastup_fx_lanes(s + base[0], s + base[1]),
+                                                  _mm256_loadu_si256(m), w, T, step));
+    }
+    fastup_fx_hs_one(s, o, e, f->Wo * f->C, f);
+}
+
+static FASTUP_AVX2 void fastup_fx_short_avx2(const uint8_t *s, int16_t *o, const fastup_fx *f) {
+    if (f->Tx == 2)
+        fastup_fx_short_loop(s, o, f, 2);
+    else if (f->Tx == 4)
+        fastup_fx_short_loop(s, o, f, 4);
+    else
+        fastup_fx_short_loop(s, o, f, f->Tx);
+}
+
+/* The short H pass, AVX2: 32 outputs at a time (T a constant where it helps); with
+ * ``stream``, the whole cache lines of o get non-temporal stores. */
+static FASTUP_AVX2 inline __attribute__((always_inline)) __m256i
+fastup_fx_vs_32(const int16_t *const *rows, const __m256i *w, ptrdiff_t T, ptrdiff_t i,
+                __m256i m) {
+    __m256i a = _mm256_mulhrs_epi16(_mm256_loadu_si256((const __m256i *)(rows[0] + i)), w[0]);
+    __m256i b = _mm256_mulhrs_epi16(_mm256_loadu_si256((const __m256i *)(rows[0] + i + 16)),
+                                    w[0]);
+    ptrdiff_t t;
+    for (t = 1; t < T; t++) {
+        a = _mm256_add_epi16(
+            a, _mm256_mulhrs_epi16(_mm256_loadu_si256((const __m256i *)(rows[t] + i)), w[t]));
+        b = _mm256_add_epi16(b, _mm256_mulhrs_epi16(
+                                    _mm256_loadu_si256((const __m256i *)(rows[t] + i + 16)), w[t]));
+    }
+    return _mm256_permute4x64_epi64(
+        _mm256_packus_epi16(_mm256_mulhrs_epi16(a, m), _mm256_mulhrs_epi16(b, m)), 0xD8);
+}
+
+static FASTUP_AVX2 inline __attribute__((always_inline)) void
+fastup_fx_vs_loop(const int16_t *const *rows, const __m256i *w, ptrdiff_t T, ptrdiff_t n,
+                  uint8_t *o, __m256i m, ptrdiff_t h, ptrdiff_t e) {
+    ptrdiff_t i = 0;
+    for (; i + 32 <= h; i += 32)
+        _mm256_storeu_si256((__m256i *)(o + i), fastup_fx_vs_32(rows, w, T, i, m));
+    for (i = h > i ? h : i; i + 32 <= e; i += 32)
+        _mm256_stream_si256((__m256i *)(o + i), fastup_fx_vs_32(rows, w, T, i, m));
+    for (; i + 32 <= n; i += 32)
+        _mm256_storeu_si256((__m256i *)(o + i), fastup_fx_vs_32(rows, w, T, i, m));
+}
+
+static FASTUP_AVX2 void fastup_fx_vs_avx2(const int16_t *const *rows, const int16_t *q,
+                                          ptrdiff_t T, ptrdiff_t n, uint8_t *o, int32_t m,
+                                          int stream) {
+    __m256i w[FASTUP_FX_SHORT_TAPS];
+    const __m256i mv = _mm256_set1_epi16((int16_t)m);
+    ptrdiff_t t, h = 0, e = 0, i;
+    size_t hb, eb;
+    const int16_t *part[FASTUP_FX_SHORT_TAPS];
+    for (t = 0; t < T; t++) w[t] = _mm256_set1_epi16(q[t]);
+    if (stream) {
+        fastup_stream_lines(o, (size_t)n, &hb, &eb);
+        h = (ptrdiff_t)hb;
+        e = (ptrdiff_t)eb;
+    }
+    /* the head's partial line, one output at a time (the streamed lines start at h) */
+    if (h > 0) {
+        for (t = 0; t < T; t++) part[t] = rows[t];
+        fastup_fx_vs_plain(part, q, T, h, o, m);
+    }
+    for (t = 0; t < T; t++) part[t] = rows[t] + h;
+    if (T == 2)
+        fastup_fx_vs_loop(part, w, 2, n - h, o + h, mv, 0, e - h);
+    else if (T == 4)
+        fastup_fx_vs_loop(part, w, 4, n - h, o + h, mv, 0, e - h);
+    else
+        fastup_fx_vs_loop(part, w, T, n - h, o + h, mv, 0, e - h);
+    i = h + (n - h) / 32 * 32;
+    if (i < n) {
+        for (t = 0; t < T; t++) part[t] = rows[t] + i;
+        fastup_fx_vs_plain(part, q, T, n - i, o + i, m);
+    }
 }
 
 /* --- G1: tap-parallel W pass of an int16 row, 1 to 4 elements per pixel ------------------ */
@@ -731,6 +960,46 @@ static int fastup_fx_op_build(fastup_fx *f, double *fit) {
     return 0;
 }
 
+/* SHORT blocks: two lanes of 8 outputs, each with its taps within 16 bytes; the fraction of
+ * blocks not computed one at a time in *fit, or -1 when out of memory. */
+static int fastup_fx_short_build(fastup_fx *f, double *fit) {
+    ptrdiff_t inlen = f->W * f->C, n = f->Wo * f->C, nb = n / 16, b, l, i, t, good = 0;
+    f->nb = nb;
+    f->np = 0;
+    f->kind = (uint8_t *)calloc((size_t)nb + 1, 1);
+    f->base = (int32_t *)calloc((size_t)(4 * nb + 4), sizeof(int32_t));
+    f->mask = (uint8_t *)calloc((size_t)(nb * 32 + 32), 1);
+    f->wb = (int16_t *)calloc((size_t)(nb * f->Tx * 16 + 16), sizeof(int16_t));
+    *fit = 0.0;
+    if (f->kind == NULL || f->base == NULL || f->mask == NULL || f->wb == NULL) return -1;
+    if (inlen < 16 || nb == 0 || f->Tx > FASTUP_FX_SHORT_TAPS || f->Tx * f->C >= 112) return 0;
+    for (b = 0; b < nb; b++) {
+        ptrdiff_t lo[2], hi[2];
+        int ok = 1;
+        for (l = 0; l < 2; l++) {
+            fastup_fx_span(f, 16 * b + 8 * l, 8, &lo[l], &hi[l]);
+            ok = ok && hi[l] - lo[l] < 16;
+            if (lo[l] + 16 > inlen) lo[l] = inlen - 16;
+        }
+        if (!ok) continue;
+        for (l = 0; l < 2; l++) {
+            f->base[4 * b + l] = (int32_t)lo[l];
+            for (i = 0; i < 8; i++) {
+                ptrdiff_t e = 16 * b + 8 * l + i, x = e / f->C;
+                uint8_t *m = f->mask + 32 * b + 16 * l + 2 * i;
+                m[0] = (uint8_t)(f->C * f->xs[x] + e % f->C - lo[l]);
+                m[1] = 0x80;
+                for (t = 0; t < f->Tx; t++)
+                    f->wb[16 * (f->Tx * b + t) + 8 * l + i] = f->qx[x * f->Tx + t];
+            }
+        }
+        f->kind[b] = 2;
+        good++;
+    }
+    *fit = (double)good / (double)nb;
+    return 0;
+}
+
 /* G1 weights: per output pixel, ng groups of 16 in the order fastup_fx_g1_load leaves the
  * taps (0 past the last tap). -1 when out of memory. */
 static int fastup_fx_g1_build(fastup_fx *f) {
@@ -783,60 +1052,93 @@ static ptrdiff_t fastup_fx_rows_read(const ptrdiff_t *ys, ptrdiff_t Ho, ptrdiff_
     return count;
 }
 
-/* Quantises the tables for one order; 0, 1 when the precision is not enough, -1 out of
- * memory. The intermediate's fraction bits S and the precision of the second pass trade
- * against each other (|I| times the sum of |q2| must stay in int32): of S = 7 down to 1, the
- * one with the smallest error bound is taken (a wide second pass prefers a smaller S). */
+/* The bound of |I| of a first pass: long, from the largest sums of positive and negative
+ * weights; short, from the sum of |q| of each window (each product within half a unit). */
+static int64_t fastup_fx_imax(const int16_t *q, ptrdiff_t n, ptrdiff_t T, int shrt, int b,
+                              int S) {
+    int64_t best = 0;
+    ptrdiff_t i, t;
+    for (i = 0; i < n; i++) {
+        int64_t pos = 0, neg = 0, v;
+        for (t = 0; t < T; t++) {
+            int64_t w = q[i * T + t];
+            if (shrt) /* |mulhrs(p << 7, w)| <= (32640 |w| + 2**14) >> 15 */
+                pos += (32640 * (w < 0 ? -w : w) + 16384) >> 15;
+            else if (w > 0)
+                pos += w;
+            else
+                neg -= w;
+        }
+        if (shrt) {
+            v = pos;
+        } else {
+            int k = b - S;
+            int64_t half = (int64_t)1 << (k - 1), hi = (255 * pos + half) >> k,
+                    lo = (-255 * neg + half) >> k;
+            v = hi > -lo ? hi : -lo;
+        }
+        best = v > best ? v : best;
+    }
+    return best;
+}
+
+/* Quantises the tables for the plan's order and short passes; 0, 1 when the precision is
+ * not enough, -1 out of memory. The intermediate's fraction bits S and the precision of a
+ * long second pass trade against each other (|I| times the sum of |q2| must stay in int32):
+ * of S = 7 down to 1, the one with the smallest error bound is taken (a wide second pass
+ * prefers a smaller S). A short pass has 14 bits, a short first pass S = 6. */
 static int fastup_fx_weights(fastup_fx *f, const double *xw, const double *yw) {
     const double *w1 = f->vfirst ? yw : xw, *w2 = f->vfirst ? xw : yw;
     ptrdiff_t n1 = f->vfirst ? f->Ho : f->Wo, n2 = f->vfirst ? f->Wo : f->Ho;
-    ptrdiff_t T1 = f->vfirst ? f->Ty : f->Tx, T2 = f->vfirst ? f->Tx : f->Ty, i, t;
+    ptrdiff_t T1 = f->vfirst ? f->Ty : f->Tx, T2 = f->vfirst ? f->Tx : f->Ty;
     int16_t *q1 = f->vfirst ? f->qy : f->qx, *q2 = f->vfirst ? f->qx : f->qy;
     int16_t *trial = (int16_t *)malloc((size_t)(n2 * T2) * sizeof(int16_t));
     int b1, S, best_S = -1, best_b2 = -1;
-    int64_t pos = 0, neg = 0;
+    int64_t mag;
     double slop1, abs1, slop2, abs2, best = 1e300;
     if (trial == NULL) return -1;
-    b1 = fastup_fx_bits(w1, n1, T1, 255, 0, q1);
+    if (f->short1)
+        b1 = fastup_fx_quantise(w1, n1, T1, 14, q1, &mag) == 0 ? 14 : -1;
+    else
+        b1 = fastup_fx_bits(w1, n1, T1, 255, 0, q1);
     if (b1 < 0) {
         free(trial);
         return 1;
     }
     fastup_fx_slop(w1, q1, n1, T1, b1, &slop1, &abs1);
-    for (i = 0; i < n1; i++) {
-        int64_t p = 0, m = 0;
-        for (t = 0; t < T1; t++) {
-            int16_t v = q1[i * T1 + t];
-            if (v > 0)
-                p += v;
-            else
-                m -= v;
+    for (S = f->short1 ? 6 : 7; S >= 1; S--) {
+        int b2;
+        int64_t imax;
+        double error, first;
+        if ((!f->short1 && b1 - S < 1) || (f->short2 && S < 2)) continue; /* m = 2**(16 - S) */
+        imax = fastup_fx_imax(q1, n1, T1, f->short1, b1, S);
+        if (imax > 32767) continue; /* I would leave int16 */
+        if (imax < 1) imax = 1;
+        if (f->short2) {
+            /* every partial sum of mulhrs(I, q) within int16 */
+            if (fastup_fx_quantise(w2, n2, T2, 14, trial, &mag) != 0 ||
+                (imax * mag + 16384 * T2) / 32768 + T2 > 32767)
+                continue;
+            b2 = 14;
+        } else {
+            b2 = fastup_fx_bits(w2, n2, T2, imax, S, trial);
+            if (b2 < 0) continue;
         }
-        pos = p > pos ? p : pos;
-        neg = m > neg ? m : neg;
-    }
-    for (S = 7; S >= 1; S--) {
-        int k = b1 - S, b2;
-        int64_t half, hi, lo, imax;
-        double error;
-        if (k < 1) continue;
-        half = (int64_t)1 << (k - 1);
-        hi = (255 * pos + half) >> k;
-        lo = (-255 * neg + half) >> k;
-        if (hi > 32767 || lo < -32767) continue; /* I would leave int16 */
-        imax = hi > -lo ? hi : -lo;
-        b2 = fastup_fx_bits(w2, n2, T2, imax > 0 ? imax : 1, S, trial);
-        if (b2 < 0) continue;
         fastup_fx_slop(w2, trial, n2, T2, b2, &slop2, &abs2);
-        /* pass 1: weights 255 * slop1, rounding of I 2**-(S + 1), both through pass 2 (times
-         * sum |w2|); pass 2: its weights' rounding times the largest |I| */
-        error = (255.0 * slop1 + ldexp(0.5, -S)) * abs2 + ldexp((double)imax, -S) * slop2;
+        /* the first pass: its weights (255 slop1) and its roundings (one of half a unit of
+         * 2**-S, or half a unit of 2**-6 per product), through the second pass (sum |w2|);
+         * the second: its weights times the largest |I|, and (short) half a unit of
+         * 2**-(S - 1) per product */
+        first = 255.0 * slop1 + (f->short1 ? ldexp(0.5, -6) * (double)T1 : ldexp(0.5, -S));
+        error = first * abs2 + ldexp((double)imax, -S) * slop2 +
+                (f->short2 ? ldexp(1.0, -S) * (double)T2 : 0.0);
         if (error < best) {
             best = error;
             best_S = S;
             best_b2 = b2;
             memcpy(q2, trial, (size_t)(n2 * T2) * sizeof(int16_t));
         }
+        if (f->short1) break;
     }
     free(trial);
     if (best_S < 0) return 1;
@@ -850,82 +1152,125 @@ static int fastup_fx_weights(fastup_fx *f, const double *xw, const double *yw) {
 }
 
 /* Relative costs per unit of work, measured on x86-64 (AVX2): a pair of taps of 32 outputs
- * summed from rows; a block of 16 outputs of the OP W pass and each pair of taps in it; a
- * pixel of the G1 W pass and each group of taps in it; an element widened to int16. */
+ * summed from rows (uint8 rows, I rows) and the rounding of 32 of them; a tap of 32 outputs
+ * of a short sum of rows and the rounding of 32; a block of 16 outputs of the OP W pass and
+ * each pair of taps in it, of the SHORT pass and each tap; a pixel of the G1 W pass and each
+ * group of taps in it; an output computed alone, per tap; an element widened to int16. */
 #define FASTUP_FX_COST_V8 6.0
-#define FASTUP_FX_COST_V16 7.0
+#define FASTUP_FX_COST_V16 4.5
 #define FASTUP_FX_COST_V16_OUT 6.0
+#define FASTUP_FX_COST_VS 2.0
+#define FASTUP_FX_COST_VS_OUT 3.0
 #define FASTUP_FX_COST_OP_BLOCK 5.0
 #define FASTUP_FX_COST_OP_PAIR 2.5
+#define FASTUP_FX_COST_SHORT_BLOCK 2.5
+#define FASTUP_FX_COST_SHORT_TAP 1.5
 #define FASTUP_FX_COST_ONE 1.5
 #define FASTUP_FX_COST_G1_PIXEL 3.0
 #define FASTUP_FX_COST_G1_GROUP 1.6
 #define FASTUP_FX_COST_WIDEN 0.1
 
+/* The cost of the W pass of one row of kind ``kind`` (fit: the share of SHORT or OP blocks). */
+static double fastup_fx_hcost(const fastup_fx *f, int kind, double fit) {
+    ptrdiff_t C = f->C, G = C == 1 ? 16 : C == 2 ? 8 : 4;
+    double n = (double)(f->Wo * C), T = (double)f->Tx, one = n * FASTUP_FX_COST_ONE * T;
+    switch (kind) {
+    case FASTUP_FX_SHORT:
+        return n / 16.0 * (FASTUP_FX_COST_SHORT_BLOCK + FASTUP_FX_COST_SHORT_TAP * T) * fit +
+               one * (1.0 - fit);
+    case FASTUP_FX_OP:
+        return n / 16.0 *
+                   (FASTUP_FX_COST_OP_BLOCK + FASTUP_FX_COST_OP_PAIR * (double)((f->Tx + 1) / 2)) *
+                   fit +
+               one * (1.0 - fit);
+    case FASTUP_FX_G1:
+        return C > 4 ? 1e300
+                     : (double)f->Wo * (FASTUP_FX_COST_G1_PIXEL +
+                                        FASTUP_FX_COST_G1_GROUP * (double)((f->Tx + G - 1) / G)) +
+                           FASTUP_FX_COST_WIDEN * (double)(f->W * C);
+    default:
+        return one;
+    }
+}
+
+/* Frees the W-pass tables (to build others). */
+static void fastup_fx_unbuild(fastup_fx *f) {
+    free(f->kind);
+    free(f->base);
+    free(f->mask);
+    free(f->wb);
+    free(f->wg);
+    f->kind = NULL, f->base = NULL, f->mask = NULL, f->wb = NULL, f->wg = NULL;
+}
+
 /* The plan of a uint8 resize of (P, H, W, C) -> (P, Ho, Wo, C) with the tables (xs, xw: Wo x
- * Tx; ys, yw: Ho x Ty, float64 weights): the order, the fixed-point weights and the W-pass
- * tables. vfirst: -1 to choose by cost, else forced (for tests and for chunked callers that
- * must follow the plan of a whole array); hkind: -1 to choose, else the W pass of the AVX2
- * copy (for tests: every kind gives the same bytes). 0: ready; 1: the fixed point does not suit these
- * tables (the float32 route); -1: out of memory. f is to be released with fastup_fx_free. */
+ * Tx; ys, yw: Ho x Ty, float64 weights): the order, which passes are short, the fixed-point
+ * weights and the W-pass tables, chosen by cost. The choices can be forced, for tests (every
+ * choice computes its own definition exactly) and for chunked callers that must follow the
+ * plan of a whole array: vfirst (-1: choose; 0: H first; 1: V first), hkind (-1: choose, else
+ * FASTUP_FX_*: the W pass of the AVX2 copy; SHORT makes the first pass short), vshort (-1:
+ * choose; 0 or 1: whether the second pass of H first is short, when it has few taps).
+ * 0: ready; 1: the fixed point does not suit these tables (the float32 route); -1: out of
+ * memory. f is to be released with fastup_fx_free. */
 static int fastup_fx_plan(fastup_fx *f, ptrdiff_t P, ptrdiff_t H, ptrdiff_t W, ptrdiff_t C,
                           ptrdiff_t Ho, ptrdiff_t Wo, const ptrdiff_t *xs, const double *xw,
                           ptrdiff_t Tx, const ptrdiff_t *ys, const double *yw, ptrdiff_t Ty,
-                          int vfirst, int hkind) {
-    double cost_h, cost_v, fit = 0.0, op, g1, pairs_x = (double)((Tx + 1) / 2);
-    ptrdiff_t G = C == 1 ? 16 : C == 2 ? 8 : 4, status;
+                          int vfirst, int hkind, int vshort) {
+    double fit_short = 0.0, fit_op = 0.0, cost[4], cost_h, cost_v, vpass;
+    int kind, k, status;
     memset(f, 0, sizeof(*f));
     f->P = P, f->H = H, f->W = W, f->C = C, f->Ho = Ho, f->Wo = Wo, f->Tx = Tx, f->Ty = Ty;
     if (Wo * C < 1 || Ho < 1 || Tx < 1 || Ty < 1 || (W + Tx) * C >= 2147483647 / 2) return 1;
     f->xs = (ptrdiff_t *)malloc((size_t)Wo * sizeof(ptrdiff_t));
     f->ys = (ptrdiff_t *)malloc((size_t)Ho * sizeof(ptrdiff_t));
-    f->qx = (int16_t *)malloc((size_t)(Wo * Tx) * sizeof(int16_t));
-    f->qy = (int16_t *)malloc((size_t)(Ho * Ty) * sizeof(int16_t));
+    f->qx = (int16_t *)calloc((size_t)(Wo * Tx), sizeof(int16_t));
+    f->qy = (int16_t *)calloc((size_t)(Ho * Ty), sizeof(int16_t));
     if (f->xs == NULL || f->ys == NULL || f->qx == NULL || f->qy == NULL) return -1;
     memcpy(f->xs, xs, (size_t)Wo * sizeof(ptrdiff_t));
     memcpy(f->ys, ys, (size_t)Ho * sizeof(ptrdiff_t));
 
-    /* costs of the two orders (per plane); the OP tables come from the pass-1 weights of H
-     * first, built below once the order is known, so their fit is estimated from the
-     * windows here (quantised weights do not change where taps lie) */
-    f->vfirst = 0;
-    f->qx[0] = 0;
-    {
-        /* the windows alone decide the OP blocks: build them with zero weights first */
-        memset(f->qx, 0, (size_t)(Wo * Tx) * sizeof(int16_t));
-        if (fastup_fx_op_build(f, &fit) != 0) return -1;
-    }
-    op = (double)(Wo * C) / 16.0 *
-             (FASTUP_FX_COST_OP_BLOCK + FASTUP_FX_COST_OP_PAIR * pairs_x) * fit +
-         (double)(Wo * C) * (1.0 - fit) * FASTUP_FX_COST_ONE * (double)Tx;
-    g1 = C <= 4 ? (double)Wo * (FASTUP_FX_COST_G1_PIXEL +
-                                FASTUP_FX_COST_G1_GROUP * (double)((Tx + G - 1) / G)) +
-                      FASTUP_FX_COST_WIDEN * (double)(W * C)
-                : (double)(Wo * C) * FASTUP_FX_COST_ONE * (double)Tx;
-    f->hkind = C > 4 ? FASTUP_FX_ONE : op <= g1 ? FASTUP_FX_OP : FASTUP_FX_G1;
-    cost_h = (double)fastup_fx_rows_read(ys, Ho, Ty) * (op <= g1 ? op : g1) +
-             (double)Ho * (double)(Wo * C) / 32.0 *
-                 (FASTUP_FX_COST_V16 * (double)((Ty + 1) / 2) + FASTUP_FX_COST_V16_OUT);
+    /* which blocks of the output-parallel passes fit depends on the windows alone: measured
+     * with the (zero) weights not yet quantised */
+    if (fastup_fx_short_build(f, &fit_short) != 0) return -1;
+    fastup_fx_unbuild(f);
+    if (fastup_fx_op_build(f, &fit_op) != 0) return -1;
+    fastup_fx_unbuild(f);
+    cost[FASTUP_FX_SHORT] = fit_short >= 0.75 ? fastup_fx_hcost(f, FASTUP_FX_SHORT, fit_short)
+                                              : 1e300;
+    cost[FASTUP_FX_OP] = fastup_fx_hcost(f, FASTUP_FX_OP, fit_op);
+    cost[FASTUP_FX_G1] = fastup_fx_hcost(f, FASTUP_FX_G1, 0.0);
+    cost[FASTUP_FX_ONE] = fastup_fx_hcost(f, FASTUP_FX_ONE, 0.0);
+    for (kind = 0, k = 1; k < 4; k++)
+        if (cost[k] < cost[kind]) kind = k;
+    f->short2 = vshort >= 0 ? vshort && Ty <= FASTUP_FX_SHORT_TAPS : Ty <= FASTUP_FX_SHORT_TAPS;
+    vpass = f->short2 ? FASTUP_FX_COST_VS * (double)Ty + FASTUP_FX_COST_VS_OUT
+                      : FASTUP_FX_COST_V16 * (double)((Ty + 1) / 2) + FASTUP_FX_COST_V16_OUT;
+    cost_h = (double)fastup_fx_rows_read(ys, Ho, Ty) * cost[kind] +
+             (double)Ho * (double)(Wo * C) / 32.0 * vpass;
     cost_v = (double)Ho * ((double)(W * C) / 32.0 * FASTUP_FX_COST_V8 * (double)((Ty + 1) / 2) +
-                           (C <= 4 ? (double)Wo * (FASTUP_FX_COST_G1_PIXEL +
-                                                   FASTUP_FX_COST_G1_GROUP *
-                                                       (double)((Tx + G - 1) / G))
-                                   : (double)(Wo * C) * FASTUP_FX_COST_ONE * (double)Tx));
+                           (C <= 4 ? cost[FASTUP_FX_G1] - FASTUP_FX_COST_WIDEN * (double)(W * C)
+                                   : cost[FASTUP_FX_ONE]));
     f->vfirst = vfirst >= 0 ? vfirst : cost_v < cost_h;
-    if (f->vfirst) f->hkind = C > 4 ? FASTUP_FX_ONE : FASTUP_FX_G1;
-    if (hkind >= 0) f->hkind = hkind == FASTUP_FX_OP && f->vfirst ? FASTUP_FX_G1 : hkind;
-    if (C > 4) f->hkind = FASTUP_FX_ONE;
+    if (hkind >= 0) kind = hkind;
+    if (f->vfirst) {
+        kind = C > 4 || kind == FASTUP_FX_ONE ? FASTUP_FX_ONE : FASTUP_FX_G1;
+        f->short2 = 0;
+    }
+    if (C > 4 && kind == FASTUP_FX_G1) kind = FASTUP_FX_ONE;
+    if (kind == FASTUP_FX_SHORT && Tx > FASTUP_FX_SHORT_TAPS) kind = FASTUP_FX_OP;
+    f->hkind = kind;
+    f->short1 = kind == FASTUP_FX_SHORT;
 
     status = fastup_fx_weights(f, xw, yw);
+    if (status == 1 && (f->short1 || f->short2)) { /* short passes too coarse: long ones */
+        f->short1 = f->short2 = 0;
+        if (kind == FASTUP_FX_SHORT) f->hkind = kind = FASTUP_FX_OP;
+        status = fastup_fx_weights(f, xw, yw);
+    }
     if (status != 0) return status;
-    /* the W-pass tables with the real weights */
-    free(f->kind);
-    free(f->base);
-    free(f->mask);
-    free(f->wb);
-    f->kind = NULL, f->base = NULL, f->mask = NULL, f->wb = NULL;
-    if (f->hkind == FASTUP_FX_OP && fastup_fx_op_build(f, &fit) != 0) return -1;
-    if (f->hkind == FASTUP_FX_G1 && fastup_fx_g1_build(f) != 0) return -1;
+    if (kind == FASTUP_FX_SHORT) return fastup_fx_short_build(f, &fit_short) != 0 ? -1 : 0;
+    if (kind == FASTUP_FX_OP) return fastup_fx_op_build(f, &fit_op) != 0 ? -1 : 0;
+    if (kind == FASTUP_FX_G1) return fastup_fx_g1_build(f) != 0 ? -1 : 0;
     return 0;
 }
 
@@ -933,40 +1278,68 @@ static int fastup_fx_plan(fastup_fx *f, ptrdiff_t P, ptrdiff_t H, ptrdiff_t W, p
  * rows
  * ------------------------------------------------------------------------------------------ */
 
-/* Output rows r0..r1 (of P * Ho) of plan f; 0, or -1 when out of memory. */
+/* The W pass of H first: input row ``in`` -> I row ``out`` (``wide``: a row of int16 for G1). */
+static inline void fastup_fx_hpass(const fastup_fx *f, const uint8_t *in, int16_t *out,
+                                   int16_t *wide, int avx2) {
+#if FASTUP_HAVE_AVX2_PATH
+    if (avx2) {
+        switch (f->hkind) {
+        case FASTUP_FX_SHORT:
+            fastup_fx_short_avx2(in, out, f);
+            return;
+        case FASTUP_FX_OP:
+            fastup_fx_op_avx2(in, out, f);
+            return;
+        case FASTUP_FX_G1:
+            fastup_fx_widen_avx2(in, wide, f->W * f->C);
+            fastup_fx_g1_avx2(wide, out, NULL, f);
+            return;
+        }
+    }
+#endif
+    (void)wide;
+    (void)avx2;
+    if (f->short1)
+        fastup_fx_hs_plain(in, out, f);
+    else
+        fastup_fx_h8_plain(in, out, f);
+}
+
+/* Output rows r0..r1 (of P * Ho) of plan f; 0, or -1 when out of memory. avx2: 0 the
+ * portable copy, 1 the AVX2 copy, 2 the AVX2 copy with the AVX-512 kernels. */
 static inline int fastup_fx_body(const fastup_fx *f, const uint8_t *src, uint8_t *dst,
                                  ptrdiff_t r0, ptrdiff_t r1, int avx2) {
     ptrdiff_t inlen = f->W * f->C, outlen = f->Wo * f->C, T = f->Ty, r, t, s;
     ptrdiff_t stride = (f->vfirst ? inlen : outlen) + FASTUP_FX_SLACK;
     ptrdiff_t nslots = f->vfirst ? 1 : T;
+    int g1 = avx2 && f->hkind == FASTUP_FX_G1;
     int16_t *slots = (int16_t *)calloc((size_t)(nslots * stride), sizeof(int16_t));
     int16_t *wide = NULL;
     ptrdiff_t *tags = (ptrdiff_t *)malloc((size_t)nslots * sizeof(ptrdiff_t));
     const void **rows = (const void **)malloc((size_t)T * sizeof(void *));
+    const int32_t m = f->short2 ? 1 << (16 - f->S) : 0;
     int stream = avx2 && !f->vfirst &&
                  (double)(f->P * f->Ho) * (double)outlen >= (double)FASTUP_STREAM_BYTES;
     int status = 0;
-    if (avx2 && !f->vfirst && f->hkind == FASTUP_FX_G1)
-        wide = (int16_t *)calloc((size_t)(inlen + FASTUP_FX_SLACK), sizeof(int16_t));
-    if (slots == NULL || tags == NULL || rows == NULL ||
-        (avx2 && !f->vfirst && f->hkind == FASTUP_FX_G1 && wide == NULL)) {
+    if (g1 && !f->vfirst) wide = (int16_t *)calloc((size_t)(inlen + FASTUP_FX_SLACK), 2);
+    if (slots == NULL || tags == NULL || rows == NULL || (g1 && !f->vfirst && wide == NULL)) {
         status = -1;
         goto done;
     }
-#if !FASTUP_HAVE_AVX2_PATH
-    (void)avx2;
-#endif
     for (s = 0; s < nslots; s++) tags[s] = -1;
     for (r = r0; r < r1; r++) {
         ptrdiff_t p = r / f->Ho, y = r - p * f->Ho, y0 = f->ys[y];
         const int16_t *qy = f->qy + y * T;
         uint8_t *drow = dst + r * outlen;
-        if (f->vfirst) {
+        if (f->vfirst) { /* the rows summed into one I row, then along W */
             for (t = 0; t < T; t++) rows[t] = src + (p * f->H + y0 + t) * inlen;
 #if FASTUP_HAVE_AVX2_PATH
             if (avx2) {
-                fastup_fx_v8_avx2((const uint8_t *const *)rows, qy, T, inlen, slots, f->k1);
-                if (f->hkind == FASTUP_FX_G1)
+                if (avx2 == 2)
+                    fastup_fx_v8_avx512((const uint8_t *const *)rows, qy, T, inlen, slots, f->k1);
+                else
+                    fastup_fx_v8_avx2((const uint8_t *const *)rows, qy, T, inlen, slots, f->k1);
+                if (g1)
                     fastup_fx_g1_avx2(slots, NULL, drow, f);
                 else
                     fastup_fx_h16_plain(slots, drow, f);
@@ -977,33 +1350,29 @@ static inline int fastup_fx_body(const fastup_fx *f, const uint8_t *src, uint8_t
             fastup_fx_h16_plain(slots, drow, f);
             continue;
         }
-        for (t = 0; t < T; t++) {
+        for (t = 0; t < T; t++) { /* H first: the I rows this output row reads, cached */
             ptrdiff_t tag = p * f->H + y0 + t;
-            int16_t *slot;
-            s = (y0 + t) % T;
-            slot = slots + s * stride;
-            if (tags[s] != tag) {
-                const uint8_t *in = src + tag * inlen;
-#if FASTUP_HAVE_AVX2_PATH
-                if (avx2 && f->hkind == FASTUP_FX_OP)
-                    fastup_fx_op_avx2(in, slot, f);
-                else if (avx2 && f->hkind == FASTUP_FX_G1) {
-                    fastup_fx_widen_avx2(in, wide, inlen);
-                    fastup_fx_g1_avx2(wide, slot, NULL, f);
-                } else
-#endif
-                    fastup_fx_h8_plain(in, slot, f);
-                tags[s] = tag;
+            int16_t *slot = slots + ((y0 + t) % T) * stride;
+            if (tags[(y0 + t) % T] != tag) {
+                fastup_fx_hpass(f, src + tag * inlen, slot, wide, avx2);
+                tags[(y0 + t) % T] = tag;
             }
             rows[t] = slot;
         }
 #if FASTUP_HAVE_AVX2_PATH
         if (avx2) {
-            fastup_fx_v16_avx2((const int16_t *const *)rows, qy, T, outlen, drow, f->k2, stream);
+            if (f->short2)
+                fastup_fx_vs_avx2((const int16_t *const *)rows, qy, T, outlen, drow, m, stream);
+            else
+                fastup_fx_v16_avx2((const int16_t *const *)rows, qy, T, outlen, drow, f->k2,
+                                   stream);
             continue;
         }
 #endif
-        fastup_fx_v16_plain((const int16_t *const *)rows, qy, T, outlen, drow, f->k2);
+        if (f->short2)
+            fastup_fx_vs_plain((const int16_t *const *)rows, qy, T, outlen, drow, m);
+        else
+            fastup_fx_v16_plain((const int16_t *const *)rows, qy, T, outlen, drow, f->k2);
     }
 done:
     if (stream) fastup_stream_fence(); /* order the streamed stores before the caller's reads */
@@ -1019,12 +1388,20 @@ static FASTUP_AVX2 int fastup_fx_body_avx2(const fastup_fx *f, const uint8_t *sr
                                            uint8_t *dst, ptrdiff_t r0, ptrdiff_t r1) {
     return fastup_fx_body(f, src, dst, r0, r1, 1);
 }
+
+/* the AVX2 body calling the AVX-512 kernels where there are some (avx2 == 2) */
+static FASTUP_AVX2 int fastup_fx_body_avx512(const fastup_fx *f, const uint8_t *src,
+                                             uint8_t *dst, ptrdiff_t r0, ptrdiff_t r1) {
+    return fastup_fx_body(f, src, dst, r0, r1, 2);
+}
 #endif
 
 /* Output rows r0..r1 (of P * Ho) of a planned uint8 resize; 0, or -1 when out of memory. */
 static int fastup_fx_rows(const fastup_fx *f, const void *src, void *dst, ptrdiff_t r0,
                           ptrdiff_t r1) {
 #if FASTUP_HAVE_AVX2_PATH
+    if (fastup_use_avx512bw())
+        return fastup_fx_body_avx512(f, (const uint8_t *)src, (uint8_t *)dst, r0, r1);
     if (fastup_use_avx2())
         return fastup_fx_body_avx2(f, (const uint8_t *)src, (uint8_t *)dst, r0, r1);
 #endif
