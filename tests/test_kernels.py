@@ -266,6 +266,34 @@ def test_resample2d_never_reads_through_a_zero_weight():
         _check(out, expected, np.float32)
 
 
+@pytest.mark.parametrize("tx", [7, 8, 13, 17, 40])
+@pytest.mark.parametrize("ty", [3, 5, 9, 300])
+@pytest.mark.parametrize("vfirst", [False, True])
+def test_resample2d_wide_windows_of_one_element_per_pixel(tx, ty, vfirst):
+    """Large shrinks of planes (C = 1): along W, windows of 8 taps or more are dot products
+    (8 taps per fused multiply-add, the last group's loads masked to the window), including
+    outputs short of a group of 8 and a NaN behind zero weights; along H, sums of any number
+    of rows in registers, more than 256 of them one row at a time; against float64 products."""
+    rng = np.random.default_rng(tx * 1000 + ty)
+    h, w, wo = max(ty + 3, 12), 3 * tx + 11, 13
+    ho = 5
+    xs = np.linspace(0, w - tx, wo).astype(np.intp)
+    xw = rng.uniform(0.0, 1.0, (wo, tx)).astype(np.float32)
+    column = xs[4] + tx // 2  # NaN, read through zero weights only: those outputs recomputed
+    for o in range(wo):
+        if xs[o] <= column < xs[o] + tx:
+            xw[o, column - xs[o]] = 0.0
+    ys = np.linspace(0, h - ty, ho).astype(np.intp)
+    yw = rng.uniform(0.0, 1.0, (ho, ty)).astype(np.float32)
+    x = rng.standard_normal((2, h, w, 1)).astype(np.float32)
+    x[:, :, column, :] = np.nan
+    expected = _reference(np.nan_to_num(x, nan=0), ys, yw, xs, xw)
+    for nthreads in (1, 2):
+        out = np.empty((2, ho, wo, 1), np.float32)
+        _run(x, out, ys, yw, xs, xw, _careful(xs, xw), vfirst, nthreads)
+        _check(out, expected, np.float32)
+
+
 @pytest.mark.parametrize("taps", [2, 3, 4])
 @pytest.mark.parametrize("offset", [0, 1, 4, 13])
 def test_resample2d_large_float32_output_is_streamed_to_the_same_values(taps, offset):

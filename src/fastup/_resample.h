@@ -31,6 +31,7 @@
 #ifndef FASTUP_RESAMPLE_H
 #define FASTUP_RESAMPLE_H
 
+#include <math.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -227,7 +228,14 @@ typedef struct fastup_hx1_s {
      * weights up_w[p][t] */
     ptrdiff_t up_f, up_lo, up_hi, up_a[8];
     float up_w[8][4];
+    /* one element per pixel (C = 1) and FASTUP_DOT_TAPS taps or more: each output a dot
+     * product of its window with its weights, padded with zeros to groups of 8 (ng groups),
+     * the last group's loads masked to the window (xi is NULL then) */
+    float *dot;
+    ptrdiff_t ng;
 } fastup_hx1;
+
+#define FASTUP_DOT_TAPS 8
 
 #define FASTUP_ELEM_MAX_C 16
 
@@ -370,6 +378,105 @@ static FASTUP_AVX2 void fastup_hrow_elem_avx2(const float *s, float *o, ptrdiff_
     }
 }
 
+/* Along W, one element per pixel, wide windows, AVX2: output x = the dot product of its
+ * window s[xs[x] : xs[x] + T] with its weights (fastup_hx1.dot, 8 taps per fused multiply-add,
+ * the last group masked to the window), 8 outputs at a time summed across lanes together. */
+static FASTUP_AVX2 inline __attribute__((always_inline)) __m256
+fastup_dot1(const float *s, const fastup_hx1 *h, const ptrdiff_t *xs, ptrdiff_t x, ptrdiff_t ng,
+            __m256i last) {
+    const float *p = s + xs[x], *w = h->dot + x * ng * 8;
+    __m256 acc = _mm256_mul_ps(_mm256_loadu_ps(w), ng > 1 ? _mm256_loadu_ps(p)
+                                                         : _mm256_maskload_ps(p, last));
+    ptrdiff_t g;
+    for (g = 1; g < ng; g++)
+        acc = _mm256_fmadd_ps(_mm256_loadu_ps(w + 8 * g),
+                              g + 1 < ng ? _mm256_loadu_ps(p + 8 * g)
+                                         : _mm256_maskload_ps(p + 8 * g, last),
+                              acc);
+    return acc;
+}
+
+static FASTUP_AVX2 void fastup_hrow_dot_avx2(const float *s, float *o, ptrdiff_t Wo,
+                                             const ptrdiff_t *xs, ptrdiff_t T,
+                                             const fastup_hx1 *h) {
+    const ptrdiff_t ng = h->ng, rest = T - 8 * (ng - 1);
+    const __m256i last = _mm256_cmpgt_epi32(_mm256_set1_epi32((int)rest),
+                                            _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+    ptrdiff_t x = 0;
+    for (; x + 8 <= Wo; x += 8) {
+        __m256 a[8], h0, h1;
+        int i;
+        for (i = 0; i < 8; i++) a[i] = fastup_dot1(s, h, xs, x + i, ng, last);
+        h0 = _mm256_hadd_ps(_mm256_hadd_ps(a[0], a[1]), _mm256_hadd_ps(a[2], a[3]));
+        h1 = _mm256_hadd_ps(_mm256_hadd_ps(a[4], a[5]), _mm256_hadd_ps(a[6], a[7]));
+        _mm256_storeu_ps(o + x, _mm256_add_ps(_mm256_permute2f128_ps(h0, h1, 0x20),
+                                              _mm256_permute2f128_ps(h0, h1, 0x31)));
+    }
+    for (; x < Wo; x++) { /* the same sums, one output at a time */
+        float lanes[8];
+        __m256 a = fastup_dot1(s, h, xs, x, ng, last);
+        __m128 q = _mm_add_ps(_mm256_castps256_ps128(a), _mm256_extractf128_ps(a, 1));
+        _mm256_storeu_ps(lanes, _mm256_setr_m128(q, _mm_setzero_ps()));
+        o[x] = (lanes[0] + lanes[1]) + (lanes[2] + lanes[3]);
+    }
+}
+
+/* acc[0:n] = sum_t w[t] * rows[t][0:n] over the live rows (NULL rows are not read), AVX2:
+ * the first live row's product, then one fused multiply-add per further row, 32 outputs at a
+ * time in registers (the rows are prefetched: many at once outrun the hardware prefetchers). */
+static FASTUP_AVX2 void fastup_vrown_avx2(const float *const *rows, const float *w, ptrdiff_t T,
+                                          ptrdiff_t n, float *acc) {
+    const float *live[256];
+    float wl[256];
+    __m256 wv[256];
+    ptrdiff_t L = 0, i, t;
+    for (t = 0; t < T; t++)
+        if (rows[t] != NULL) {
+            if (L == 256) { /* more live rows than registers can take: one row at a time */
+                L = -1;
+                break;
+            }
+            live[L] = rows[t];
+            wl[L] = w[t];
+            wv[L++] = _mm256_set1_ps(w[t]);
+        }
+    if (L <= 0) {
+        int started = 0;
+        if (L == 0) memset(acc, 0, (size_t)n * sizeof(float));
+        for (t = 0; L < 0 && t < T; t++) {
+            if (rows[t] == NULL) continue;
+            for (i = 0; i < n; i++) acc[i] = started ? fmaf(w[t], rows[t][i], acc[i])
+                                                     : w[t] * rows[t][i];
+            started = 1;
+        }
+        return;
+    }
+    for (i = 0; i + 32 <= n; i += 32) {
+        __m256 a0 = _mm256_mul_ps(wv[0], _mm256_loadu_ps(live[0] + i));
+        __m256 a1 = _mm256_mul_ps(wv[0], _mm256_loadu_ps(live[0] + i + 8));
+        __m256 a2 = _mm256_mul_ps(wv[0], _mm256_loadu_ps(live[0] + i + 16));
+        __m256 a3 = _mm256_mul_ps(wv[0], _mm256_loadu_ps(live[0] + i + 24));
+        _mm_prefetch((const char *)(live[0] + i + 64), _MM_HINT_T0);
+        for (t = 1; t < L; t++) {
+            const float *r = live[t] + i;
+            _mm_prefetch((const char *)(r + 64), _MM_HINT_T0);
+            a0 = _mm256_fmadd_ps(wv[t], _mm256_loadu_ps(r), a0);
+            a1 = _mm256_fmadd_ps(wv[t], _mm256_loadu_ps(r + 8), a1);
+            a2 = _mm256_fmadd_ps(wv[t], _mm256_loadu_ps(r + 16), a2);
+            a3 = _mm256_fmadd_ps(wv[t], _mm256_loadu_ps(r + 24), a3);
+        }
+        _mm256_storeu_ps(acc + i, a0);
+        _mm256_storeu_ps(acc + i + 8, a1);
+        _mm256_storeu_ps(acc + i + 16, a2);
+        _mm256_storeu_ps(acc + i + 24, a3);
+    }
+    for (; i < n; i++) { /* the same sums, one output at a time */
+        float v = wl[0] * live[0][i];
+        for (t = 1; t < L; t++) v = fmaf(wl[t], live[t][i], v);
+        acc[i] = v;
+    }
+}
+
 /* n floats -> integer type ``type`` at dst, AVX2: saturate, round half to even (the default
  * rounding of vcvtps2dq, as the magic-number rounding of fastup_store_row), narrow. */
 static FASTUP_AVX2 void fastup_store_int_avx2(int type, const float *v, ptrdiff_t n,
@@ -480,7 +587,9 @@ FASTUP_INLINE void fastup_hrow(const fastup_rs2d *j, const float *s, float *out,
     (void)h1;
     (void)avx2;
 #if FASTUP_HAVE_AVX2_PATH
-    if (avx2 && h1->xi != NULL)
+    if (avx2 && h1->dot != NULL)
+        fastup_hrow_dot_avx2(s, out, j->Wo, j->xs, j->Tx, h1);
+    else if (avx2 && h1->xi != NULL)
         fastup_hrow_elem_avx2(s, out, j->Wo * j->C, j->C, j->Tx, h1, 0, j->Wo * j->C);
     else
 #endif
@@ -606,6 +715,8 @@ FASTUP_INLINE void fastup_vstep(const float **rows, const float **part, const fl
 #if FASTUP_HAVE_AVX2_PATH
         if (rows24)
             fastup_vrows_avx2(use, w, T, n, a, 0);
+        else if (smode != 0)
+            fastup_vrown_avx2(use, w, T, n, a);
         else
 #endif
             fastup_vrow(use, w, T, n, a);
@@ -681,6 +792,17 @@ static int fastup_hx1_build(const fastup_rs2d *j, fastup_hx1 *h1) {
                 }
             }
     }
+    if (j->C == 1 && j->Tx >= FASTUP_DOT_TAPS) { /* wide windows: dot products */
+        ptrdiff_t ng = (j->Tx + 7) / 8;
+        h1->dot = (float *)calloc((size_t)(j->Wo * ng * 8), sizeof(float));
+        if (h1->dot == NULL) return -1;
+        h1->ng = ng;
+        for (x = 0; x < j->Wo; x++)
+            for (t = 0; t < j->Tx; t++) h1->dot[x * ng * 8 + t] = j->xw[x * j->Tx + t];
+        free(h1->xi);
+        h1->xi = NULL;
+        return 0;
+    }
     if (j->C > 1 && (j->Tx == 2 || (j->C == 3 && j->Tx == 4)) &&
         2 * gathered > outlen / 8) {
         /* mostly gathers (a large downscale): whole pixels one after another, in the
@@ -696,6 +818,7 @@ static void fastup_hx1_free(fastup_hx1 *h1) {
     free(h1->wt);
     free(h1->mode);
     free(h1->perm);
+    free(h1->dot);
     memset(h1, 0, sizeof(*h1));
 }
 
