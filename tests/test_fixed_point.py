@@ -17,8 +17,9 @@ from fastup._resize import _get_plan
 from fastup._tables import AxisSpec, weight_table
 
 # W-pass kernels of FixedPlan (its ``hkind``): output-parallel blocks (H first only), tap-
-# parallel per pixel, one output at a time, short output-parallel blocks (H first, few taps)
-_KINDS = {"op": 0, "g1": 1, "one": 2, "short": 3}
+# parallel per pixel, one output at a time, short output-parallel blocks (H first, few taps),
+# output-parallel blocks of 64-byte windows (H first, AVX512_VBMI machines; elsewhere 'op')
+_KINDS = {"op": 0, "g1": 1, "one": 2, "short": 3, "vop": 4}
 
 
 def _table(n_in, n_out, mode, antialias=True):
@@ -97,6 +98,8 @@ _PLANS = [
     (0, "one", 0),
     (0, "short", 0),
     (0, "short", 1),
+    (0, "vop", 0),
+    (0, "vop", 1),
     (1, "g1", -1),
     (1, "one", -1),
 ]
@@ -136,12 +139,14 @@ def test_every_plan_computes_its_definition(c, mode, size, out):
         assert np.all(out_1 == 201)
 
 
-@pytest.mark.parametrize(("kind", "kinds"), [("op", (0, 1, 2)), ("short", (0, 2))])
+@pytest.mark.parametrize(("kind", "kinds"), [("op", (0, 1, 2)), ("short", (0, 2)), ("vop", (0, 2))])
 def test_the_blocks_of_the_output_parallel_passes_are_all_reached(kind, kinds):
     """The OP pass has three kinds of blocks of 16 outputs (one at a time, a window per lane
     of 4, one window for all 16), the SHORT pass two (one at a time, a window per lane of 8):
     the cases above reach each of them, and short first passes with short and long second
     passes."""
+    if kind == "vop" and _kernels.simd_isa() != "avx512":
+        pytest.skip("the 64-byte windows are for AVX512_VBMI machines")
     seen = [0, 0, 0]
     shorts = set()
     for c in (1, 2, 3, 4):
@@ -149,6 +154,8 @@ def test_the_blocks_of_the_output_parallel_passes_are_all_reached(kind, kinds):
             ys, yw = _table(h, ho, "linear")
             xs, xw = _table(w, wo, "cubic")
             info = _kernels.FixedPlan(ys, yw, xs, xw, 1, h, w, c, ho, wo, 0, _KINDS[kind]).info()
+            if info["hkind"] != kind:  # vop where the machine has no AVX512_VBMI
+                continue
             seen = [a + b for a, b in zip(seen, info["blocks"], strict=True)]
             shorts.add((info["short1"], info["short2"]))
     assert all(seen[k] > 0 for k in kinds), seen
@@ -267,7 +274,9 @@ for c in (1, 2, 3, 4, 5):
         for ho, wo in ((74, 601), (29, 101), (5, 37)):
             ys, yw = table(37, ho, mode)
             xs, xw = table(300, wo, mode)
-            for vfirst, kind, vshort in ((-1, -1, -1), (0, 0, 0), (0, 1, 1), (0, 3, 1), (1, 1, -1)):
+            for vfirst, kind, vshort in (
+                (-1, -1, -1), (0, 0, 0), (0, 1, 1), (0, 3, 1), (0, 4, 0), (1, 1, -1)
+            ):
                 plan = _kernels.FixedPlan(ys, yw, xs, xw, 2, 37, 300, c, ho, wo, vfirst, kind,
                                           vshort)
                 out = np.empty((2, ho, wo, c), np.uint8)

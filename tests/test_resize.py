@@ -567,3 +567,26 @@ def test_repeated_calls_take_the_plan_of_the_first(shape, dtype, size, kwargs):
     np.testing.assert_array_equal(fastup.resize(odd, size, **kwargs), first)
     with pytest.raises(ValueError, match="'workers' must be a nonzero integer"):
         fastup.resize(x, size, workers=0, **kwargs)
+    # out= on a repeated call: filled like the first call's result, and refused as on the
+    # first call when it does not fit (shape, dtype, read-only, overlapping the input)
+    out = np.full(first.shape, 7, first.dtype)
+    assert fastup.resize(x, size, out=out, **kwargs) is out
+    np.testing.assert_array_equal(out, first)
+    with pytest.raises(ValueError, match="'out' must have shape"):
+        fastup.resize(x, size, out=np.empty(first.shape + (1,), first.dtype), **kwargs)
+    other = np.float64 if first.dtype != np.float64 else np.float32
+    with pytest.raises(TypeError, match="'out' must have dtype"):
+        fastup.resize(x, size, out=np.empty(first.shape, other), **kwargs)
+    out.flags.writeable = False
+    with pytest.raises(ValueError, match="'out' must be writeable"):
+        fastup.resize(x, size, out=out, **kwargs)
+    both = np.zeros(x.nbytes + first.nbytes, np.uint8)
+    inside = both[: x.nbytes].view(x.dtype).reshape(x.shape)
+    inside[...] = x
+    fastup.resize(inside, size, **kwargs)  # the layout of x: its plan is remembered
+    half = x.nbytes // 2 // first.itemsize * first.itemsize  # aligned, inside the input
+    clash = both[half : half + first.nbytes].view(first.dtype)
+    with pytest.raises(ValueError, match="'out' must not overlap the input"):
+        fastup.resize(inside, size, out=clash.reshape(first.shape), **kwargs)
+    apart = both[x.nbytes :].view(first.dtype).reshape(first.shape)
+    np.testing.assert_array_equal(fastup.resize(inside, size, out=apart, **kwargs), first)

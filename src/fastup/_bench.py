@@ -332,13 +332,18 @@ def median_time(run: Runner, repeat: int) -> float:
 
 def median_times(runs: dict[str, Runner], repeat: int) -> dict[str, float]:
     """Median wall time of each runner over ``repeat`` rounds, after one warm-up run each.
-    A round runs every runner once, one after the other: on a shared machine whose load
-    drifts, all runners see the same load, so their ratios hold even when the times do not."""
+    A round runs every runner once, one after the other, each round starting with the next
+    one: on a shared machine whose load drifts, all runners see the same load, so their
+    ratios hold even when the times do not."""
     for run in runs.values():
         run()
     times: dict[str, list[float]] = {name: [] for name in runs}
-    for _ in range(repeat):
-        for name, run in runs.items():
+    names = list(runs)
+    for r in range(repeat):
+        # each round starts with the next runner: none always runs first (after another
+        # runner has evicted its data from the caches) or last
+        for name in names[r % len(names) :] + names[: r % len(names)]:
+            run = runs[name]
             start = time.perf_counter()
             value = run()
             elapsed = time.perf_counter() - start

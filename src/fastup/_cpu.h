@@ -52,11 +52,20 @@ static int fastup_use_avx512bw(void) {
     if (answer < 0) answer = fastup_use_avx512() && __builtin_cpu_supports("avx512bw");
     return answer;
 }
+
+/* ... and its byte permutes across a whole vector (AVX512_VBMI: Ice Lake, Zen 4 and later). */
+#define FASTUP_AVX512VBMI __attribute__((target("avx512f,avx512bw,avx512vbmi,avx2,fma")))
+static int fastup_use_avx512vbmi(void) {
+    static int answer = -1;
+    if (answer < 0) answer = fastup_use_avx512bw() && __builtin_cpu_supports("avx512vbmi");
+    return answer;
+}
 #else
 #define FASTUP_HAVE_AVX2_PATH 0
 static inline int fastup_use_avx2(void) { return 0; }
 static inline int fastup_use_avx512(void) { return 0; }
 static inline int fastup_use_avx512bw(void) { return 0; }
+static inline int fastup_use_avx512vbmi(void) { return 0; }
 #endif
 
 #endif

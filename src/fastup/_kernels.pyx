@@ -857,6 +857,8 @@ cdef extern from "_resample_fixed.h" nogil:
         double error
         Py_ssize_t nb
         uint8_t* kind
+        Py_ssize_t vnb
+        uint8_t* vfit
     int fastup_fx_plan(fastup_fx* f, Py_ssize_t P, Py_ssize_t H, Py_ssize_t W, Py_ssize_t C,
                        Py_ssize_t Ho, Py_ssize_t Wo, const Py_ssize_t* xs, const double* xw,
                        Py_ssize_t Tx, const Py_ssize_t* ys, const double* yw, Py_ssize_t Ty,
@@ -865,7 +867,7 @@ cdef extern from "_resample_fixed.h" nogil:
     int fastup_fx_rows(const fastup_fx* f, const void* src, void* dst, Py_ssize_t r0,
                        Py_ssize_t r1)
 
-_FX_KINDS = ("op", "g1", "one", "short")
+_FX_KINDS = ("op", "g1", "one", "short", "vop")
 
 
 cdef class FixedPlan:
@@ -875,7 +877,8 @@ cdef class FixedPlan:
 
     ``suits`` is False when the tables need more precision than the fixed point has (then the
     float32 route, ``resample2d``, is to be used). ``vfirst`` (-1: choose by cost), ``hkind``
-    (-1: choose; 'op', 'g1', 'one', 'short' by index) and ``vshort`` (-1: choose; 0 or 1: a
+    (-1: choose; 'op', 'g1', 'one', 'short', 'vop' by index; 'vop' needs AVX512_VBMI, else
+    'op') and ``vshort`` (-1: choose; 0 or 1: a
     short second pass) force a plan, for tests: every choice computes the integers of its own
     definition.
     """
@@ -907,9 +910,10 @@ cdef class FixedPlan:
         fastup_fx_free(&self.f)
 
     def info(self):
-        """The plan, for tests: the order, the W pass (with its OP blocks of 16 outputs by
-        kind: one at a time, a window per lane, one window), the weight bits, the fraction bits
-        of the intermediate, the two shifts, the error bound and the int16 weights."""
+        """The plan, for tests: the order, the W pass (with its blocks of 16 outputs by kind:
+        one at a time, a window per lane, one window), the short passes, the weight bits, the
+        fraction bits of the intermediate, the two shifts, the error bound and the int16
+        weights."""
         if not self.suits:
             return None
         cdef Py_ssize_t nx = self.f.Wo * self.f.Tx, ny = self.f.Ho * self.f.Ty, b
@@ -917,6 +921,9 @@ cdef class FixedPlan:
         if (self.f.hkind == 0 or self.f.hkind == 3) and self.f.kind != NULL:
             for b in range(self.f.nb):
                 blocks[self.f.kind[b]] += 1
+        if self.f.hkind == 4 and self.f.vfit != NULL:  # VOP: one at a time, one window
+            for b in range(self.f.vnb):
+                blocks[2 * self.f.vfit[b]] += 1
         return {
             "blocks": tuple(blocks),
             "vfirst": bool(self.f.vfirst), "hkind": _FX_KINDS[self.f.hkind],
@@ -936,6 +943,22 @@ cdef class FixedPlan:
         _run_rows(<_rows_fn>fastup_fx_rows, &self.f, src,
                   self.f.P * self.f.H * self.f.W * self.f.C, dst, rows * self.f.Wo * self.f.C,
                   rows, nthreads)
+
+
+def overlaps(a, b):
+    """Whether the memory of two C-contiguous arrays overlaps (their byte ranges meet)."""
+    cdef Py_buffer x
+    cdef Py_buffer y
+    cdef bint meet
+    PyObject_GetBuffer(a, &x, PyBUF_SIMPLE)
+    try:
+        PyObject_GetBuffer(b, &y, PyBUF_SIMPLE)
+        meet = (<char*>x.buf < <char*>y.buf + y.len and <char*>y.buf < <char*>x.buf + x.len
+                and x.len > 0 and y.len > 0)
+        PyBuffer_Release(&y)
+    finally:
+        PyBuffer_Release(&x)
+    return meet
 
 
 cdef object _copy_int16(const int16_t* p, Py_ssize_t n):

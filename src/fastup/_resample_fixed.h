@@ -83,14 +83,15 @@
 #define FASTUP_FX_CHUNK 512
 
 /* how the W pass gathers */
-enum { FASTUP_FX_OP = 0, FASTUP_FX_G1 = 1, FASTUP_FX_ONE = 2, FASTUP_FX_SHORT = 3 };
+enum { FASTUP_FX_OP = 0, FASTUP_FX_G1 = 1, FASTUP_FX_ONE = 2, FASTUP_FX_SHORT = 3, FASTUP_FX_VOP = 4 };
 /* the most taps of a short pass */
 #define FASTUP_FX_SHORT_TAPS 4
 
 typedef struct {
     ptrdiff_t P, H, W, C, Ho, Wo, Tx, Ty;
     int vfirst; /* 1: V first (sum rows, then along W); 0: H first */
-    int hkind;  /* FASTUP_FX_OP / G1 / ONE / SHORT: the W pass of the AVX2 copy */
+    int hkind;  /* FASTUP_FX_OP / G1 / ONE / SHORT / VOP: the W pass of the AVX2 (VOP: AVX-512)
+                   copy */
     int short1, short2; /* the first (W) / second (H) pass of H first is short */
     int bx, by, S, k1, k2;
     ptrdiff_t *xs, *ys; /* window starts */
@@ -110,6 +111,16 @@ typedef struct {
     /* G1: per output pixel, ng groups of 16 weights in the order of the pshufb'd taps */
     ptrdiff_t ng;
     int16_t *wg;
+    /* VOP: the long W pass of H first on AVX512_VBMI machines (chosen there over OP, G1 and
+     * ONE when most blocks fit: the sums are the same): blocks of 16 outputs whose taps lie
+     * within 64 bytes (vfit, else one at a time),
+     * the window's start, the vpermb indices of the first pair of taps (even bytes; pair k
+     * adds 2 k C) and the weights of every pair (32 per pair) */
+    ptrdiff_t vnb;
+    uint8_t *vfit;
+    int32_t *vbase;
+    uint8_t *vidx;
+    int16_t *vw;
 } fastup_fx;
 
 /* ------------------------------------------------------------------------------------------
@@ -454,6 +465,41 @@ static FASTUP_AVX512BW void fastup_fx_v8_avx512(const uint8_t *const *rows, cons
     }
 }
 
+/* The long W pass of H first, AVX512_VBMI: a block of 16 outputs from one 64-byte window,
+ * each pair of taps gathered and widened by one vpermb (the odd bytes zeroed by its mask),
+ * multiplied by pmaddwd; blocks that do not fit are computed one output at a time. */
+static FASTUP_AVX512VBMI void fastup_fx_opv_avx512(const uint8_t *s, int16_t *o,
+                                                   const fastup_fx *f) {
+    const __m512i step = _mm512_set1_epi8((char)(2 * f->C));
+    const __m512i bias = _mm512_set1_epi32(1 << (f->k1 - 1));
+    const __m128i sh = _mm_cvtsi32_si128(f->k1);
+    const __mmask64 even = 0x5555555555555555ULL;
+    const ptrdiff_t np = (f->Tx + 1) / 2;
+    const __m512i *w = (const __m512i *)f->vw;
+    ptrdiff_t b, e, k;
+    for (b = 0, e = 0; b < f->vnb; b++, e += 16, w += np) {
+        __m512i win, idx, acc;
+        if (!f->vfit[b]) {
+            fastup_fx_h8_one(s, o, e, e + 16, f);
+            continue;
+        }
+        win = _mm512_loadu_si512((const void *)(s + f->vbase[b]));
+        idx = _mm512_loadu_si512((const void *)(f->vidx + 64 * b));
+        acc = _mm512_add_epi32(
+            bias, _mm512_madd_epi16(_mm512_maskz_permutexvar_epi8(even, idx, win),
+                                    _mm512_loadu_si512((const void *)w)));
+        for (k = 1; k < np; k++) {
+            idx = _mm512_add_epi8(idx, step);
+            acc = _mm512_add_epi32(
+                acc, _mm512_madd_epi16(_mm512_maskz_permutexvar_epi8(even, idx, win),
+                                       _mm512_loadu_si512((const void *)(w + k))));
+        }
+        _mm256_storeu_si256((__m256i *)(o + e),
+                            _mm512_cvtsepi32_epi16(_mm512_sra_epi32(acc, sh)));
+    }
+    fastup_fx_h8_one(s, o, e, f->Wo * f->C, f);
+}
+
 /* Sums of I rows -> uint8, AVX2: 32 outputs at a time (pairs of rows interleaved for
  * pmaddwd). With ``stream``, the whole cache lines of o get non-temporal stores. The tail is
  * computed one output at a time (o is the caller's array: no overlapping vectors). */
@@ -514,6 +560,69 @@ static FASTUP_AVX2 void fastup_fx_v16_avx2(const int16_t *const *rows, const int
         const int16_t *part[128];
         for (t = 0; t < T; t++) part[t] = rows[t] + i;
         fastup_fx_v16_plain(part, q, T, n - i, o + i, k);
+    }
+}
+
+/* Sums of I rows -> uint8, AVX-512: fastup_fx_v16_avx2 on vectors twice as wide (64
+ * outputs at a time; the head and tail lines of a streamed row, and rows shorter than 64,
+ * through the AVX2 copy, which computes the same integers). */
+static FASTUP_AVX512BW inline __attribute__((always_inline)) __m512i
+fastup_fx_v16_64(const int16_t *const *rows, const int32_t *wp, ptrdiff_t T, ptrdiff_t i,
+                 __m512i bias, __m128i sh, __m512i order) {
+    __m512i a0 = bias, a1 = bias, a2 = bias, a3 = bias;
+    ptrdiff_t t, npair = (T + 1) / 2;
+    for (t = 0; t < npair; t++) {
+        const int16_t *ra = rows[2 * t], *rb = 2 * t + 1 < T ? rows[2 * t + 1] : ra;
+        __m512i w = _mm512_set1_epi32(wp[t]);
+        __m512i x0 = _mm512_loadu_si512((const void *)(ra + i));
+        __m512i y0 = _mm512_loadu_si512((const void *)(rb + i));
+        __m512i x1 = _mm512_loadu_si512((const void *)(ra + i + 32));
+        __m512i y1 = _mm512_loadu_si512((const void *)(rb + i + 32));
+        a0 = _mm512_add_epi32(a0, _mm512_madd_epi16(_mm512_unpacklo_epi16(x0, y0), w));
+        a1 = _mm512_add_epi32(a1, _mm512_madd_epi16(_mm512_unpackhi_epi16(x0, y0), w));
+        a2 = _mm512_add_epi32(a2, _mm512_madd_epi16(_mm512_unpacklo_epi16(x1, y1), w));
+        a3 = _mm512_add_epi32(a3, _mm512_madd_epi16(_mm512_unpackhi_epi16(x1, y1), w));
+    }
+    /* per 128-bit lane L: packs(a0, a1) outputs 8L .. 8L + 7, packs(a2, a3) 32 + 8L ..;
+     * packus interleaves them by lane, the qword permute puts the 64 bytes in order */
+    a0 = _mm512_packs_epi32(_mm512_sra_epi32(a0, sh), _mm512_sra_epi32(a1, sh));
+    a2 = _mm512_packs_epi32(_mm512_sra_epi32(a2, sh), _mm512_sra_epi32(a3, sh));
+    return _mm512_permutexvar_epi64(order, _mm512_packus_epi16(a0, a2));
+}
+
+static FASTUP_AVX512BW void fastup_fx_v16_avx512(const int16_t *const *rows, const int16_t *q,
+                                                 ptrdiff_t T, ptrdiff_t n, uint8_t *o, int k,
+                                                 int stream) {
+    const __m512i bias = _mm512_set1_epi32(1 << (k - 1));
+    const __m512i order = _mm512_set_epi64(7, 5, 3, 1, 6, 4, 2, 0);
+    const __m128i sh = _mm_cvtsi32_si128(k);
+    const int16_t *part[128];
+    ptrdiff_t i, t, h = 0, e, npair = (T + 1) / 2;
+    size_t hb, eb;
+    int32_t wp[64];
+    if (npair > 64 || n < 128) {
+        fastup_fx_v16_avx2(rows, q, T, n, o, k, stream);
+        return;
+    }
+    for (t = 0; t < npair; t++) wp[t] = fastup_fx_pair(q, 2 * t, T);
+    e = n / 64 * 64;
+    if (stream) { /* whole lines streamed; the partial ones at the ends by the AVX2 copy */
+        fastup_stream_lines(o, (size_t)n, &hb, &eb);
+        h = (ptrdiff_t)hb;
+        e = (ptrdiff_t)eb;
+        e = h + (e - h) / 64 * 64;
+        if (h > 0) fastup_fx_v16_avx2(rows, q, T, h, o, k, 0);
+    }
+    for (i = h; i < e; i += 64) {
+        __m512i v = fastup_fx_v16_64(rows, wp, T, i, bias, sh, order);
+        if (stream)
+            _mm512_stream_si512((void *)(o + i), v);
+        else
+            _mm512_storeu_si512((void *)(o + i), v);
+    }
+    if (e < n) {
+        for (t = 0; t < T; t++) part[t] = rows[t] + e;
+        fastup_fx_v16_avx2(part, q, T, n - e, o + e, k, 0);
     }
 }
 
@@ -1000,6 +1109,38 @@ static int fastup_fx_short_build(fastup_fx *f, double *fit) {
     return 0;
 }
 
+/* The blocks of fastup_fx_opv_avx512 (with the quantised weights); -1 when out of memory. */
+static int fastup_fx_opv_build(fastup_fx *f) {
+    ptrdiff_t inlen = f->W * f->C, n = f->Wo * f->C, nb = n / 16, np = (f->Tx + 1) / 2;
+    ptrdiff_t b, i, k;
+    f->vnb = inlen >= 64 && 2 * np * f->C < 64 ? nb : 0;
+    f->vfit = (uint8_t *)calloc((size_t)nb + 1, 1);
+    f->vbase = (int32_t *)calloc((size_t)nb + 1, sizeof(int32_t));
+    f->vidx = (uint8_t *)calloc((size_t)(nb * 64 + 64), 1);
+    f->vw = (int16_t *)calloc((size_t)(nb * np * 32 + 32), sizeof(int16_t));
+    if (f->vfit == NULL || f->vbase == NULL || f->vidx == NULL || f->vw == NULL) return -1;
+    for (b = 0; b < f->vnb; b++) {
+        ptrdiff_t lo, hi;
+        fastup_fx_span(f, 16 * b, 16, &lo, &hi);
+        if (hi - lo >= 64) continue;
+        if (lo + 64 > inlen) lo = inlen - 64; /* the load ends in the row */
+        f->vfit[b] = 1;
+        f->vbase[b] = (int32_t)lo;
+        for (i = 0; i < 16; i++) {
+            ptrdiff_t e = 16 * b + i, x = e / f->C;
+            ptrdiff_t at = f->C * f->xs[x] + e % f->C - lo;
+            f->vidx[64 * b + 4 * i] = (uint8_t)at;
+            f->vidx[64 * b + 4 * i + 2] = (uint8_t)(at + f->C);
+            for (k = 0; k < np; k++) {
+                int16_t *w = f->vw + 32 * (np * b + k) + 2 * i;
+                w[0] = f->qx[x * f->Tx + 2 * k];
+                w[1] = 2 * k + 1 < f->Tx ? f->qx[x * f->Tx + 2 * k + 1] : 0;
+            }
+        }
+    }
+    return 0;
+}
+
 /* G1 weights: per output pixel, ng groups of 16 in the order fastup_fx_g1_load leaves the
  * taps (0 past the last tap). -1 when out of memory. */
 static int fastup_fx_g1_build(fastup_fx *f) {
@@ -1038,6 +1179,10 @@ static void fastup_fx_free(fastup_fx *f) {
     free(f->mask);
     free(f->wb);
     free(f->wg);
+    free(f->vfit);
+    free(f->vbase);
+    free(f->vidx);
+    free(f->vw);
     memset(f, 0, sizeof(*f));
 }
 
@@ -1268,6 +1413,20 @@ static int fastup_fx_plan(fastup_fx *f, ptrdiff_t P, ptrdiff_t H, ptrdiff_t W, p
         status = fastup_fx_weights(f, xw, yw);
     }
     if (status != 0) return status;
+    if (!f->vfirst && !f->short1 && fastup_use_avx512vbmi() &&
+        (hkind < 0 || hkind == FASTUP_FX_VOP)) {
+        /* AVX512_VBMI: one window of 64 bytes per 16 outputs, where most blocks fit */
+        ptrdiff_t b, good = 0;
+        if (fastup_fx_opv_build(f) != 0) return -1;
+        for (b = 0; b < f->vnb; b++) good += f->vfit[b];
+        if (f->vnb > 0 && (hkind == FASTUP_FX_VOP || 4 * good >= 3 * f->vnb)) {
+            f->hkind = FASTUP_FX_VOP;
+            return 0;
+        }
+        free(f->vfit), free(f->vbase), free(f->vidx), free(f->vw);
+        f->vfit = NULL, f->vbase = NULL, f->vidx = NULL, f->vw = NULL;
+    }
+    if (kind == FASTUP_FX_VOP) f->hkind = kind = FASTUP_FX_OP; /* elsewhere: the AVX2 OP */
     if (kind == FASTUP_FX_SHORT) return fastup_fx_short_build(f, &fit_short) != 0 ? -1 : 0;
     if (kind == FASTUP_FX_OP) return fastup_fx_op_build(f, &fit_op) != 0 ? -1 : 0;
     if (kind == FASTUP_FX_G1) return fastup_fx_g1_build(f) != 0 ? -1 : 0;
@@ -1284,6 +1443,9 @@ static inline void fastup_fx_hpass(const fastup_fx *f, const uint8_t *in, int16_
 #if FASTUP_HAVE_AVX2_PATH
     if (avx2) {
         switch (f->hkind) {
+        case FASTUP_FX_VOP: /* planned on AVX512_VBMI machines only */
+            fastup_fx_opv_avx512(in, out, f);
+            return;
         case FASTUP_FX_SHORT:
             fastup_fx_short_avx2(in, out, f);
             return;
@@ -1363,6 +1525,9 @@ static inline int fastup_fx_body(const fastup_fx *f, const uint8_t *src, uint8_t
         if (avx2) {
             if (f->short2)
                 fastup_fx_vs_avx2((const int16_t *const *)rows, qy, T, outlen, drow, m, stream);
+            else if (avx2 == 2)
+                fastup_fx_v16_avx512((const int16_t *const *)rows, qy, T, outlen, drow, f->k2,
+                                     stream);
             else
                 fastup_fx_v16_avx2((const int16_t *const *)rows, qy, T, outlen, drow, f->k2,
                                    stream);

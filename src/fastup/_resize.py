@@ -182,20 +182,33 @@ def resize(
         size_policy,
     )
     key = None
-    if out is None and type(x) is np.ndarray:
+    if type(x) is np.ndarray and (out is None or type(out) is np.ndarray):
         # A repeated call (pipelines resize millions of arrays of a few shapes): the plan of an
-        # earlier call with this shape, layout and these arguments, whose checks all passed.
+        # earlier call with this shape, layout and these arguments, whose checks all passed;
+        # an out= of the right kind (else the long way, which says what is wrong with it).
         try:
             key = (x.shape, x.dtype, x.strides) + args
             repeated = _REPEATED.get(key)
         except TypeError:  # an unhashable argument (a list, an array): the long way
             key = repeated = None
-        if repeated is not None and x.flags.aligned:
+        if (
+            repeated is not None
+            and x.flags.aligned
+            and (
+                out is None
+                or (
+                    out.shape == repeated.out_shape
+                    and out.dtype == repeated.dtype
+                    and out.flags.carray  # C-contiguous, aligned, writeable
+                    and not _kernels.overlaps(out, x)
+                )
+            )
+        ):
             if workers is None and repeated.serial:
                 nthreads = 1  # no thread team for this little work, whatever the default
             else:
                 nthreads = _threads.resolve(func, workers)
-            result = np.empty(repeated.out_shape, repeated.dtype)
+            result = np.empty(repeated.out_shape, repeated.dtype) if out is None else out
             repeated.run(x, result, nthreads)
             return result
     x = as_array(func, "x", x)
