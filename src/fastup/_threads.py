@@ -94,6 +94,8 @@ def get_workers() -> int:
 
 def resolve(func: str, workers: Any) -> int:
     """A ``workers=`` argument as a positive thread count."""
+    if type(workers) is int and workers > 0:  # the common case, before the slow ABC checks
+        return workers
     if workers is None:
         return get_workers()
     value = integer(func, "workers", workers)
@@ -141,9 +143,11 @@ def team_size(nthreads: int, work: int) -> int:
     """Threads to start for ``work`` units (multiply-adds or copied elements): never more
     than the usable CPUs (extra threads only wait for a core, and a runaway count could
     exhaust the process's thread or memory limits)."""
-    if nthreads <= 1 or not _OPENMP or _state["serial_after_fork"]:
+    if nthreads <= 1 or work < 2 * MIN_WORK_PER_THREAD or not _OPENMP:
         return 1
-    n = int(min(nthreads, usable_cpus(), max(1, work // MIN_WORK_PER_THREAD)))
+    if _state["serial_after_fork"]:
+        return 1
+    n = int(min(nthreads, usable_cpus(), work // MIN_WORK_PER_THREAD))
     if n > 1:
         _state["team_started"] = True
     return n
