@@ -18,8 +18,9 @@ from fastup._tables import AxisSpec, weight_table
 
 # W-pass kernels of FixedPlan (its ``hkind``): output-parallel blocks (H first only), tap-
 # parallel per pixel, one output at a time, short output-parallel blocks (H first, few taps),
-# output-parallel blocks of 64-byte windows (H first, AVX512_VBMI machines; elsewhere 'op')
-_KINDS = {"op": 0, "g1": 1, "one": 2, "short": 3, "vop": 4}
+# output-parallel blocks of 64-byte windows (H first, AVX512_VBMI machines; elsewhere 'op'),
+# channel vectors (many elements per pixel: each output pixel's taps summed as rows)
+_KINDS = {"op": 0, "g1": 1, "one": 2, "short": 3, "vop": 4, "cv": 5}
 
 
 def _table(n_in, n_out, mode, antialias=True):
@@ -137,6 +138,30 @@ def test_every_plan_computes_its_definition(c, mode, size, out):
         flat = np.full_like(x, 201)
         plan.run(flat, out_1, 1)
         assert np.all(out_1 == 201)
+
+
+@pytest.mark.parametrize("c", [16, 17, 40])
+@pytest.mark.parametrize("mode", ["linear", "lanczos"])
+@pytest.mark.parametrize(("size", "out"), [_SHAPES[0], _SHAPES[2], _SHAPES[4], _SHAPES[6]])
+def test_many_elements_per_pixel_on_channel_vectors(c, mode, size, out):
+    """Many elements per pixel (NHWC feature maps, multispectral images): the W pass on
+    channel vectors in both orders (and its choice by cost), against the definition."""
+    (h, w), (ho, wo) = size, out
+    rng = np.random.default_rng(c + h * w)
+    ys, yw = _table(h, ho, mode)
+    xs, xw = _table(w, wo, mode)
+    x = rng.integers(0, 256, (2, h, w, c), dtype=np.uint8)
+    kinds = set()
+    for vfirst, kind, vshort in ((0, "cv", 0), (0, "cv", 1), (1, "cv", -1), (-1, None, -1)):
+        plan = _kernels.FixedPlan(
+            ys, yw, xs, xw, 2, h, w, c, ho, wo, vfirst, _KINDS.get(kind, -1), vshort
+        )
+        info = plan.info()
+        kinds.add(info["hkind"])
+        got = np.empty((2, ho, wo, c), np.uint8)
+        plan.run(x, got, 2)
+        np.testing.assert_array_equal(got, _definition(x, ys, xs, info))
+    assert "one" not in kinds, "a vector pass is chosen by cost for many elements per pixel"
 
 
 @pytest.mark.parametrize(("kind", "kinds"), [("op", (0, 1, 2)), ("short", (0, 2)), ("vop", (0, 2))])
@@ -268,14 +293,15 @@ def table(n_in, n_out, mode):
     return t.start, t.weights
 rng = np.random.default_rng(7)
 digest = hashlib.sha256()
-for c in (1, 2, 3, 4, 5):
+for c in (1, 2, 3, 4, 5, 40):
     x = rng.integers(0, 256, (2, 37, 300, c), dtype=np.uint8)
     for mode in ("linear", "cubic", "lanczos"):
         for ho, wo in ((74, 601), (29, 101), (5, 37)):
             ys, yw = table(37, ho, mode)
             xs, xw = table(300, wo, mode)
             for vfirst, kind, vshort in (
-                (-1, -1, -1), (0, 0, 0), (0, 1, 1), (0, 3, 1), (0, 4, 0), (1, 1, -1)
+                (-1, -1, -1), (0, 0, 0), (0, 1, 1), (0, 3, 1), (0, 4, 0), (1, 1, -1),
+                (0, 5, 0), (1, 5, -1)
             ):
                 plan = _kernels.FixedPlan(ys, yw, xs, xw, 2, 37, 300, c, ho, wo, vfirst, kind,
                                           vshort)

@@ -690,8 +690,9 @@ def test_pillow_uint8_in_range(Image, in_hw, out_hw, flt, channels):
     strict=True,
     reason="Pillow resamples uint8 images in two passes, horizontal first, and stores the "
     "intermediate as an 8-bit image (clip8 in libImaging/Resample.c), so BICUBIC / LANCZOS "
-    "overshoot is clipped to [0, 255] between the passes; fastup keeps the intermediate in "
-    "float32 and rounds once. Reproduced by two fastup calls (test_pillow_uint8_two_pass).",
+    "overshoot is clipped to [0, 255] between the passes; fastup keeps the intermediate "
+    "unclipped, with fraction bits. Reproduced by two fastup calls "
+    "(test_pillow_uint8_two_pass).",
 )
 @pytest.mark.parametrize("channels", [None, 3], ids=["L", "RGB"])
 @pytest.mark.parametrize("flt", ["BICUBIC", "LANCZOS"])

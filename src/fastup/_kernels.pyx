@@ -867,7 +867,7 @@ cdef extern from "_resample_fixed.h" nogil:
     int fastup_fx_rows(const fastup_fx* f, const void* src, void* dst, Py_ssize_t r0,
                        Py_ssize_t r1)
 
-_FX_KINDS = ("op", "g1", "one", "short", "vop")
+_FX_KINDS = ("op", "g1", "one", "short", "vop", "cv")
 
 
 cdef class FixedPlan:
@@ -877,8 +877,8 @@ cdef class FixedPlan:
 
     ``suits`` is False when the tables need more precision than the fixed point has (then the
     float32 route, ``resample2d``, is to be used). ``vfirst`` (-1: choose by cost), ``hkind``
-    (-1: choose; 'op', 'g1', 'one', 'short', 'vop' by index; 'vop' needs AVX512_VBMI, else
-    'op') and ``vshort`` (-1: choose; 0 or 1: a
+    (-1: choose; 'op', 'g1', 'one', 'short', 'vop', 'cv' by index; 'vop' needs AVX512_VBMI,
+    else 'op') and ``vshort`` (-1: choose; 0 or 1: a
     short second pass) force a plan, for tests: every choice computes the integers of its own
     definition.
     """

@@ -49,8 +49,10 @@
  *   along W, tap-parallel (G1, int16 rows, 1 to 4 elements per pixel): per output pixel, the
  *       pairs of taps of each element side by side (a load and one pshufb per 2 to 8 taps),
  *       pmaddwd, lanes summed at the end: any number of taps (wide antialiased kernels);
- *   along W, anything else (more than 4 elements per pixel; the portable copy): one output at
- *       a time.
+ *   along W, many elements per pixel (CV): for each output pixel, its taps' pixels are rows
+ *       of C elements summed like rows (the kernels of the sums of rows);
+ *   along W, anything else (5 to 15 elements per pixel; the portable copy): one output at a
+ *       time.
  */
 #ifndef FASTUP_RESAMPLE_FIXED_H
 #define FASTUP_RESAMPLE_FIXED_H
@@ -83,15 +85,24 @@
 #define FASTUP_FX_CHUNK 512
 
 /* how the W pass gathers */
-enum { FASTUP_FX_OP = 0, FASTUP_FX_G1 = 1, FASTUP_FX_ONE = 2, FASTUP_FX_SHORT = 3, FASTUP_FX_VOP = 4 };
+enum {
+    FASTUP_FX_OP = 0,
+    FASTUP_FX_G1 = 1,
+    FASTUP_FX_ONE = 2,
+    FASTUP_FX_SHORT = 3,
+    FASTUP_FX_VOP = 4,
+    FASTUP_FX_CV = 5
+};
+/* the fewest elements per pixel for which the W pass works on channel vectors (CV) */
+#define FASTUP_FX_CV_MIN_C 16
 /* the most taps of a short pass */
 #define FASTUP_FX_SHORT_TAPS 4
 
 typedef struct {
     ptrdiff_t P, H, W, C, Ho, Wo, Tx, Ty;
     int vfirst; /* 1: V first (sum rows, then along W); 0: H first */
-    int hkind;  /* FASTUP_FX_OP / G1 / ONE / SHORT / VOP: the W pass of the AVX2 (VOP: AVX-512)
-                   copy */
+    int hkind;  /* FASTUP_FX_OP / G1 / ONE / SHORT / VOP / CV: the W pass of the AVX2 (VOP:
+                   AVX-512) copy */
     int short1, short2; /* the first (W) / second (H) pass of H first is short */
     int bx, by, S, k1, k2;
     ptrdiff_t *xs, *ys; /* window starts */
@@ -1328,6 +1339,11 @@ static double fastup_fx_hcost(const fastup_fx *f, int kind, double fit) {
                    (FASTUP_FX_COST_OP_BLOCK + FASTUP_FX_COST_OP_PAIR * (double)((f->Tx + 1) / 2)) *
                    fit +
                one * (1.0 - fit);
+    case FASTUP_FX_CV:
+        return C < FASTUP_FX_CV_MIN_C || f->Tx > 256
+                   ? 1e300
+                   : (double)f->Wo * (20.0 + (double)C / 32.0 * FASTUP_FX_COST_V8 *
+                                                 (double)((f->Tx + 1) / 2));
     case FASTUP_FX_G1:
         return C > 4 ? 1e300
                      : (double)f->Wo * (FASTUP_FX_COST_G1_PIXEL +
@@ -1361,7 +1377,7 @@ static int fastup_fx_plan(fastup_fx *f, ptrdiff_t P, ptrdiff_t H, ptrdiff_t W, p
                           ptrdiff_t Ho, ptrdiff_t Wo, const ptrdiff_t *xs, const double *xw,
                           ptrdiff_t Tx, const ptrdiff_t *ys, const double *yw, ptrdiff_t Ty,
                           int vfirst, int hkind, int vshort) {
-    double fit_short = 0.0, fit_op = 0.0, cost[4], cost_h, cost_v, vpass;
+    double fit_short = 0.0, fit_op = 0.0, cost[6], cost_h, cost_v, vpass, wpass;
     int kind, k, status;
     memset(f, 0, sizeof(*f));
     f->P = P, f->H = H, f->W = W, f->C = C, f->Ho = Ho, f->Wo = Wo, f->Tx = Tx, f->Ty = Ty;
@@ -1385,23 +1401,35 @@ static int fastup_fx_plan(fastup_fx *f, ptrdiff_t P, ptrdiff_t H, ptrdiff_t W, p
     cost[FASTUP_FX_OP] = fastup_fx_hcost(f, FASTUP_FX_OP, fit_op);
     cost[FASTUP_FX_G1] = fastup_fx_hcost(f, FASTUP_FX_G1, 0.0);
     cost[FASTUP_FX_ONE] = fastup_fx_hcost(f, FASTUP_FX_ONE, 0.0);
-    for (kind = 0, k = 1; k < 4; k++)
+    cost[FASTUP_FX_VOP] = 1e300; /* chosen below, where the machine has it */
+    cost[FASTUP_FX_CV] = fastup_fx_hcost(f, FASTUP_FX_CV, 0.0);
+    for (kind = 0, k = 1; k < 6; k++)
         if (cost[k] < cost[kind]) kind = k;
     f->short2 = vshort >= 0 ? vshort && Ty <= FASTUP_FX_SHORT_TAPS : Ty <= FASTUP_FX_SHORT_TAPS;
     vpass = f->short2 ? FASTUP_FX_COST_VS * (double)Ty + FASTUP_FX_COST_VS_OUT
                       : FASTUP_FX_COST_V16 * (double)((Ty + 1) / 2) + FASTUP_FX_COST_V16_OUT;
     cost_h = (double)fastup_fx_rows_read(ys, Ho, Ty) * cost[kind] +
              (double)Ho * (double)(Wo * C) / 32.0 * vpass;
-    cost_v = (double)Ho * ((double)(W * C) / 32.0 * FASTUP_FX_COST_V8 * (double)((Ty + 1) / 2) +
-                           (C <= 4 ? cost[FASTUP_FX_G1] - FASTUP_FX_COST_WIDEN * (double)(W * C)
-                                   : cost[FASTUP_FX_ONE]));
+    /* V first: the W pass on int16 rows (no widening), the cheapest of G1, CV and ONE */
+    wpass = cost[FASTUP_FX_G1] - FASTUP_FX_COST_WIDEN * (double)(W * C);
+    wpass = cost[FASTUP_FX_CV] < wpass ? cost[FASTUP_FX_CV] : wpass;
+    wpass = cost[FASTUP_FX_ONE] < wpass ? cost[FASTUP_FX_ONE] : wpass;
+    cost_v = (double)Ho *
+             ((double)(W * C) / 32.0 * FASTUP_FX_COST_V8 * (double)((Ty + 1) / 2) + wpass);
     f->vfirst = vfirst >= 0 ? vfirst : cost_v < cost_h;
     if (hkind >= 0) kind = hkind;
-    if (f->vfirst) {
-        kind = C > 4 || kind == FASTUP_FX_ONE ? FASTUP_FX_ONE : FASTUP_FX_G1;
+    if (f->vfirst) { /* G1, CV or ONE */
+        if (hkind < 0)
+            kind = cost[FASTUP_FX_CV] <= cost[FASTUP_FX_G1] && cost[FASTUP_FX_CV] <= cost[FASTUP_FX_ONE]
+                       ? FASTUP_FX_CV
+                   : C > 4 ? FASTUP_FX_ONE
+                           : FASTUP_FX_G1;
+        else if (kind != FASTUP_FX_ONE && kind != FASTUP_FX_CV)
+            kind = FASTUP_FX_G1;
         f->short2 = 0;
     }
     if (C > 4 && kind == FASTUP_FX_G1) kind = FASTUP_FX_ONE;
+    if (kind == FASTUP_FX_CV && (C < 2 || Tx > 256)) kind = FASTUP_FX_ONE;
     if (kind == FASTUP_FX_SHORT && Tx > FASTUP_FX_SHORT_TAPS) kind = FASTUP_FX_OP;
     f->hkind = kind;
     f->short1 = kind == FASTUP_FX_SHORT;
@@ -1437,6 +1465,23 @@ static int fastup_fx_plan(fastup_fx *f, ptrdiff_t P, ptrdiff_t H, ptrdiff_t W, p
  * rows
  * ------------------------------------------------------------------------------------------ */
 
+#if FASTUP_HAVE_AVX2_PATH
+/* The W pass of V first on channel vectors (CV): each output pixel's taps' pixels of the I row
+ * summed as rows (fastup_fx_v16_*), into the output row d. */
+static FASTUP_AVX2 void fastup_fx_cv16_avx2(const int16_t *s, uint8_t *d, const fastup_fx *f,
+                                            int avx2) {
+    const int16_t *taps[256];
+    ptrdiff_t x, t, C = f->C;
+    for (x = 0; x < f->Wo; x++) {
+        for (t = 0; t < f->Tx; t++) taps[t] = s + C * (f->xs[x] + t);
+        if (avx2 == 2)
+            fastup_fx_v16_avx512(taps, f->qx + f->Tx * x, f->Tx, C, d + C * x, f->k2, 0);
+        else
+            fastup_fx_v16_avx2(taps, f->qx + f->Tx * x, f->Tx, C, d + C * x, f->k2, 0);
+    }
+}
+#endif
+
 /* The W pass of H first: input row ``in`` -> I row ``out`` (``wide``: a row of int16 for G1). */
 static inline void fastup_fx_hpass(const fastup_fx *f, const uint8_t *in, int16_t *out,
                                    int16_t *wide, int avx2) {
@@ -1456,6 +1501,18 @@ static inline void fastup_fx_hpass(const fastup_fx *f, const uint8_t *in, int16_
             fastup_fx_widen_avx2(in, wide, f->W * f->C);
             fastup_fx_g1_avx2(wide, out, NULL, f);
             return;
+        case FASTUP_FX_CV: { /* each output pixel: its taps' pixels summed as rows */
+            const uint8_t *taps[256];
+            ptrdiff_t x, t, C = f->C;
+            for (x = 0; x < f->Wo; x++) {
+                for (t = 0; t < f->Tx; t++) taps[t] = in + C * (f->xs[x] + t);
+                if (avx2 == 2)
+                    fastup_fx_v8_avx512(taps, f->qx + f->Tx * x, f->Tx, C, out + C * x, f->k1);
+                else
+                    fastup_fx_v8_avx2(taps, f->qx + f->Tx * x, f->Tx, C, out + C * x, f->k1);
+            }
+            return;
+        }
         }
     }
 #endif
@@ -1503,6 +1560,8 @@ static inline int fastup_fx_body(const fastup_fx *f, const uint8_t *src, uint8_t
                     fastup_fx_v8_avx2((const uint8_t *const *)rows, qy, T, inlen, slots, f->k1);
                 if (g1)
                     fastup_fx_g1_avx2(slots, NULL, drow, f);
+                else if (f->hkind == FASTUP_FX_CV)
+                    fastup_fx_cv16_avx2(slots, drow, f, avx2);
                 else
                     fastup_fx_h16_plain(slots, drow, f);
                 continue;

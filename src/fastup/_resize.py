@@ -155,8 +155,13 @@ def resize(
     copies input ``round(x(o))`` (rounded per ``nearest_mode``, clamped to the input) bit for
     bit, for every numeric dtype and bool. Other modes take float16 (computed in float32),
     float32, float64, and uint8, int8, uint16, int16, int32 (computed in float32, int32 in
-    float64, then rounded half to even and saturated; a uint8 resize of two axes runs in fixed
-    point instead, rounded half up, within 1 of the float64 result). Taps with an exact zero
+    float64, then rounded half to even and saturated). A uint8 resize of two neighbouring axes
+    (images) runs in fixed point instead: int16 weights with as many bits as the sums allow,
+    exact int32 sums along the first axis rounded to an int16 intermediate with up to 7
+    fraction bits, then along the second, rounded half up and saturated (passes of at most 4
+    taps, as in upscales, round each product instead: pmulhrsw); each plan bounds its error
+    below 0.3 before the final rounding, so the result is within 1 of the float64 one, and its
+    bytes do not depend on the thread count or the instruction set. Taps with an exact zero
     weight are not read, so a NaN/inf reaches exactly the outputs whose kernels cover it.
 
     Where PyTorch differs: ``F.interpolate(mode='nearest')`` computes ``floor(o * in/out)`` in
