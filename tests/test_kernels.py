@@ -309,7 +309,7 @@ def test_resample2d_large_float32_output_is_streamed_to_the_same_values(taps, of
     ys = np.minimum(np.arange(513) // 2, 256 - taps).astype(np.intp)
     yw = rng.uniform(0, 1, (513, taps)).astype(np.float32)
     yw[::7, 1] = 0  # some rows sum fewer input rows
-    flat = np.empty(4 * 513 * 2047 + offset, np.float32)  # 16 MiB and more
+    flat = np.full(4 * 513 * 2047 + offset, 7.0, np.float32)  # 16 MiB and more, touched
     out = flat[offset:].reshape(4, 513, 2047, 1)
     _run(x, out, ys, yw, xs, xw, np.zeros(0, np.intp), False, 2)
     for p in range(4):
@@ -337,7 +337,7 @@ def test_resample2d_long_rows_along_w_alone_are_streamed_in_chunks(c, offset):
     xw[xs == 798, 1] = 0
     xw[1500, 0] = 0  # a careful output in the middle of a chunk
     careful = np.flatnonzero((xw == 0).any(axis=1)).astype(np.intp)
-    flat = np.empty(1400 * wo * c + offset, np.float32)  # 16 MiB and more
+    flat = np.full(1400 * wo * c + offset, 7.0, np.float32)  # 16 MiB and more, touched
     out = flat[offset:].reshape(1400, 1, wo, c)
     _run(x, out, None, None, xs, xw, careful, False, 1)
     assert not np.isnan(out).any()

@@ -427,24 +427,22 @@ def test_long_axis_tables_built_in_blocks_are_the_same(monkeypatch, mode, coordi
 @pytest.mark.parametrize("workers", [1, 3])
 def test_nearest_large_outputs_are_streamed_exactly(shape, size, axes, dtype, workers):
     """Outputs of 16 MiB and more are gathered row by row into a buffer and streamed out with
-    non-temporal stores (AVX2), each source row once per plane (and once per repeated plane of
-    a 3-D upscale): every value and every duplicated row as numpy indexing gives."""
+    non-temporal stores (AVX2) when their pages are in memory (a reused out=), written with
+    ordinary stores when they are fresh (an allocated result), each source row once per plane
+    (and once per repeated plane of a 3-D upscale): every value and every duplicated row as
+    numpy indexing gives, either way."""
     rng = np.random.default_rng(5)
     x = rng.integers(0, 250, shape).astype(dtype)
-    got = fastup.resize(
-        x,
-        size,
-        axes=axes,
-        mode="nearest",
-        coordinate_mode="asymmetric",
-        nearest_mode="floor",
-        workers=workers,
-    )
+    kwargs = dict(mode="nearest", coordinate_mode="asymmetric", nearest_mode="floor")
+    got = fastup.resize(x, size, axes=axes, workers=workers, **kwargs)
     picks = [np.arange(n) for n in x.shape]
     for a, n in zip(axes, size, strict=True):
         picks[a] = np.arange(n) * x.shape[a] // n  # floor(o * in / out)
     assert got.nbytes >= 16 << 20
     np.testing.assert_array_equal(got, x[np.ix_(*picks)])
+    out = np.full(got.shape, 7, dtype)  # its pages touched: streamed
+    fastup.resize(x, size, axes=axes, workers=workers, out=out, **kwargs)
+    np.testing.assert_array_equal(out, got)
 
 
 @pytest.mark.parametrize("mode", ["linear", "cubic"])
@@ -452,12 +450,12 @@ def test_nearest_large_outputs_are_streamed_exactly(shape, size, axes, dtype, wo
 def test_uint8_large_outputs_are_streamed_to_the_same_values(mode, offset):
     """A uint8 output of 16 MiB and more is written with non-temporal stores (AVX2), the whole
     cache lines of each row streamed and the partial lines at its ends stored, into an ``out``
-    that starts ``offset`` bytes into a cache line: the same bytes as each plane resized alone
-    (outputs too small to be streamed)."""
+    whose pages are in memory and that starts ``offset`` bytes into a cache line: the same
+    bytes as each plane resized alone (outputs too small to be streamed)."""
     rng = np.random.default_rng(11)
     x = rng.integers(0, 256, (6, 800, 1001), dtype=np.uint8)
     size = (1600, 2002)
-    flat = np.empty(6 * 1600 * 2002 + offset, np.uint8)
+    flat = np.full(6 * 1600 * 2002 + offset, 7, np.uint8)  # touched: streamed
     out = flat[offset:].reshape(6, *size)
     assert out.nbytes >= 16 << 20
     fastup.resize(x, size, axes=(1, 2), mode=mode, workers=2, out=out)

@@ -25,13 +25,44 @@
 #ifndef FASTUP_COPY_H
 #define FASTUP_COPY_H
 
-/* outputs of at least this many bytes are written with non-temporal stores */
+/* outputs of at least this many bytes are written with non-temporal stores (when their pages
+ * are in memory already: fastup_pages_resident) */
 #define FASTUP_STREAM_BYTES 16777216
 
 #include <stddef.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "_cpu.h"
+
+#if defined(__linux__)
+#include <sys/mman.h>
+#include <unistd.h>
+#endif
+
+/* Whether the pages of the n bytes at p are in memory (8 of them sampled; Linux, elsewhere
+ * assumed). A large output is written with non-temporal stores only then: a fresh allocation
+ * (np.empty of a large array, pages the kernel zeroes at the first write) is written faster
+ * with ordinary stores, which find the lines the kernel has just zeroed in the caches;
+ * measured here, a 134 MB output 1.2x (one thread) to 2x (two) faster that way, where a
+ * reused one is 1.5x faster streamed. */
+static inline int fastup_pages_resident(const void *p, double n) {
+#if defined(__linux__)
+    const uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+    int k;
+    if (page == 0 || (page & (page - 1)) != 0) return 1;
+    for (k = 0; k < 8; k++) {
+        uintptr_t a = ((uintptr_t)p + (uintptr_t)(n / 8.0 * k)) & ~(page - 1);
+        unsigned char in = 0;
+        if (mincore((void *)a, 1, &in) != 0) return 1; /* cannot tell: as if resident */
+        if (!(in & 1)) return 0;
+    }
+#else
+    (void)p;
+    (void)n;
+#endif
+    return 1;
+}
 
 #if FASTUP_HAVE_AVX2_PATH
 #include <immintrin.h>

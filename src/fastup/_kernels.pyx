@@ -52,6 +52,7 @@ cdef extern from "_copy.h" nogil:
     enum: FASTUP_LINE2_TAPS
     void fastup_stream_copy(void* dst, const void* src, size_t n)
     void fastup_stream_fence()
+    int fastup_pages_resident(const void* p, double n)
     const Py_ssize_t FASTUP_STREAM_BYTES
 
 cdef extern from "_cpu.h" nogil:
@@ -319,9 +320,10 @@ def gather(const uint8_t[::1] src, uint8_t[::1] dst, const Py_ssize_t[::1] offse
         return
     rowbytes = dims[k - 1] * block
     nthr = min(<Py_ssize_t>nthreads, nrows)
-    # a large output is staged row by row and streamed out (AVX2 non-temporal stores)
+    # a large output is staged row by row and streamed out (AVX2 non-temporal stores), unless
+    # its pages are fresh (see fastup_pages_resident)
     stream = (dst.shape[0] >= FASTUP_STREAM_BYTES and rowbytes <= STAGE_MAX
-              and fastup_use_avx2())
+              and fastup_use_avx2() and fastup_pages_resident(&dst[0], dst.shape[0]))
     if k > 1:  # the run of equal offsets that each index of dim k - 2 lies in
         run_of = <Py_ssize_t*>malloc(dims[k - 2] * sizeof(Py_ssize_t))
         if run_of == NULL:

@@ -837,7 +837,9 @@ FASTUP_INLINE int fastup_rs2d_body(const fastup_rs2d *j, const void *src, void *
     int f32in = j->src_type == FASTUP_F32;
     /* float32 results are written in place, or (a large output, AVX2) staged and streamed */
     int stream = avx2 && j->dst_type == FASTUP_F32 &&
-                 (double)(j->P * j->Ho) * (double)outlen * 4.0 >= (double)FASTUP_STREAM_BYTES;
+                 (double)(j->P * j->Ho) * (double)outlen * 4.0 >= (double)FASTUP_STREAM_BYTES &&
+                 fastup_pages_resident((const float *)dst + r0 * outlen,
+                                       (double)(r1 - r0) * (double)outlen * 4.0);
     int inplace = j->dst_type == FASTUP_F32 && !stream, smode = stream ? 2 : avx2;
     /* the cache: resampled rows (W first), converted input rows (H first), or none */
     ptrdiff_t nslots = !vfirst ? (j->ys != NULL ? T : 1) : (f32in ? 0 : T);

@@ -1538,7 +1538,8 @@ static inline int fastup_fx_body(const fastup_fx *f, const uint8_t *src, uint8_t
     const void **rows = (const void **)malloc((size_t)T * sizeof(void *));
     const int32_t m = f->short2 ? 1 << (16 - f->S) : 0;
     int stream = avx2 && !f->vfirst &&
-                 (double)(f->P * f->Ho) * (double)outlen >= (double)FASTUP_STREAM_BYTES;
+                 (double)(f->P * f->Ho) * (double)outlen >= (double)FASTUP_STREAM_BYTES &&
+                 fastup_pages_resident(dst + r0 * outlen, (double)((r1 - r0) * outlen));
     int status = 0;
     if (g1 && !f->vfirst) wide = (int16_t *)calloc((size_t)(inlen + FASTUP_FX_SLACK), 2);
     if (slots == NULL || tags == NULL || rows == NULL || (g1 && !f->vfirst && wide == NULL)) {
