@@ -878,9 +878,16 @@ FASTUP_INLINE int fastup_rs2d_body(const fastup_rs2d *j, const void *src, void *
 #endif
     for (s = 0; s < nslots; s++) tags[s] = -1;
 
+    /* (p, y) of row r kept by counting (no division per row) */
+    ptrdiff_t p = r0 / j->Ho, y = r0 - p * j->Ho - 1;
     for (r = r0; r < r1; r++) {
-        ptrdiff_t p = r / j->Ho, y = r - p * j->Ho;
         char *drow = (char *)dst + (size_t)(r * outlen) * dsize;
+        ptrdiff_t s0 = 0;
+        if (++y == j->Ho) {
+            y = 0;
+            p++;
+        }
+        if (nslots > 0 && j->ys != NULL) s0 = j->ys[y] % nslots; /* the slot of tap 0 */
         if (j->ys == NULL) {
             /* W alone. A float32 output row is written in place: it has no slack, and the
              * paths that write past a pixel stop short of the last one. */
@@ -919,7 +926,7 @@ FASTUP_INLINE int fastup_rs2d_body(const fastup_rs2d *j, const void *src, void *
                 continue;
             }
             tag = p * j->H + iy;
-            s = iy % nslots;
+            s = s0 + t < nslots ? s0 + t : s0 + t - nslots; /* iy mod nslots (T == nslots) */
             if (tags[s] != tag) {
                 float *slot = slots + s * stride;
                 if (vfirst)

@@ -1547,8 +1547,15 @@ static inline int fastup_fx_body(const fastup_fx *f, const uint8_t *src, uint8_t
         goto done;
     }
     for (s = 0; s < nslots; s++) tags[s] = -1;
+    ptrdiff_t p = r0 / f->Ho, y = r0 - p * f->Ho - 1; /* (p, y) of row r, by counting */
     for (r = r0; r < r1; r++) {
-        ptrdiff_t p = r / f->Ho, y = r - p * f->Ho, y0 = f->ys[y];
+        ptrdiff_t y0, s0;
+        if (++y == f->Ho) {
+            y = 0;
+            p++;
+        }
+        y0 = f->ys[y];
+        s0 = y0 % T; /* the ring slot of tap 0 */
         const int16_t *qy = f->qy + y * T;
         uint8_t *drow = dst + r * outlen;
         if (f->vfirst) { /* the rows summed into one I row, then along W */
@@ -1573,11 +1580,11 @@ static inline int fastup_fx_body(const fastup_fx *f, const uint8_t *src, uint8_t
             continue;
         }
         for (t = 0; t < T; t++) { /* H first: the I rows this output row reads, cached */
-            ptrdiff_t tag = p * f->H + y0 + t;
-            int16_t *slot = slots + ((y0 + t) % T) * stride;
-            if (tags[(y0 + t) % T] != tag) {
+            ptrdiff_t tag = p * f->H + y0 + t, k = s0 + t < T ? s0 + t : s0 + t - T;
+            int16_t *slot = slots + k * stride;
+            if (tags[k] != tag) {
                 fastup_fx_hpass(f, src + tag * inlen, slot, wide, avx2);
-                tags[(y0 + t) % T] = tag;
+                tags[k] = tag;
             }
             rows[t] = slot;
         }
