@@ -61,3 +61,32 @@ def test_show_config_reports_everything(capsys):
     assert config["threads"]["workers_default"] == fastup.get_workers()
     if config["openmp"] and os.path.exists("/proc/self/maps"):
         assert config["openmp_runtimes"], "OpenMP build but no runtime library found loaded"
+
+
+def test_the_license_ships_with_the_package():
+    """The BSD-3-Clause text is in the installed distribution's metadata (the wheel carries it
+    under .dist-info/licenses), and the sdist's manifest includes it."""
+    from importlib import metadata
+
+    files = [str(f) for f in metadata.files("fastup") or []]
+    assert any(f.endswith("LICENSE") for f in files), files[:20]
+    license_text = next(f for f in metadata.files("fastup") if str(f).endswith("LICENSE"))
+    assert "BSD 3-Clause License" in license_text.read_text()
+    assert metadata.metadata("fastup")["License-Expression"] == "BSD-3-Clause"
+
+
+def test_oracle_is_an_attribute_loaded_on_first_use():
+    """``fastup.oracle`` works without ``import fastup.oracle``, and ``import fastup`` does not
+    load it."""
+    import subprocess
+
+    code = (
+        "import sys, fastup; assert 'fastup.oracle' not in sys.modules; "
+        "import numpy as np; y = fastup.oracle.resize(np.ones((2, 3)), (4, 6)); "
+        "assert y.shape == (4, 6) and 'fastup.oracle' in sys.modules; "
+        "assert fastup.oracle is sys.modules['fastup.oracle']; print('ok')"
+    )
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert run.returncode == 0 and run.stdout.strip() == "ok", run.stderr
+    with pytest.raises(AttributeError, match="has no attribute 'nope'"):
+        fastup.nope  # noqa: B018

@@ -232,6 +232,17 @@ ERRORS = [
     ),
     (["resize", IN, OUT, "--size", "4x-1"], 2, r"argument --size: expected N or HxW"),
     (
+        ["resize", IN, OUT, "--size", "-5x10"],
+        2,
+        r"argument --size: expected N or HxW with non-negative integers .*; got '-5x10'",
+    ),
+    (["resize", IN, OUT, "--size", "-5"], 2, r"argument --size: expected N or HxW .*'-5'"),
+    (
+        ["resize", IN, OUT, "--scale", "-0.5"],
+        2,
+        r"argument --scale: expected S or SxS with finite numbers > 0 .*; got '-0.5'",
+    ),
+    (
         ["resize", IN, OUT, "--scale", "0x1"],
         2,
         r"argument --scale: expected S or SxS with finite numbers > 0 .*; got '0x1'",

@@ -566,9 +566,12 @@ def test_resize_backward_dtypes_out_and_empty():
     out = np.empty((1, 1, 3, 2))
     assert oracle.resize_backward(g, (1, 1, 3, 2), scale=2.0, mode="cubic", out=out) is out
     np.testing.assert_array_equal(out, ref)
-    # resize to length 0 and from length 0
-    np.testing.assert_array_equal(oracle.resize_backward(np.zeros((3, 0)), (3, 4), 0), 0.0)
+    # an empty axis that is not resized; a resized axis to or from length 0 is refused
     assert oracle.resize_backward(np.zeros((0, 4)), (0, 4), 4).shape == (0, 4)
+    with pytest.raises(ValueError, match="would be resized to length 0"):
+        oracle.resize_backward(np.zeros((3, 0)), (3, 4), 0)
+    with pytest.raises(ValueError, match="it has length 0"):
+        oracle.resize_backward(np.zeros((3, 4)), (3, 0), 4)
 
 
 def test_resize_backward_matches_torch_autograd():

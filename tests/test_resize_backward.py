@@ -28,9 +28,12 @@ CASES = [
 
 
 def _roi(kwargs, ndim):
+    """A roi per resized axis: inside, beyond the input, and (with a size) reversed; a reversed
+    roi with a scale would give no output (refused)."""
     values = kwargs.get("size", kwargs.get("scale"))
     count = len(values) if isinstance(values, tuple) else ndim - 2
-    return [((0.1, 0.8), (-0.2, 1.1), (0.5, 0.25))[i % 3] for i in range(count)]
+    third = (0.5, 0.25) if "size" in kwargs else (0.25, 0.75)
+    return [((0.1, 0.8), (-0.2, 1.1), third)[i % 3] for i in range(count)]
 
 
 def _dot_product_error(shape, kwargs, dtype=np.float64, seed=0):

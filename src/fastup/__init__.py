@@ -38,6 +38,16 @@ __all__ = [
 ]
 
 
+def __getattr__(name: str) -> Any:
+    """``fastup.oracle`` without an import of its own: the slow reference is loaded on first
+    use, so that ``import fastup`` stays quick."""
+    if name == "oracle":
+        import importlib
+
+        return importlib.import_module(".oracle", __name__)
+    raise AttributeError(f"module 'fastup' has no attribute {name!r}")
+
+
 def show_config(print_: bool = True) -> dict[str, Any]:
     """Report how this fastup was built and how it will run threads.
 

@@ -702,10 +702,7 @@ def resolve_axes(
             else:
                 M = int(math.floor(common * L + 0.5))
                 spec_scale, exact = common, False
-            if L == 0 and M > 0:
-                raise ValueError(
-                    f"fastup.{func}: cannot resize axis {a} of length 0 to length {M}."
-                )
+            _check_lengths(func, a, L, M, f"size {M}" if common is None else None)
             out_shape[a] = M
             specs[a] = AxisSpec(L, M, spec_scale, exact, rois[i])
     else:
@@ -719,9 +716,32 @@ def resolve_axes(
                     f"long: too large to allocate."
                 )
             M = max(0, int(math.floor(length)))
+            how = (
+                f"scale {s:g}: floor({L} * {s:g}) = {M}"
+                if roi_i is None
+                else f"scale {s:g} of the roi {roi_i}: floor({L} * ({roi_i[1]:g} - "
+                f"{roi_i[0]:g}) * {s:g}) = {M}"
+            )
+            _check_lengths(func, a, L, M, how)
             out_shape[a] = M
             specs[a] = AxisSpec(L, M, s, False, rois[i])
     return specs, tuple(out_shape)
+
+
+def _check_lengths(func: str, a: int, L: int, M: int, how: str | None) -> None:
+    """A resized axis has at least one element in and out (PyTorch, OpenCV and Pillow refuse an
+    empty one too); an empty batch belongs on an axis that is not resized."""
+    if L == 0:
+        raise ValueError(
+            f"fastup.{func}: cannot resize axis {a}: it has length 0 (a resized axis needs at "
+            f"least one element; an empty batch may be on an axis that is not resized)."
+        )
+    if M == 0:
+        why = f" ({how})" if how else ""
+        raise ValueError(
+            f"fastup.{func}: axis {a} of length {L} would be resized to length 0{why}; a "
+            f"resized axis needs at least one output element."
+        )
 
 
 def _axes(func: str, ndim: int, axes: Any, count: int, scalar: bool, spatial: bool) -> list[int]:

@@ -446,11 +446,32 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+# options whose value may start with '-' (a negative number is refused by the option's own
+# check, with fastup's message, instead of argparse's "expected one argument")
+_VALUED = ("--size", "--scale")
+
+
+def _joined(argv: Sequence[str]) -> list[str]:
+    """``--size -5x10`` as ``--size=-5x10``: argparse takes a value that starts with '-' and
+    is not a plain negative number for another option."""
+    out: list[str] = []
+    i = 0
+    while i < len(argv):
+        if argv[i] in _VALUED and i + 1 < len(argv) and argv[i + 1][:1] == "-":
+            if argv[i + 1][1:2].isdigit() or argv[i + 1][1:2] == ".":
+                out.append(f"{argv[i]}={argv[i + 1]}")
+                i += 2
+                continue
+        out.append(argv[i])
+        i += 1
+    return out
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line on ``argv`` (default ``sys.argv[1:]``); return the exit status."""
     parser = build_parser()
     try:
-        args = parser.parse_args(argv)
+        args = parser.parse_args(_joined(sys.argv[1:] if argv is None else argv))
     except _Exit as exc:
         return exc.status
     try:

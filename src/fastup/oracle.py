@@ -693,8 +693,10 @@ def _resize_geometry(in_shape, size, scale, axes, roi, opts):
             exact_scales.append(Fraction(s))
 
     for L, M, a in zip(lengths, out_lengths, axes_t, strict=True):
-        if L == 0 and M > 0:
-            raise ValueError(f"cannot resize axis {a} of length 0 to length {M}")
+        if L == 0:
+            raise ValueError(f"cannot resize axis {a}: it has length 0")
+        if M == 0:
+            raise ValueError(f"axis {a} of length {L} would be resized to length 0")
 
     out_shape = list(in_shape)
     for a, M in zip(axes_t, out_lengths, strict=True):
