@@ -180,7 +180,11 @@ def _sentinel(shape, dtype=np.float32):
             r"'out' must have dtype float32; got dtype float64",
         ),
         (_sentinel((2, 3, 4, 8))[..., ::2], ValueError, r"'out' must be C-contiguous"),
-        ([[0.0]], TypeError, r"'out' must be a numpy.ndarray \(not a matrix\); got \[\[0.0\]\]"),
+        (
+            [[0.0]],
+            TypeError,
+            r"'out' must be a numpy.ndarray \(not a matrix or a masked array\); got \[\[0.0\]\]",
+        ),
     ],
 )
 def test_out_checks(out, error, match):
@@ -230,3 +234,61 @@ def test_invalid_environment_thread_count(monkeypatch):
         ValueError, match=r"FASTUP_NUM_THREADS must be a positive integer; got 'many'"
     ):
         fastup.resize(X, (4, 4))
+
+
+# --------------------------------------------------------------------------------------------
+# ndarray subclasses (API.md section 1): their data as a plain ndarray, or a TypeError
+# --------------------------------------------------------------------------------------------
+
+
+@pytest.mark.filterwarnings("ignore:the matrix subclass:PendingDeprecationWarning")
+def test_matrix_and_memmap_are_resized_as_plain_arrays(tmp_path):
+    """np.matrix and np.memmap inputs are resized as the plain ndarray of their data (a matrix
+    used to fail inside a kernel: 'Buffer has wrong number of dimensions'); the result is a
+    plain ndarray, and equal to the oracle's."""
+    data = np.arange(20.0).reshape(4, 5)
+    m = np.matrix(data)
+    for mode in ("nearest", "linear", "cubic"):
+        got = fastup.resize(m, (7, 3), mode=mode)
+        assert type(got) is np.ndarray
+        np.testing.assert_array_equal(got, fastup.resize(data, (7, 3), mode=mode))
+        np.testing.assert_allclose(fastup.oracle.resize(m, (7, 3), mode=mode), got, atol=1e-12)
+    grad = fastup.resize_backward(np.matrix(np.ones((7, 3))), (4, 5), (7, 3))
+    assert type(grad) is np.ndarray and grad.shape == (4, 5)
+    mm = np.memmap(tmp_path / "x.dat", dtype=np.float32, mode="w+", shape=(1, 2, 6, 8))
+    mm[:] = np.random.default_rng(0).standard_normal(mm.shape)
+    got = fastup.resize(mm, (12, 16))
+    assert type(got) is np.ndarray
+    np.testing.assert_array_equal(got, fastup.resize(np.array(mm), (12, 16)))
+    w = np.ones((2, 3, 3, 3), np.float32)
+    np.testing.assert_array_equal(
+        fastup.conv_transpose(mm, w), fastup.conv_transpose(np.array(mm), w)
+    )
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda m: fastup.resize(m, (4, 4)),
+        lambda m: fastup.resize_backward(m, (2, 2, 2, 2), (3, 3)),
+        lambda m: fastup.conv_transpose(m, np.ones((2, 1, 2, 2))),
+        lambda m: fastup.conv(m, np.ones((1, 2, 2, 2))),
+        lambda m: fastup.conv_transpose_backward(np.ones((1, 1, 4, 4)), m, np.ones((2, 1, 3, 3))),
+        lambda m: fastup.oracle.resize(m, (4, 4)),
+    ],
+    ids=["resize", "resize_backward", "conv_transpose", "conv", "backward", "oracle"],
+)
+def test_masked_arrays_are_refused_with_what_to_do(call):
+    """A masked array's mask would be dropped silently (it used to fail inside a kernel or
+    give 'cannot reshape array'): a TypeError that says to pass .filled()."""
+    masked = np.ma.masked_array(np.ones((1, 2, 3, 3)), mask=np.zeros((1, 2, 3, 3), bool))
+    with pytest.raises(TypeError, match=r"masked array.*filled"):
+        call(masked)
+
+
+def test_masked_out_is_refused():
+    out = np.ma.masked_array(np.zeros((4, 4)))
+    with pytest.raises(
+        TypeError, match=r"'out' must be a numpy.ndarray \(not a matrix or a masked"
+    ):
+        fastup.resize(np.ones((2, 2)), (4, 4), out=out)

@@ -105,7 +105,17 @@ def real_or_reals(func: str, name: str, value: Any) -> tuple[list[float], bool]:
 
 
 def as_array(func: str, name: str, x: Any) -> np.ndarray:
-    """``np.asarray`` for any array-like (lists, CPU torch tensors, DLPack producers...)."""
+    """``np.asarray`` for any array-like (lists, CPU torch tensors, DLPack producers...); an
+    ndarray subclass (np.matrix, np.memmap, ...) as a plain ndarray view of its data, but a
+    masked array, whose mask would be silently dropped, is refused."""
+    if isinstance(x, np.ma.MaskedArray):
+        raise TypeError(
+            f"fastup.{func}: {name!r} is a masked array, whose mask fastup would drop; pass "
+            f"{name}.filled(value) (its data with the masked elements set to value) or "
+            f"{name}.data."
+        )
+    if isinstance(x, np.ndarray) and type(x) is not np.ndarray:
+        x = x.view(np.ndarray)
     if not isinstance(x, np.ndarray):
         try:
             x = np.asarray(x)
@@ -134,8 +144,8 @@ def check_out(
 ) -> np.ndarray:
     """``out=``: an ndarray of the right shape and dtype, C-contiguous, writeable, not
     overlapping any input."""
-    if not isinstance(out, np.ndarray) or isinstance(out, np.matrix):
-        raise fail_type(func, "out", "a numpy.ndarray (not a matrix)", out)
+    if not isinstance(out, np.ndarray) or isinstance(out, (np.matrix, np.ma.MaskedArray)):
+        raise fail_type(func, "out", "a numpy.ndarray (not a matrix or a masked array)", out)
     if out.shape != tuple(shape):
         raise ValueError(
             f"fastup.{func}: 'out' must have shape {tuple(shape)}; got shape {out.shape}."

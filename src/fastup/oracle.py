@@ -119,8 +119,10 @@ def _float_arg(value, what):
 
 
 def _as_array(x):
+    if isinstance(x, np.ma.MaskedArray):
+        raise TypeError("a masked array: pass x.filled(value) or x.data")
     if isinstance(x, np.ndarray):
-        return x
+        return x.view(np.ndarray) if type(x) is not np.ndarray else x
     if not hasattr(x, "__array__") and hasattr(x, "__dlpack__"):
         return np.from_dlpack(x)
     return np.asarray(x)
