@@ -54,6 +54,13 @@ def show_config(print_: bool = True) -> dict[str, Any]:
     Returns a dict (and prints it unless ``print_=False``): version, whether the kernels have
     OpenMP (and its version and the runtime libraries loaded), the matrix-product micro-kernel
     chosen for this CPU, thread counts, and the compiler and flags of the build.
+
+    Examples
+    --------
+    >>> import fastup
+    >>> config = fastup.show_config(print_=False)
+    >>> config["version"] == fastup.__version__, isinstance(config["openmp"], bool)
+    (True, True)
     """
     from . import _threads
 

@@ -461,6 +461,15 @@ def conv_transpose(
     It is the adjoint of ``fastup.conv`` with respect to its input: their matrices are each
     other's transpose. Computed as ``W^T @ x`` (a GEMM) followed by a scatter of the columns
     into the output (col2im), one output plane per thread.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import fastup
+    >>> x = np.ones((1, 1, 2, 2), np.float32)
+    >>> w = np.ones((1, 1, 3, 3), np.float32)
+    >>> fastup.conv_transpose(x, w, stride=2, padding=1)[0, 0].tolist()  # the checkerboard
+    [[1.0, 2.0, 1.0], [2.0, 4.0, 2.0], [1.0, 2.0, 1.0]]
     """
     func = "conv_transpose"
     geometry, x, weight, bias = _setup(
@@ -582,6 +591,14 @@ def conv(
     x[n, ci, o * stride - pad_begin + q * dilation]`` (zero outside the input), computed as
     a GEMM with the unfolded input (im2col), read in place from the input's planes split by
     stride phase (a copy of the input, zero-padded, per sample and thread).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import fastup
+    >>> x = np.arange(16.0).reshape(1, 1, 4, 4)
+    >>> fastup.conv(x, np.ones((1, 1, 2, 2)), stride=2)[0, 0].tolist()  # sums of 2 x 2 blocks
+    [[10.0, 18.0], [42.0, 50.0]]
     """
     func = "conv"
     geometry, x, weight, bias = _setup(
@@ -696,6 +713,19 @@ def conv_transpose_backward(
     grad_out[n, co, o]``. Both products run on the unfolded ``grad_out`` (im2col, read in place
     from its phase-split planes); grad_weight accumulates over the batch in order, so it is
     bit-identical for any thread count.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import fastup
+    >>> x, w = np.ones((1, 1, 2, 2)), np.ones((1, 1, 3, 3))
+    >>> gx, gw, gb = fastup.conv_transpose_backward(np.ones((1, 1, 3, 3)), x, w, stride=2,
+    ...                                             padding=1)
+    >>> gx.shape, gw.shape, gb.tolist()
+    ((1, 1, 2, 2), (1, 1, 3, 3), [9.0])
+    >>> fastup.conv_transpose_backward(np.ones((1, 1, 3, 3)), x, w, stride=2, padding=1,
+    ...                                needs=("bias",))[:2]
+    (None, None)
     """
     func = "conv_transpose_backward"
     if isinstance(needs, str):
@@ -795,6 +825,18 @@ def interpolation_kernel(
     ``w[q] = k((q - (K - 1) / 2) / s)``; lanczos weights are renormalised in each of the s
     phases like ``resize`` does. nearest and area (integer upscaling) repeat: ``ones(s)``,
     ``p = 0``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import fastup
+    >>> k, pad = fastup.interpolation_kernel(2, "linear", ndim=1)
+    >>> k.tolist(), pad
+    ([[[0.25, 0.75, 0.75, 0.25]]], (1,))
+    >>> x = np.arange(8.0).reshape(1, 1, 8)
+    >>> up = fastup.conv_transpose(x, k.astype(np.float64), stride=2, padding=pad)
+    >>> bool(np.allclose(up[..., 2:-2], fastup.resize(x, scale=2.0)[..., 2:-2]))
+    True
     """
     from ._tables import KERNEL_SUPPORT, MODE_ALIASES, MODES, kernel_weights
 
@@ -842,6 +884,14 @@ def checkerboard(
     ``q`` with ``q * dilation = r (mod stride)``. Output ``o`` has phase
     ``(o + pad_begin) mod stride``. Uneven counts are the checkerboard artifacts of Odena et
     al. (distill.pub 2016): ``checkerboard(3, 2) = [2, 1]``; ``checkerboard(4, 2) = [2, 2]``.
+
+    Examples
+    --------
+    >>> import fastup
+    >>> fastup.checkerboard(3, 2).tolist(), fastup.checkerboard(4, 2).tolist()
+    ([2, 1], [2, 2])
+    >>> fastup.checkerboard((3, 4), (2, 2)).tolist()  # 2-D: rows and columns of a period
+    [[4, 4], [2, 2]]
     """
     func = "checkerboard"
     lengths = []

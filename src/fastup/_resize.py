@@ -170,6 +170,32 @@ def resize(
     average pooling (uniform weights over whole pixels), equal to fastup's exact-overlap area
     for integer factors only; PyTorch's antialias is fastup's with ``exclude_outside=True``
     (and ``cubic_a=-0.5`` for bicubic).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import fastup
+    >>> x = np.arange(6.0).reshape(2, 3)
+    >>> fastup.resize(x, (4, 6))[0].tolist()  # bilinear, half_pixel: PyTorch, OpenCV, ONNX
+    [0.0, 0.25, 0.75, 1.25, 1.75, 2.0]
+    >>> fastup.resize(np.array([0.0, 1.0, 0.0]), scale=2.0, axes=0, mode="nearest").tolist()
+    [0.0, 0.0, 1.0, 1.0, 0.0, 0.0]
+
+    An (H, W, C) image is resized along its axes 0 and 1:
+
+    >>> img = np.zeros((4, 6, 3), np.uint8)
+    >>> img[:, 3:] = 255
+    >>> small = fastup.resize(img, (2, 3), axes=(0, 1), mode="area")
+    >>> small.shape, small[..., 0].tolist()
+    ((2, 3, 3), [[0, 128, 255], [0, 128, 255]])
+
+    Pillow's antialiased bicubic, and a batch of NCHW feature maps with a scalar scale:
+
+    >>> fastup.resize(img, (2, 3), axes=(0, 1), mode="cubic", antialias=True,
+    ...               exclude_outside=True, cubic_a=-0.5).shape
+    (2, 3, 3)
+    >>> fastup.resize(np.ones((8, 16, 32, 32), np.float32), scale=2.0).shape
+    (8, 16, 64, 64)
     """
     func = "resize"
     args = (
@@ -290,6 +316,19 @@ antialias, roi, extrapolation_value, size_policy
     -------
     ndarray
         The gradient with respect to ``x``: shape ``input_shape``, dtype of ``grad_out``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import fastup
+    >>> x = np.arange(6.0).reshape(2, 3)
+    >>> y = fastup.resize(x, (4, 6))
+    >>> g = fastup.resize_backward(np.ones_like(y), x.shape, (4, 6))
+    >>> g.tolist()  # each input's weights in the output sum to 4 (a 2 x 2 upscale)
+    [[4.0, 4.0, 4.0], [4.0, 4.0, 4.0]]
+    >>> r = np.random.default_rng(0).standard_normal(y.shape)
+    >>> bool(np.isclose(np.vdot(y, r), np.vdot(x, fastup.resize_backward(r, x.shape, (4, 6)))))
+    True
     """
     func = "resize_backward"
     grad = as_array(func, "grad_out", grad_out)

@@ -87,7 +87,15 @@ def process_default() -> int:
 
 
 def get_workers() -> int:
-    """The number of threads a fastup call with ``workers=None`` uses in this thread."""
+    """The number of threads a fastup call with ``workers=None`` uses in this thread.
+
+    Examples
+    --------
+    >>> import fastup
+    >>> with fastup.set_workers(1):
+    ...     fastup.get_workers()
+    1
+    """
     local = getattr(_local, "workers", None)
     return local if local is not None else process_default()
 
@@ -123,6 +131,18 @@ class set_workers:
     ``with fastup.set_workers(1): ...`` changes it for the block only. Other threads keep their
     own default (like ``scipy.fft.set_workers``); the process-wide default comes from
     ``FASTUP_NUM_THREADS`` / ``OMP_NUM_THREADS``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import fastup
+    >>> before = fastup.get_workers()
+    >>> with fastup.set_workers(2):
+    ...     y = fastup.resize(np.ones((1, 3, 64, 64), np.float32), scale=2.0)  # 2 threads
+    ...     fastup.get_workers()
+    2
+    >>> fastup.get_workers() == before
+    True
     """
 
     def __init__(self, workers: int) -> None:
