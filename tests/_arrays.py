@@ -12,14 +12,11 @@ from collections.abc import Iterator
 import numpy as np
 
 FLOAT_DTYPES = [np.float16, np.float32, np.float64]
-INT_DTYPES = [np.uint8, np.int8, np.uint16, np.int16, np.int32]
+INT_DTYPES = [np.uint8, np.int8, np.uint16, np.int16, np.int32, np.uint32, np.int64, np.uint64]
 WEIGHTED_DTYPES = FLOAT_DTYPES + INT_DTYPES
 # nearest copies bits, so every numeric dtype and bool
 NEAREST_DTYPES = WEIGHTED_DTYPES + [
     np.bool_,
-    np.int64,
-    np.uint32,
-    np.uint64,
     np.longdouble,
     np.complex64,
     np.complex128,
@@ -69,3 +66,19 @@ def awkward(
         flat[-1] = np.inf
         flat[flat.size // 2] = -np.inf
         yield "nan_inf", special
+
+
+def assert_integers_close(fast: np.ndarray, slow: np.ndarray) -> None:
+    """Integer results within 1 of the oracle's, compared exactly (as Python integers for the
+    64-bit types). Both are float64 sums, rounded: for magnitudes beyond 2**46 they may differ
+    by a few float64 units of the largest magnitude involved (2**-46 of it: rounding in sums of
+    up to a few dozen terms, two passes, with cancellation)."""
+    if fast.dtype.itemsize < 8:
+        difference = np.abs(fast.astype(np.int64) - slow.astype(np.int64))
+        assert difference.max(initial=0) <= 1, f"integer result off by {difference.max()}"
+        return
+    exact_a, exact_b = fast.astype(object).ravel(), slow.astype(object).ravel()
+    difference = max((abs(a - b) for a, b in zip(exact_a, exact_b, strict=True)), default=0)
+    largest = max((abs(b) for b in exact_b), default=0)
+    allowed = 1 + largest // 2**46
+    assert difference <= allowed, f"integer result off by {difference} (allowed {allowed})"

@@ -50,8 +50,13 @@ def test_every_workload_has_a_peer_when_all_peers_are_installed():
     if not all(installed.values()):
         pytest.skip("needs torch, opencv and pillow")
     for case in _bench.RESIZE_CASES:
+        if _bench.input_dtype(case.dtype) is None:
+            continue  # bfloat16 without ml_dtypes
         x = _bench.make_input(case.quick_shape, case.dtype)
-        assert _bench.peer_runners(case, x, 1), case.name
+        runners = _bench.peer_runners(case, x, 1)
+        assert bool(runners) != bool(case.no_peer), case.name
+        for run in runners.values():
+            run()  # the peer takes this dtype and layout
 
 
 def test_bench_pipeline_row_and_small_call_times(capsys):
@@ -105,3 +110,40 @@ def test_photo_is_deterministic_and_uses_the_range():
     assert a.min() < 30 and a.max() > 225
     g = _bench_pipeline.photo((40, 60), "uint16")
     assert g.dtype == np.uint16 and g.max() > 60000
+
+
+def test_spread_is_the_interquartile_range_over_the_median():
+    assert _bench.spread([1.0, 1.0, 1.0, 1.0]) == 0.0
+    # quartiles of 1..5 (inclusive method): 2 and 4; median 3
+    assert _bench.spread([5.0, 1.0, 3.0, 2.0, 4.0]) == pytest.approx(2 / 3)
+    assert _bench.spread([1.0, 2.0]) == 0.0  # too few rounds to say
+
+
+def test_rows_that_spread_too_far_are_marked_and_explained():
+    steady = _bench.Result("W1 steady", 1, 1e-3, 1.2e-3, 5e-4, {"torch": 2e-3}, spread=0.05)
+    noisy = _bench.Result("W1 noisy", 2, 1e-3, 1.2e-3, 5e-4, {"torch": 2e-3}, spread=0.6)
+    lonely = _bench.Result("W8 lonely", 1, 1e-3, 1e-3, 5e-4, no_peer="no peer resizes this")
+    text = _bench.table([steady, noisy, lonely])
+    rows = {line.split("  ")[0]: line for line in text.splitlines()[1:]}
+    assert "0.50 / 0.60 ?" in rows["W1 noisy"] and "?" not in rows["W1 steady"]
+    assert "none has it" in rows["W8 lonely"]
+    lines = _bench.notes([steady, noisy, lonely])
+    assert lines[0].startswith("? the times of W1 noisy 2T spread by more than 25%")
+    assert lines[1] == "none has it: no peer resizes this."
+
+
+def test_thread_teams_are_warmed_up_before_every_round(monkeypatch):
+    calls = []
+    monkeypatch.setattr(_bench, "warm_up", lambda threads, seconds: calls.append(threads))
+    times = _bench.round_times({"a": lambda: None, "b": lambda: None}, 3, threads=2)
+    assert [len(t) for t in times.values()] == [3, 3]
+    assert calls == [2] * 4  # once before the warm-up runs, then before each round
+
+
+def test_warm_up_runs_parallel_regions_of_the_team(monkeypatch):
+    teams = []
+    monkeypatch.setattr(_bench._kernels, "team_probe", lambda n: teams.append(n) or n)
+    _bench.warm_up(1, 5.0)  # one thread: nothing to wake
+    assert teams == []
+    _bench.warm_up(2, 0.01)
+    assert teams and set(teams) == {2}

@@ -123,12 +123,13 @@ def test_empty_axis_to_nonzero_length():
         fastup.resize(np.zeros((2, 0)), (3,), axes=(1,))
 
 
-@pytest.mark.parametrize("dtype", [np.int64, np.uint32, np.bool_, np.complex64, np.longdouble])
+@pytest.mark.parametrize("dtype", [np.bool_, np.complex64, np.longdouble])
 def test_weighted_modes_reject_other_dtypes(dtype):
     with pytest.raises(
         TypeError,
-        match=r"mode 'linear' supports the dtypes float16, float32, float64, uint8, int8, uint16, "
-        r"int16, int32; got " + np.dtype(dtype).name,
+        match=r"mode 'linear' supports the dtypes float16, bfloat16 \(ml_dtypes\), float32, "
+        r"float64, uint8, int8, uint16, int16, int32, uint32, int64, uint64; got "
+        + np.dtype(dtype).name,
     ):
         fastup.resize(np.zeros((3, 3), dtype=dtype), (5, 5))
 
@@ -292,3 +293,19 @@ def test_masked_out_is_refused():
         TypeError, match=r"'out' must be a numpy.ndarray \(not a matrix or a masked"
     ):
         fastup.resize(np.ones((2, 2)), (4, 4), out=out)
+
+
+def test_scale_of_a_reversed_roi_names_the_negative_length():
+    with pytest.raises(
+        ValueError,
+        match=r"fastup.resize: a scale of a reversed roi \(start > end\) gives axis 0 of length 4 "
+        r"a negative length \(floor\(4 \* \(0 - 1\) \* 1.5\) = -6\); pass 'size'",
+    ):
+        fastup.resize(
+            np.zeros(4), scale=[1.5], axes=[0], coordinate_mode="tf_crop_and_resize", roi=[(1, 0)]
+        )
+    # with a size, a reversed roi flips the axis
+    flipped = fastup.resize(
+        np.arange(4.0), [4], axes=[0], coordinate_mode="tf_crop_and_resize", roi=[(1, 0)]
+    )
+    assert flipped[0] > flipped[-1]

@@ -33,6 +33,7 @@ import fastup.oracle as oracle
 from fastup._tables import COORDINATE_MODES
 
 sys.path.insert(0, __file__.rsplit("/", 1)[0])
+from _arrays import WEIGHTED_DTYPES, assert_integers_close  # noqa: E402
 from _judge import HUGE_INTS, SPECIAL_FLOATS, TALLY, call  # noqa: E402
 
 # the bounded default profile ("ci", 40) gets 6 times its examples per test here (cheap calls);
@@ -96,8 +97,8 @@ JUNK = st.sampled_from(
     ]
 )
 
-NUMERIC = [np.float16, np.float32, np.float64, np.uint8, np.int8, np.uint16, np.int16, np.int32]
-OTHER = [np.int64, np.uint32, np.uint64, np.bool_, np.complex64, np.complex128, np.longdouble]
+NUMERIC = WEIGHTED_DTYPES
+OTHER = [np.bool_, np.complex64, np.complex128, np.longdouble]
 NON_NUMERIC = [object, "U3", "S2", "M8[s]", "m8[s]", "V4", [("a", "i4"), ("b", "f8")]]
 FLOATS = [np.float16, np.float32, np.float64]
 
@@ -290,8 +291,7 @@ def assert_close(fast: np.ndarray, slow: np.ndarray, dtype: np.dtype, exact: boo
         np.testing.assert_array_equal(fast, slow)
         return
     if fast.dtype.kind in "iu":
-        diff = np.abs(fast.astype(np.int64) - slow.astype(np.int64))
-        assert diff.max(initial=0) <= 1
+        assert_integers_close(fast, slow)
         return
     f64, s64 = fast.astype(np.float64), slow.astype(np.float64)
     finite = np.isfinite(s64)

@@ -469,7 +469,7 @@ def test_other_copies_pass_the_kernel_tests(isa, variable):
             "no:cacheprovider",
             __file__,
             "-k",
-            "resample2d or gemm_matches or unfold or phase_split or col2im",
+            "resample2d or gemm_matches or unfold or phase_split or col2im or half_conversions",
         ],
         env=env,
         capture_output=True,
@@ -769,3 +769,58 @@ def test_fill_planes_sets_each_plane_to_its_value(nthreads, dtype):
     assert np.all(np.signbit(planes[1::5]))
     with pytest.raises(ValueError, match="one value per plane"):
         _kernels.fill_planes(planes[:14], values, nthreads)
+
+
+def _half_conversion_inputs() -> np.ndarray:
+    """float32 values where float16 and bfloat16 rounding is delicate: every exponent from
+    below float16's subnormals to beyond its overflow, mantissas whose dropped bits are just
+    below, at and above half a unit (ties of both parities), random bits, and the specials."""
+    rng = np.random.default_rng(16)
+    exponents = np.arange(95, 150, dtype=np.uint32)
+    kept = rng.integers(0, 1 << 10, 64).astype(np.uint32) << 13
+    low = np.array([0, 1, 0xFFF, 0x1000, 0x1001, 0x1FFF, 0x7FFF, 0x8000, 0x8001, 0xFFFF])
+    mantissas = (kept[:, None] | low[None, :].astype(np.uint32)).ravel() & 0x7FFFFF
+    bits = (exponents[:, None] << 23 | mantissas[None, :]).ravel()
+    bits = np.concatenate(
+        [bits, bits | 0x80000000, rng.integers(0, 2**32, 50_000).astype(np.uint32)]
+    )
+    values = bits.view(np.float32)
+    specials = np.array(
+        [0.0, -0.0, np.inf, -np.inf, np.nan, -np.nan, 65504, 65519.996, 65520, -65520, 3.4e38],
+        np.float32,
+    )
+    return np.concatenate([values, specials, np.float32(1) / np.arange(1, 4000, dtype=np.float32)])
+
+
+@pytest.mark.parametrize("bfloat", [False, True], ids=["float16", "bfloat16"])
+def test_half_conversions_match_numpy_and_ml_dtypes(bfloat):
+    """fastup's float32 <-> 16-bit float conversions give the bits of NumPy's float16 cast and
+    of ml_dtypes' bfloat16 cast (NaN: a NaN of the same sign), every float16/bfloat16 bit
+    pattern widened, the delicate float32 values narrowed, in lengths that leave vector tails
+    and on 1 and 2 threads."""
+    if bfloat:
+        half = np.dtype(pytest.importorskip("ml_dtypes").bfloat16)
+    else:
+        half = np.dtype(np.float16)
+    patterns = np.arange(1 << 16, dtype=np.uint16)
+    want_wide = patterns.view(half).astype(np.float32)
+    values = _half_conversion_inputs()
+    with np.errstate(over="ignore", invalid="ignore"):
+        want_narrow = values.astype(half).view(np.uint16)
+    for n in (values.size, values.size - 7, 15, 1):
+        for threads in (1, 2):
+            wide = np.empty(min(n, patterns.size), np.float32)
+            _kernels.widen(patterns[: wide.size], wide, bfloat, threads)
+            expected = want_wide[: wide.size]
+            nan = np.isnan(expected)
+            np.testing.assert_array_equal(np.isnan(wide), nan)
+            np.testing.assert_array_equal(
+                wide.view(np.uint32)[~nan], expected.view(np.uint32)[~nan]
+            )
+            narrow = np.empty(n, np.uint16)
+            _kernels.narrow(values[:n], narrow, bfloat, threads)
+            nan = np.isnan(values[:n])
+            np.testing.assert_array_equal(narrow[~nan], want_narrow[:n][~nan])
+            got_nan = narrow[nan].view(half).astype(np.float32)
+            assert np.isnan(got_nan).all()
+            np.testing.assert_array_equal(np.signbit(got_nan), np.signbit(values[:n][nan]))

@@ -152,7 +152,7 @@ def test_errors():
     g = np.zeros((2, 3, 4, 4))
     with pytest.raises(
         TypeError,
-        match=r"fastup.resize_backward: 'grad_out' must have dtype float16, float32 or float64; got int32",
+        match=r"fastup.resize_backward: 'grad_out' must have dtype float16, bfloat16, float32 or float64; got int32",
     ):
         fastup.resize_backward(g.astype(np.int32), (2, 3, 8, 8), (4, 4))
     with pytest.raises(

@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 
 import fastup
-from fastup import _bench_pipeline, oracle
+from fastup import _bench_pipeline, _kernels, oracle
 from fastup._bench_pipeline import PIPELINE_CASES, PipelineCase, SelfTimed
 
 Runner = Callable[[], Any]
@@ -34,7 +34,8 @@ Runner = Callable[[], Any]
 class Case:
     """A resize workload: input shape (and the smaller one of ``--quick``), dtype, layout
     ('nchw': the resized axes last; 'nhwc': axes 1, 2; 'hwc': axes 0, 1) and the resize
-    arguments (always a ``scale``, so that every shape works)."""
+    arguments (always a ``scale``, so that every shape works); ``no_peer``: why no peer can
+    run it, if none can."""
 
     name: str
     shape: tuple[int, ...]
@@ -42,6 +43,7 @@ class Case:
     dtype: str
     layout: str
     kwargs: dict[str, Any]
+    no_peer: str = ""
 
 
 _NEAREST = dict(mode="nearest", coordinate_mode="asymmetric", nearest_mode="floor")  # PyTorch's
@@ -134,6 +136,28 @@ RESIZE_CASES = [
     ),
 ]
 
+# W8: the 16-bit floats beside W1's and W6's float32 rows (bfloat16 needs ml_dtypes)
+RESIZE_CASES += [
+    Case(f"W8 {dtype} {label}", shape, quick, dtype, "nchw", kwargs, no_peer=no_peer.format(dtype))
+    for label, shape, quick, kwargs, no_peer in (
+        (
+            "NCHW x2 bilinear",
+            (8, 64, 128, 128),
+            (2, 16, 64, 64),
+            dict(scale=(2.0, 2.0), mode="linear"),
+            "",
+        ),
+        (
+            "down 1/4 antialias",
+            (8, 3, 512, 512),
+            (2, 3, 256, 256),
+            dict(scale=(0.25, 0.25), mode="linear", antialias=True),
+            "PyTorch has no antialiased {} resize on the CPU, OpenCV no 16-bit floats",
+        ),
+    )
+    for dtype in ("float16", "bfloat16")
+]
+
 # ConvTranspose2d N=8, C_in=64, C_out=32, 64x64: (kernel, stride, padding, output_padding)
 DECONV_CASES = {"k4s2p1": (4, 2, 1, 0), "k3s2p1op1": (3, 2, 1, 1), "k2s2": (2, 2, 0, 0)}
 DECONV_SHAPE, DECONV_QUICK, DECONV_C_OUT = (8, 64, 64, 64), (2, 32, 32, 32), 32
@@ -150,6 +174,8 @@ class Result:
     oracle_speedup: float | None = None  # oracle time / fastup time on the reduced input
     peak_mb: float | None = None
     gflops: float | None = None
+    spread: float = 0.0  # the widest interquartile range / median of the times compared
+    no_peer: str = ""  # why no peer can run this workload, if none can
 
     def best_peer(self) -> tuple[str, float] | None:
         return min(self.peers.items(), key=lambda kv: kv[1]) if self.peers else None
@@ -160,11 +186,22 @@ class Result:
 # ----------------------------------------------------------------------------------------------
 
 
+def input_dtype(name: str) -> np.dtype | None:
+    """The dtype of a workload (None: bfloat16 without ml_dtypes installed)."""
+    if name == "bfloat16":
+        ml_dtypes = _module("ml_dtypes")
+        return None if ml_dtypes is None else np.dtype(ml_dtypes.bfloat16)
+    return np.dtype(name)
+
+
 def make_input(shape: Sequence[int], dtype: str) -> np.ndarray:
     rng = np.random.default_rng(0)
-    if np.dtype(dtype).kind == "u":
-        return rng.integers(0, 256, size=tuple(shape), dtype=dtype)
-    return rng.standard_normal(tuple(shape)).astype(dtype)
+    kind = input_dtype(dtype)
+    if kind is None:
+        raise ValueError(f"workloads of dtype {dtype} need ml_dtypes (pip install ml_dtypes)")
+    if kind.kind == "u":
+        return rng.integers(0, 256, size=tuple(shape), dtype=kind)
+    return rng.standard_normal(tuple(shape)).astype(np.float32).astype(kind)
 
 
 def resized_axes(case: Case, ndim: int) -> tuple[int, ...]:
@@ -261,8 +298,13 @@ def peer_runners(case: Case, x: np.ndarray, threads: int) -> dict[str, Runner]:
     runners: dict[str, Runner] = {}
     torch, cv2, pil = _module("torch"), _module("cv2"), _module("PIL.Image")
     nspatial = len(case.kwargs["scale"])
+    if case.no_peer:
+        return runners
     if torch is not None and case.layout in ("nchw", "nhwc"):
-        xt = torch.from_numpy(x)
+        if case.dtype == "bfloat16":  # NumPy knows it only through ml_dtypes: share the bits
+            xt = torch.from_numpy(x.view(np.int16)).view(torch.bfloat16)
+        else:
+            xt = torch.from_numpy(x)
         if case.layout == "nhwc":  # a channels_last tensor: torch's NHWC kernels
             xt = xt.permute(0, 3, 1, 2)
             size = target[1:3]
@@ -283,7 +325,15 @@ def peer_runners(case: Case, x: np.ndarray, threads: int) -> dict[str, Runner]:
                 runners["torch"] = lambda: op(xt, list(size), out=out)
             else:
                 runners["torch"] = lambda: op(xt, list(size), False, out=out)
-    if cv2 is not None and mode in _CV2_FLAGS and not antialias and nspatial == 2:
+    if (
+        cv2 is not None
+        and mode in _CV2_FLAGS
+        and not antialias
+        and nspatial == 2
+        and (
+            x.dtype.char in "BHhfd"  # OpenCV has no 16-bit floats in resize
+        )
+    ):
         flag = getattr(cv2, _CV2_FLAGS[mode])
         if case.layout == "hwc":
             dst = np.empty(target, x.dtype)
@@ -307,7 +357,7 @@ def peer_runners(case: Case, x: np.ndarray, threads: int) -> dict[str, Runner]:
                     cv2.resize(planes[i], (target[-1], target[-2]), dst=outs[i], interpolation=flag)
 
             runners["opencv"] = per_plane
-    if pil is not None and threads == 1 and nspatial == 2:
+    if pil is not None and threads == 1 and nspatial == 2 and x.dtype.kind in "uf":
         if case.layout == "hwc" and mode in _PIL_FILTERS:
             image = pil.fromarray(x)
             resample = getattr(pil.Resampling, _PIL_FILTERS[mode])
@@ -330,16 +380,48 @@ def median_time(run: Runner, repeat: int) -> float:
     return median_times({"run": run}, repeat)["run"]
 
 
-def median_times(runs: dict[str, Runner], repeat: int) -> dict[str, float]:
-    """Median wall time of each runner over ``repeat`` rounds, after one warm-up run each.
-    A round runs every runner once, one after the other, each round starting with the next
-    one: on a shared machine whose load drifts, all runners see the same load, so their
-    ratios hold even when the times do not."""
+# a row whose times spread more than this between rounds (interquartile range / median) is
+# marked in the table as not to be trusted
+SPREAD_LIMIT = 0.25
+
+
+def warm_up(threads: int, seconds: float) -> None:
+    """Keep a team of ``threads`` busy for about ``seconds`` before timing: an idle virtual
+    machine parks its other cores, and the first calls on them take milliseconds longer (8-24
+    ms measured for calls of 0.1-0.3 ms) while they come back."""
+    if threads < 2:
+        return
+    end = time.perf_counter() + seconds
+    while time.perf_counter() < end:
+        _kernels.team_probe(threads)
+
+
+def median_times(runs: dict[str, Runner], repeat: int, threads: int = 1) -> dict[str, float]:
+    """Median wall time of each runner over ``repeat`` rounds (``round_times``)."""
+    return {name: statistics.median(t) for name, t in round_times(runs, repeat, threads).items()}
+
+
+def spread(times: Sequence[float]) -> float:
+    """How far the times of one runner spread between rounds: interquartile range / median."""
+    if len(times) < 3:
+        return 0.0
+    q1, _, q3 = statistics.quantiles(times, n=4, method="inclusive")
+    return (q3 - q1) / statistics.median(times)
+
+
+def round_times(runs: dict[str, Runner], repeat: int, threads: int = 1) -> dict[str, list[float]]:
+    """Wall times of each runner in ``repeat`` rounds, after one warm-up run each (and, for a
+    team of ``threads``, a warm-up of its cores before every round). A round runs every runner
+    once, one after the other, each round starting with the next one: on a shared machine
+    whose load drifts, all runners see the same load, so their ratios hold even when the
+    times do not."""
+    warm_up(threads, 0.2)
     for run in runs.values():
         run()
     times: dict[str, list[float]] = {name: [] for name in runs}
     names = list(runs)
     for r in range(repeat):
+        warm_up(threads, 0.01)
         # each round starts with the next runner: none always runs first (after another
         # runner has evicted its data from the caches) or last
         for name in names[r % len(names) :] + names[: r % len(names)]:
@@ -348,7 +430,7 @@ def median_times(runs: dict[str, Runner], repeat: int) -> dict[str, float]:
             value = run()
             elapsed = time.perf_counter() - start
             times[name].append(value if isinstance(run, SelfTimed) else elapsed)
-    return {name: statistics.median(values) for name, values in times.items()}
+    return times
 
 
 def copy_runner(nbytes: int) -> Runner:
@@ -404,6 +486,8 @@ def bench_resize(case: Case, threads: Sequence[int], quick: bool, repeat: int) -
                 peak,
             )
         )
+    for result in results:
+        result.no_peer = case.no_peer
     return results
 
 
@@ -421,7 +505,8 @@ def _timed(
     and the copy (``fast``), and the peers, timed in interleaved rounds; times per call of
     ``calls`` calls per run."""
     runs: dict[str, Runner] = {" out": fast[0], " alloc": fast[1], " copy": fast[2], **peers}
-    times = {k: v / calls for k, v in median_times(runs, repeat).items()}
+    rounds = round_times(runs, repeat, n)
+    times = {k: statistics.median(v) / calls for k, v in rounds.items()}
     result = Result(
         name,
         n,
@@ -433,7 +518,15 @@ def _timed(
     )
     for peer in peers:
         result.peers[peer] = times[peer]
+    result.spread = _row_spread(result, rounds, [" out", " alloc"])
     return result
+
+
+def _row_spread(result: Result, rounds: dict[str, list[float]], own: list[str]) -> float:
+    """The widest spread among fastup's times and the best peer's (what the ratio rests on)."""
+    best = result.best_peer()
+    names = own + ([best[0]] if best is not None else [])
+    return max(spread(rounds[name]) for name in names)
 
 
 def bench_pipeline(
@@ -540,7 +633,8 @@ def bench_deconv(
         }
         if peer is not None:
             runs["torch"] = peer
-        times = median_times(runs, repeat)
+        rounds = round_times(runs, repeat, n)
+        times = {k: statistics.median(v) for k, v in rounds.items()}
         fast = times[" fastup"]
         result = Result(
             f"W7 deconv {name} {'backward' if backward else 'forward'}",
@@ -553,6 +647,7 @@ def bench_deconv(
         )
         if peer is not None:
             result.peers["torch"] = times["torch"]
+        result.spread = _row_spread(result, rounds, [" fastup"])
         results.append(result)
     return results
 
@@ -575,6 +670,32 @@ def _ratios(r: Result, peer: float) -> str:
     if r.fastup_out is None:
         return f"{r.fastup_alloc / peer:.2f}"
     return f"{r.fastup_out / peer:.2f} / {r.fastup_alloc / peer:.2f}"
+
+
+def _best_peer_cell(r: Result) -> str:
+    best = r.best_peer()
+    if best is not None:
+        return f"{best[0]} {_fmt_time(best[1])}"
+    return "none has it" if r.no_peer else "none installed"
+
+
+def notes(results: Sequence[Result]) -> list[str]:
+    """The lines under the table: rows whose times spread too far to trust, workloads no peer
+    can run."""
+    lines = []
+    wide = [f"{r.workload} {r.threads}T" for r in results if r.spread > SPREAD_LIMIT]
+    if wide:
+        lines.append(
+            f"? the times of {', '.join(wide)} spread by more than {SPREAD_LIMIT:.0%} between "
+            f"rounds (interquartile range / median): the machine was busy, do not trust these "
+            f"ratios; run them again (--only)."
+        )
+    seen = set()
+    for r in results:
+        if r.no_peer and r.no_peer not in seen:
+            seen.add(r.no_peer)
+            lines.append(f"none has it: {r.no_peer}.")
+    return lines
 
 
 def table(results: Sequence[Result], markdown: bool = False) -> str:
@@ -601,8 +722,9 @@ def table(results: Sequence[Result], markdown: bool = False) -> str:
                 _fmt_time(r.fastup_out),
                 _fmt_time(r.fastup_alloc),
                 "-" if r.peak_mb is None else f"{r.peak_mb:.0f}",
-                "none installed" if best is None else f"{best[0]} {_fmt_time(best[1])}",
-                "-" if best is None else _ratios(r, best[1]),
+                _best_peer_cell(r),
+                ("-" if best is None else _ratios(r, best[1]))
+                + (" ?" if r.spread > SPREAD_LIMIT else ""),
                 "-" if r.copy is None else f"{fast / r.copy:.2f}",
                 "-" if r.oracle_speedup is None else f"{r.oracle_speedup:.0f}x faster",
                 "-" if r.gflops is None else f"{r.gflops:.0f}",
@@ -641,7 +763,11 @@ def run(
     threads = [workers] if workers is not None else [1, 2]
     repeat = 3 if quick else 7
     jobs: list[tuple[str, Callable[[], list[Result]]]] = []
+    unavailable = []
     for case in RESIZE_CASES:
+        if input_dtype(case.dtype) is None:
+            unavailable.append(case.name)
+            continue
         jobs.append((case.name, partial(bench_resize, case, threads, quick, repeat)))
     for name in DECONV_CASES:
         for backward in (False, True):
@@ -662,6 +788,11 @@ def run(
     missing = [name for name, ok in installed_peers().items() if not ok]
     if missing:
         print(f"fastup bench: not installed, skipped: {', '.join(missing)}", file=sys.stderr)
+    if unavailable and (not only or any(_matches(only, n) for n in unavailable)):
+        print(
+            f"fastup bench: ml_dtypes not installed, skipped: {', '.join(unavailable)}",
+            file=sys.stderr,
+        )
     results: list[Result] = []
     restore = restore_peer_threads()
     try:
@@ -676,6 +807,8 @@ def run(
         restore()  # the caller's thread counts, as they were
     print(file=sys.stderr)
     print(table(results, markdown), file=stream)
+    for line in notes(results):
+        print(line, file=stream)
     config = fastup.show_config(print_=False)
     print(
         f"\nfastup {config['version']}, OpenMP {config['openmp_version'] or 'off'}, SIMD "

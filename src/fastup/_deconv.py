@@ -406,9 +406,9 @@ def _chunk(rows: int, columns: int) -> int:
     return max(1, min(columns, _CHUNK_ELEMENTS // max(rows, 1)))
 
 
-def _prepare(geometry: _Geometry, *arrays: Any) -> list[Any]:
+def _prepare(geometry: _Geometry, nthreads: int, *arrays: Any) -> list[Any]:
     """C-contiguous, native, aligned, in the compute dtype (None stays None)."""
-    return [None if a is None else normalised(a, geometry.compute) for a in arrays]
+    return [None if a is None else normalised(a, geometry.compute, nthreads) for a in arrays]
 
 
 def _batched(geometry: _Geometry, a: np.ndarray) -> np.ndarray:
@@ -509,7 +509,7 @@ def _with_output(
         result = check_out(func, out, shape, geometry.dtype, [x, weight])
     if result.size == 0:  # an empty batch: nothing to compute (and no scratch to allocate)
         return result
-    xs, ws, bs = _prepare(geometry, x, weight, bias)
+    xs, ws, bs = _prepare(geometry, nthreads, x, weight, bias)
     if geometry.dtype == geometry.compute:
         target = kernel_target(result)
     else:  # float16: computed in float32
@@ -522,7 +522,7 @@ def _with_output(
         _threads.team_size(nthreads, batched.size),
     )
     body(geometry, _batched(geometry, xs), ws, batched, nthreads)
-    return deliver(result, target)
+    return deliver(result, target, nthreads)
 
 
 def _conv_transpose_into(
@@ -759,7 +759,7 @@ def conv_transpose_backward(
             np.zeros(weight.shape, geometry.dtype) if "weight" in wanted else None,
             np.zeros(geometry.c_out, geometry.dtype) if "bias" in wanted else None,
         )
-    xs, ws, gs = _prepare(geometry, x, weight, grad)
+    xs, ws, gs = _prepare(geometry, nthreads, x, weight, grad)
     g = geometry.groups
     cin_g, cout_g = geometry.c_in // g, geometry.c_out // g
     grad_x = grad_w = grad_b = None

@@ -25,7 +25,8 @@ support does not leak into it.
 
 from cpython.buffer cimport PyBUF_SIMPLE, PyBUF_WRITABLE, PyBuffer_Release, PyObject_GetBuffer
 from cython.parallel cimport prange
-from libc.stdint cimport int8_t, int16_t, int32_t, uint8_t, uint16_t
+from libc.stdint cimport int8_t, int16_t, int32_t, int64_t, uint8_t, uint16_t, uint32_t, uint64_t
+from libc.math cimport rint
 from libc.stdlib cimport free, malloc
 from libc.string cimport memcpy, memset
 
@@ -59,6 +60,14 @@ cdef extern from "_cpu.h" nogil:
     int fastup_use_avx2()
     int fastup_use_avx512()
 
+cdef extern from "_convert.h" nogil:
+    void fastup_convert16(const void* src, void* dst, Py_ssize_t n, int kind)
+    enum:
+        FASTUP_HALF_TO_FLOAT
+        FASTUP_FLOAT_TO_HALF
+        FASTUP_BFLOAT_TO_FLOAT
+        FASTUP_FLOAT_TO_BFLOAT
+
 cdef extern from "fastup_build_info.h":
     const char* FASTUP_BUILD_COMPILER
     const char* FASTUP_BUILD_CFLAGS
@@ -74,6 +83,9 @@ ctypedef fused src_t:
     uint16_t
     int16_t
     int32_t
+    uint32_t
+    int64_t
+    uint64_t
     float
     double
 
@@ -83,6 +95,9 @@ ctypedef fused dst_t:
     uint16_t
     int16_t
     int32_t
+    uint32_t
+    int64_t
+    uint64_t
     float
     double
 
@@ -140,6 +155,24 @@ cdef inline void _put(dst_t* p, acc_t v) noexcept nogil:
     cdef acc_t lo, hi
     if dst_t is float or dst_t is double:
         p[0] = <dst_t>v
+    elif dst_t is int64_t or dst_t is uint64_t:
+        # (acc_t is double here.) The bounds are powers of two, exact in double; a double at or
+        # beyond 2**63 (2**64) does not convert, and magic-number rounding needs |v| < 2**51.
+        v = rint(v)
+        if dst_t is int64_t:
+            if v >= 9223372036854775808.0:
+                p[0] = <dst_t>9223372036854775807
+            elif v < -9223372036854775808.0:
+                p[0] = <dst_t>(-9223372036854775807 - 1)
+            else:
+                p[0] = <dst_t>v
+        else:
+            if v >= 18446744073709551616.0:
+                p[0] = <dst_t>18446744073709551615ULL
+            elif v <= 0:
+                p[0] = 0
+            else:
+                p[0] = <dst_t>v
     else:
         if dst_t is uint8_t:
             lo = 0
@@ -153,6 +186,9 @@ cdef inline void _put(dst_t* p, acc_t v) noexcept nogil:
         elif dst_t is int16_t:
             lo = -32768
             hi = 32767
+        elif dst_t is uint32_t:
+            lo = 0
+            hi = 4294967295.0
         else:
             lo = -2147483648.0
             hi = 2147483647.0
@@ -568,9 +604,10 @@ def resample(src, dst, const Py_ssize_t[::1] start, weights, const Py_ssize_t[::
 
     ``src`` (P * L * I elements) and ``dst`` (P * M * I) are C-contiguous arrays;
     ``weights`` (M, T) is float32 when the pair (src, dst) accumulates in float32 (uint8,
-    int8, uint16, int16, float32) and float64 for int32 and float64. ``careful`` lists the
-    outputs with a zero weight inside their window. ``rows`` picks the rows kernel; with
-    float32 weights only the rows kernel is here (the other passes are ``resample2d``'s).
+    int8, uint16, int16, float32) and float64 for 32- and 64-bit integers and float64.
+    ``careful`` lists the outputs with a zero weight inside their window. ``rows`` picks the
+    rows kernel; with float32 weights only the rows kernel is here (the other passes are
+    ``resample2d``'s).
     """
     cdef const uint8_t[::1] s = _bytes(src, P * L * I)
     cdef uint8_t[::1] d = _bytes(dst, P * M * I)
@@ -592,7 +629,7 @@ def resample(src, dst, const Py_ssize_t[::1] start, weights, const Py_ssize_t[::
         return
     if not _windows_inside(&start[0], M, T, L):
         raise ValueError("resample: a table window reaches outside the input")
-    kind = _PAIRS.get((src.dtype.char, dst.dtype.char, weights.dtype.char), -1)
+    kind = _PAIRS.get((_code(src.dtype), _code(dst.dtype), _code(weights.dtype)), -1)
     if kind < 0:
         raise TypeError(f"resample: no kernel for {src.dtype} -> {dst.dtype} "
                         f"with {weights.dtype} weights")
@@ -629,17 +666,26 @@ cdef bint _windows_inside(const Py_ssize_t* start, Py_ssize_t M, Py_ssize_t T,
     return True
 
 
-# (src dtype char, dst dtype char, weights dtype char) -> kernel number. float32 accumulation:
-# small integers and float32; float64 accumulation: int32 and float64. Integers in, float out
-# is the first pass of several; float in, integer out the last; integer to the same integer a
-# single pass.
+# (src dtype, dst dtype, weights dtype) as kind + itemsize (the same on every platform, where
+# the one-letter codes of 32- and 64-bit integers are not) -> kernel number. float32
+# accumulation: small integers and float32; float64 accumulation: 32- and 64-bit integers and
+# float64. Integers in, float out is the first pass of several; float in, integer out the last;
+# integer to the same integer a single pass.
 _PAIRS = {
-    ("B", "f", "f"): 0, ("b", "f", "f"): 1, ("H", "f", "f"): 2, ("h", "f", "f"): 3,
-    ("f", "f", "f"): 4, ("f", "B", "f"): 5, ("f", "b", "f"): 6, ("f", "H", "f"): 7,
-    ("f", "h", "f"): 8, ("B", "B", "f"): 9, ("b", "b", "f"): 10, ("H", "H", "f"): 11,
-    ("h", "h", "f"): 12,
-    ("i", "d", "d"): 20, ("d", "d", "d"): 21, ("d", "i", "d"): 22, ("i", "i", "d"): 23,
+    ("u1", "f4", "f4"): 0, ("i1", "f4", "f4"): 1, ("u2", "f4", "f4"): 2, ("i2", "f4", "f4"): 3,
+    ("f4", "f4", "f4"): 4, ("f4", "u1", "f4"): 5, ("f4", "i1", "f4"): 6, ("f4", "u2", "f4"): 7,
+    ("f4", "i2", "f4"): 8, ("u1", "u1", "f4"): 9, ("i1", "i1", "f4"): 10, ("u2", "u2", "f4"): 11,
+    ("i2", "i2", "f4"): 12,
+    ("i4", "f8", "f8"): 20, ("f8", "f8", "f8"): 21, ("f8", "i4", "f8"): 22, ("i4", "i4", "f8"): 23,
+    ("u4", "f8", "f8"): 24, ("f8", "u4", "f8"): 25, ("u4", "u4", "f8"): 26,
+    ("i8", "f8", "f8"): 27, ("f8", "i8", "f8"): 28, ("i8", "i8", "f8"): 29,
+    ("u8", "f8", "f8"): 30, ("f8", "u8", "f8"): 31, ("u8", "u8", "f8"): 32,
 }
+
+
+cdef str _code(dtype):
+    """``dtype`` as kind + itemsize ("u1", "f8")."""
+    return f"{dtype.kind}{dtype.itemsize}"
 
 
 cdef void _dispatch_f(int kind, const void* s, void* d, const float* w, Py_ssize_t P,
@@ -688,6 +734,24 @@ cdef void _dispatch_d(int kind, const void* s, void* d, const double* w, Py_ssiz
             _pass(<const double*>s, <int32_t*>d, w, P, L, M, I, st, cf, nc, T, rows, n)
         elif kind == 23:
             _pass(<const int32_t*>s, <int32_t*>d, w, P, L, M, I, st, cf, nc, T, rows, n)
+        elif kind == 24:
+            _pass(<const uint32_t*>s, <double*>d, w, P, L, M, I, st, cf, nc, T, rows, n)
+        elif kind == 25:
+            _pass(<const double*>s, <uint32_t*>d, w, P, L, M, I, st, cf, nc, T, rows, n)
+        elif kind == 26:
+            _pass(<const uint32_t*>s, <uint32_t*>d, w, P, L, M, I, st, cf, nc, T, rows, n)
+        elif kind == 27:
+            _pass(<const int64_t*>s, <double*>d, w, P, L, M, I, st, cf, nc, T, rows, n)
+        elif kind == 28:
+            _pass(<const double*>s, <int64_t*>d, w, P, L, M, I, st, cf, nc, T, rows, n)
+        elif kind == 29:
+            _pass(<const int64_t*>s, <int64_t*>d, w, P, L, M, I, st, cf, nc, T, rows, n)
+        elif kind == 30:
+            _pass(<const uint64_t*>s, <double*>d, w, P, L, M, I, st, cf, nc, T, rows, n)
+        elif kind == 31:
+            _pass(<const double*>s, <uint64_t*>d, w, P, L, M, I, st, cf, nc, T, rows, n)
+        elif kind == 32:
+            _pass(<const uint64_t*>s, <uint64_t*>d, w, P, L, M, I, st, cf, nc, T, rows, n)
 
 
 # --------------------------------------------------------------------------------------------
@@ -945,6 +1009,51 @@ cdef class FixedPlan:
         _run_rows(<_rows_fn>fastup_fx_rows, &self.f, src,
                   self.f.P * self.f.H * self.f.W * self.f.C, dst, rows * self.f.Wo * self.f.C,
                   rows, nthreads)
+
+
+# --------------------------------------------------------------------------------------------
+# 16-bit floats <-> float32 (_convert.h)
+# --------------------------------------------------------------------------------------------
+
+# a thread converts at least this many elements (smaller arrays: one thread)
+DEF CONVERT_BLOCK = 65536
+
+
+def widen(const uint16_t[::1] src, float[::1] dst, bint bfloat, int nthreads):
+    """dst = float32 of the float16 (or, with ``bfloat``, bfloat16) bits in src."""
+    if dst.shape[0] != src.shape[0]:
+        raise ValueError("widen: sizes differ")
+    if src.shape[0]:
+        _convert16(&src[0], &dst[0], src.shape[0],
+                   FASTUP_BFLOAT_TO_FLOAT if bfloat else FASTUP_HALF_TO_FLOAT, nthreads)
+
+
+def narrow(const float[::1] src, uint16_t[::1] dst, bint bfloat, int nthreads):
+    """dst = the float16 (or, with ``bfloat``, bfloat16) bits of src, rounded to nearest even."""
+    if dst.shape[0] != src.shape[0]:
+        raise ValueError("narrow: sizes differ")
+    if src.shape[0]:
+        _convert16(&src[0], &dst[0], src.shape[0],
+                   FASTUP_FLOAT_TO_BFLOAT if bfloat else FASTUP_FLOAT_TO_HALF, nthreads)
+
+
+cdef void _convert16(const void* s, void* d, Py_ssize_t n, int kind, int nthreads) noexcept:
+    """fastup_convert16 in equal contiguous blocks on up to ``nthreads`` threads."""
+    cdef Py_ssize_t c, i0, i1
+    cdef Py_ssize_t nthr = min(<Py_ssize_t>nthreads, (n + CONVERT_BLOCK - 1) // CONVERT_BLOCK)
+    # bytes per element of the source and the destination (float32 and a 16-bit float)
+    cdef bint narrowing = kind == FASTUP_FLOAT_TO_HALF or kind == FASTUP_FLOAT_TO_BFLOAT
+    cdef Py_ssize_t src_bytes = 4 if narrowing else 2
+    cdef Py_ssize_t dst_bytes = 6 - src_bytes
+    with nogil:
+        if nthr > 1:
+            for c in prange(nthr, num_threads=nthr, schedule="static"):
+                i0 = c * n // nthr
+                i1 = (c + 1) * n // nthr
+                fastup_convert16(<const char*>s + i0 * src_bytes, <char*>d + i0 * dst_bytes,
+                                 i1 - i0, kind)
+        else:
+            fastup_convert16(s, d, n, kind)
 
 
 def overlaps(a, b):

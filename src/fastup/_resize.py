@@ -31,29 +31,51 @@ from ._validate import (
     as_array,
     check_out,
     choice,
+    convert,
     deliver,
     fail_type,
     fail_value,
     flag,
     int_or_ints,
+    is_bfloat16,
     kernel_target,
     normalised,
     real,
     real_or_reals,
 )
 
-# dtype -> the accumulator type of the weighted modes (float16 is computed in float32)
+# dtype -> the accumulator type of the weighted modes (the 16-bit floats are computed in
+# float32; bfloat16 is added by ``_accumulator`` when it first arrives)
 _ACCUMULATOR: dict[np.dtype, np.dtype] = {
     np.dtype(np.uint8): np.dtype(np.float32),
     np.dtype(np.int8): np.dtype(np.float32),
     np.dtype(np.uint16): np.dtype(np.float32),
     np.dtype(np.int16): np.dtype(np.float32),
     np.dtype(np.int32): np.dtype(np.float64),
+    np.dtype(np.uint32): np.dtype(np.float64),
+    np.dtype(np.int64): np.dtype(np.float64),
+    np.dtype(np.uint64): np.dtype(np.float64),
     np.dtype(np.float16): np.dtype(np.float32),
     np.dtype(np.float32): np.dtype(np.float32),
     np.dtype(np.float64): np.dtype(np.float64),
 }
-_SUPPORTED = "float16, float32, float64, uint8, int8, uint16, int16, int32"
+# the 16-bit floats: converted to float32 before the first pass and back after the last
+_HALF: set[np.dtype] = {np.dtype(np.float16)}
+_SUPPORTED = (
+    "float16, bfloat16 (ml_dtypes), float32, float64, uint8, int8, uint16, int16, int32, "
+    "uint32, int64, uint64"
+)
+
+
+def _accumulator(dtype: np.dtype) -> np.dtype | None:
+    """The accumulator type of the weighted modes for ``dtype`` (None: not supported)."""
+    accumulator = _ACCUMULATOR.get(dtype)
+    if accumulator is None and is_bfloat16(dtype):
+        _HALF.add(dtype)
+        accumulator = _ACCUMULATOR[dtype] = np.dtype(np.float32)
+    return accumulator
+
+
 # A pass sums whole contiguous rows (SIMD over them) when at least this many elements follow the
 # resized axis; otherwise it gathers output by output.
 ROWS_MIN_INNER = 16
@@ -153,9 +175,13 @@ def resize(
     ``|t| < 3`` (normalised to sum 1); area: the exact overlap of each input pixel with the box
     of width ``1/scale`` around ``x(o)``, divided by the width (OpenCV INTER_AREA). nearest
     copies input ``round(x(o))`` (rounded per ``nearest_mode``, clamped to the input) bit for
-    bit, for every numeric dtype and bool. Other modes take float16 (computed in float32),
-    float32, float64, and uint8, int8, uint16, int16, int32 (computed in float32, int32 in
-    float64, then rounded half to even and saturated). A uint8 resize of two neighbouring axes
+    bit, for every numeric dtype, bfloat16 and bool. Other modes take float16 and bfloat16
+    (``ml_dtypes.bfloat16``; both computed in float32), float32, float64, and uint8, int8,
+    uint16, int16, int32, uint32, int64, uint64 (computed in float32, the 32- and 64-bit ones
+    in float64, then rounded half to even and saturated). float64 holds integers exactly only
+    up to 2**53: 64-bit values of larger magnitude are rounded to float64 on the way in, and
+    their results are exact to about 1e-14 of the largest magnitude in reach (within 1 of the
+    float64 oracle up to magnitudes of about 2**46). A uint8 resize of two neighbouring axes
     (images) runs in fixed point instead: int16 weights with as many bits as the sums allow,
     exact int32 sums along the first axis rounded to an int16 intermediate with up to 7
     fraction bits, then along the second, rounded half up and saturated (passes of at most 4
@@ -333,9 +359,9 @@ antialias, roi, extrapolation_value, size_policy
     func = "resize_backward"
     grad = as_array(func, "grad_out", grad_out)
     dtype = grad.dtype.newbyteorder("=")
-    if dtype.kind != "f" or dtype not in _ACCUMULATOR:
+    if not (dtype.kind == "f" or is_bfloat16(dtype)) or _accumulator(dtype) is None:
         raise TypeError(
-            f"fastup.{func}: 'grad_out' must have dtype float16, float32 or float64; got "
+            f"fastup.{func}: 'grad_out' must have dtype float16, bfloat16, float32 or float64; got "
             f"{grad.dtype}."
         )
     shape, _ = int_or_ints(func, "input_shape", input_shape)
@@ -518,7 +544,7 @@ class _Plan:
         if self.fixed is not None:
             return self.fixed
         steps = self.steps
-        if steps is None or len(steps) != 1 or not self.fused or self.dtype == np.float16:
+        if steps is None or len(steps) != 1 or not self.fused or self.dtype in _HALF:
             return None
         step = steps[0]
         tables = cast(dict[int, WeightTable], self.active)
@@ -629,7 +655,7 @@ def _plan(
             f"{mode!r} (area already averages, nearest copies)."
         )
     dtype = np.dtype(dtype).newbyteorder("=")
-    if mode != "nearest" and dtype not in _ACCUMULATOR:
+    if mode != "nearest" and _accumulator(dtype) is None:
         raise TypeError(
             f"fastup.{func}: mode {mode!r} supports the dtypes {_SUPPORTED}; got {dtype} "
             f"(mode 'nearest' takes every numeric dtype and bool)."
@@ -754,7 +780,14 @@ def resolve_axes(
                     f"fastup.{func}: scale {s} makes axis {a} of length {L} about {length:.3g} "
                     f"long: too large to allocate."
                 )
-            M = max(0, int(math.floor(length)))
+            if length < 0:  # a reversed roi
+                raise ValueError(
+                    f"fastup.{func}: a scale of a reversed roi (start > end) gives axis {a} of "
+                    f"length {L} a negative length (floor({L} * ({roi_i[1]:g} - "
+                    f"{roi_i[0]:g}) * {s:g}) = {math.floor(length)}); pass 'size' to resize "
+                    f"into a reversed roi."
+                )
+            M = int(math.floor(length))
             how = (
                 f"scale {s:g}: floor({L} * {s:g}) = {M}"
                 if roi_i is None
@@ -941,8 +974,10 @@ def _resample(
     """The weighted modes: the ``steps`` (else the cheapest for this input, ``_plan_steps``);
     intermediates in the accumulator type; ``jobs`` keeps the prepared fused kernels of the
     steps for the next call with the same steps."""
+    if source.dtype in _HALF and _resample_half_blocks(source, tables, result, nthreads, steps):
+        return
     accumulator = _ACCUMULATOR[source.dtype]
-    current = source if source.dtype != np.float16 else source.astype(np.float32)
+    current = source if source.dtype not in _HALF else normalised(source, np.float32, nthreads)
     if steps is None:
         steps = _plan_steps(source.shape, tables, accumulator == np.float32)
     for i, step in enumerate(steps):
@@ -950,7 +985,7 @@ def _resample(
         shape[step.axis] = int(tables[step.axis].start.shape[0])
         if step.outer is not None:
             shape[step.outer] = int(tables[step.outer].start.shape[0])
-        if i == len(steps) - 1 and result.dtype != np.float16:
+        if i == len(steps) - 1 and result.dtype not in _HALF:
             target = result
         else:
             target = np.empty(shape, dtype=accumulator)
@@ -970,7 +1005,48 @@ def _resample(
             _apply_table(current, target, step.axis, tables[step.axis], nthreads)
         current = target
     if current is not result:
-        np.copyto(result, current, casting="unsafe")
+        convert(current, result, nthreads)
+
+
+# float32 bytes of the output of one block of a 16-bit float resize (``_resample_half_blocks``)
+HALF_BLOCK_BYTES = 1 << 22
+
+
+def _resample_half_blocks(
+    source: np.ndarray,
+    tables: dict[int, WeightTable],
+    result: np.ndarray,
+    nthreads: int,
+    steps: Sequence[_Step] | None,
+) -> bool:
+    """A float16/bfloat16 resize in blocks of the axes before the first resized one (planes):
+    each block widened to float32, resized, and narrowed into ``result`` while its float32
+    output is still in the cache (no float32 copy of the whole output). The same steps, so
+    the same bits, as one float32 resize of the whole array. False (nothing done) when there
+    is only one block."""
+    first = min(tables)
+    P = math.prod(source.shape[:first])
+    in_block, out_block = source.shape[first:], result.shape[first:]
+    per = max(1, HALF_BLOCK_BYTES // max(1, 4 * math.prod(out_block)))
+    if P <= per:
+        return False
+    shift = first - 1  # axis a of the array is axis a - shift of its (P, ...) view
+    moved = {a - shift: t for a, t in tables.items()}
+    if steps is None:
+        steps = _plan_steps(source.shape, tables, True)
+    moved_steps = [
+        _Step(s.axis - shift, None if s.outer is None else s.outer - shift, s.vfirst) for s in steps
+    ]
+    src = source.reshape((P,) + in_block)
+    dst = result.reshape((P,) + out_block)
+    wide_in = np.empty((per,) + in_block, np.float32)
+    wide_out = np.empty((per,) + out_block, np.float32)
+    for p0 in range(0, P, per):
+        n = min(per, P - p0)
+        convert(src[p0 : p0 + n], wide_in[:n], nthreads)
+        _resample(wide_in[:n], moved, wide_out[:n], nthreads, moved_steps)
+        convert(wide_out[:n], dst[p0 : p0 + n], nthreads)
+    return True
 
 
 def _inner(shape: Sequence[int], axis: int) -> int:
@@ -1020,7 +1096,7 @@ def _apply_table(
     P = math.prod(src.shape[:axis])
     inner = _inner(src.shape, axis)
     L, M = src.shape[axis], dst.shape[axis]
-    wide = np.float64 in (src.dtype, dst.dtype) or np.int32 in (src.dtype, dst.dtype)
+    wide = _ACCUMULATOR[src.dtype] == np.float64 or _ACCUMULATOR[dst.dtype] == np.float64
     _kernels.resample(
         src,
         dst,

@@ -123,20 +123,64 @@ def as_array(func: str, name: str, x: Any) -> np.ndarray:
             raise TypeError(
                 f"fastup.{func}: {name!r} must be an array or array-like; np.asarray failed: {exc}"
             ) from None
-    if x.dtype.kind in "OUSVMm":
+    if x.dtype.kind in "OUSVMm" and not is_bfloat16(x.dtype):
+        if x.dtype.type.__module__ == "ml_dtypes":
+            raise TypeError(
+                f"fastup.{func}: {name!r} has dtype {x.dtype}; of ml_dtypes' types fastup takes "
+                f"bfloat16 only: convert with {name}.astype(np.float32)."
+            )
         raise TypeError(
             f"fastup.{func}: {name!r} must hold numbers; got an array of dtype {x.dtype}."
         )
     return x
 
 
-def normalised(x: np.ndarray, dtype: np.dtype | None = None) -> np.ndarray:
+def is_bfloat16(dtype: np.dtype) -> bool:
+    """``ml_dtypes.bfloat16`` (recognised without importing ml_dtypes)."""
+    return dtype.kind == "V" and dtype.name == "bfloat16" and dtype.type.__module__ == "ml_dtypes"
+
+
+def is_half(dtype: np.dtype) -> bool:
+    """float16 or bfloat16 in native byte order: computed in float32, converted by
+    ``convert``."""
+    return (dtype.char == "e" and dtype.isnative) or is_bfloat16(dtype)
+
+
+def normalised(x: np.ndarray, dtype: np.dtype | None = None, nthreads: int = 1) -> np.ndarray:
     """The one normalising copy: C-contiguous, aligned, native byte order (and ``dtype`` if
     given). No copy when ``x`` already is all that."""
     target = x.dtype.newbyteorder("=") if dtype is None else np.dtype(dtype)
     if x.dtype == target and x.flags.c_contiguous and x.flags.aligned:
         return x  # np.require would return a new view of it
+    if target == np.float32 and is_half(x.dtype):
+        widened = np.empty(x.shape, np.float32)
+        convert(np.ascontiguousarray(x), widened, nthreads)
+        return widened
     return np.require(x, dtype=target, requirements=("C", "A"))
+
+
+def convert(source: np.ndarray, target: np.ndarray, nthreads: int = 1) -> None:
+    """``target[...] = source`` (an unsafe cast); between float32 and the 16-bit floats, both
+    C-contiguous and aligned, by fastup's own conversions on ``nthreads`` threads (NumPy's
+    float16 casts run far below memory speed)."""
+    from . import _kernels
+
+    if (
+        source.shape == target.shape
+        and source.flags.c_contiguous
+        and target.flags.c_contiguous
+        and source.flags.aligned
+        and target.flags.aligned
+    ):
+        if source.dtype == np.float32 and is_half(target.dtype):
+            bits = target.reshape(-1).view(np.uint16)
+            _kernels.narrow(source.reshape(-1), bits, target.dtype.char != "e", nthreads)
+            return
+        if target.dtype == np.float32 and is_half(source.dtype):
+            bits = source.reshape(-1).view(np.uint16)
+            _kernels.widen(bits, target.reshape(-1), source.dtype.char != "e", nthreads)
+            return
+    np.copyto(target, source, casting="unsafe")
 
 
 def check_out(
@@ -173,10 +217,11 @@ def kernel_target(result: np.ndarray) -> np.ndarray:
     return result if result.flags.aligned else np.empty(result.shape, result.dtype)
 
 
-def deliver(result: np.ndarray, target: np.ndarray) -> np.ndarray:
-    """``result``, with ``target`` (from ``kernel_target``) copied in when they differ."""
+def deliver(result: np.ndarray, target: np.ndarray, nthreads: int = 1) -> np.ndarray:
+    """``result``, with ``target`` (from ``kernel_target``, or the float32 result of a 16-bit
+    float computation) copied in when they differ."""
     if target is not result:
-        np.copyto(result, target, casting="unsafe")
+        convert(target, result, nthreads)
     return result
 
 

@@ -89,8 +89,27 @@ _SIZE_POLICIES = ("stretch", "not_larger", "not_smaller")
 _SUPPORT = {"linear": 1, "cubic": 2, "lanczos": 3}
 _INTERPOLATING_DTYPES = tuple(
     np.dtype(t)
-    for t in (np.float16, np.float32, np.float64, np.uint8, np.int8, np.uint16, np.int16, np.int32)
+    for t in (
+        np.float16,
+        np.float32,
+        np.float64,
+        np.uint8,
+        np.int8,
+        np.uint16,
+        np.int16,
+        np.int32,
+        np.uint32,
+        np.int64,
+        np.uint64,
+    )
 )
+
+
+def _is_bfloat16(dtype):
+    """ml_dtypes' bfloat16 (a float type NumPy itself does not know: kind "V")."""
+    return dtype.kind == "V" and dtype.name == "bfloat16"
+
+
 _HALF = Fraction(1, 2)
 
 
@@ -363,10 +382,15 @@ def _apply_matrix(data, axis, W):
 def _cast(values, dtype):
     """float64 -> dtype: floats by astype, integers by rint, saturation, astype."""
     values = np.asarray(values, dtype=np.float64)
-    if dtype.kind == "f":
+    if dtype.kind == "f" or _is_bfloat16(dtype):
         return values.astype(dtype)
     info = np.iinfo(dtype)
-    return np.clip(np.rint(values), info.min, info.max).astype(dtype)
+    # the bounds as floats: min is exact (0 or -2**(bits-1)); max + 1 is a power of two, exact,
+    # where float(max) of a 64-bit type would round up to it and not convert back
+    low, beyond = float(info.min), float(info.max + 1)
+    values = np.rint(values)
+    clipped = np.clip(values, low, np.nextafter(beyond, 0.0)).astype(dtype)
+    return np.where(values >= beyond, np.asarray(info.max, dtype), clipped)
 
 
 # --------------------------------------------------------------------------------------------
@@ -492,12 +516,13 @@ def resize(
     Values: float64 sums over the taps with a nonzero weight only (a zero weight never reads its
     input), axis by axis; floats are then cast with ``astype``, integers rounded half to even
     (``np.rint``), saturated to the dtype's range and cast. Interpolating modes accept float16,
-    float32, float64, uint8, int8, uint16, int16, int32; nearest accepts every numeric dtype and
-    bool and copies values bit for bit.
+    bfloat16 (ml_dtypes), float32, float64, uint8, int8, uint16, int16, int32, uint32, int64,
+    uint64; nearest accepts every numeric dtype, bfloat16 and bool and copies values bit for
+    bit.
     """
     del workers  # accepted and ignored
     x = _as_array(x)
-    if x.dtype.kind not in "biufc":
+    if x.dtype.kind not in "biufc" and not _is_bfloat16(x.dtype):
         raise TypeError(f"unsupported dtype {x.dtype}: resize takes numeric or bool arrays")
     dtype = x.dtype.newbyteorder("=")
 
@@ -511,10 +536,10 @@ def resize(
         extrapolation_value,
         size_policy,
     )
-    if opts.mode != "nearest" and dtype not in _INTERPOLATING_DTYPES:
+    if opts.mode != "nearest" and dtype not in _INTERPOLATING_DTYPES and not _is_bfloat16(dtype):
         raise TypeError(
             f"mode={opts.mode!r} supports dtypes "
-            f"{', '.join(str(d) for d in _INTERPOLATING_DTYPES)}; got {x.dtype}"
+            f"{', '.join(str(d) for d in _INTERPOLATING_DTYPES)}, bfloat16; got {x.dtype}"
         )
     geo = _resize_geometry(x.shape, size, scale, axes, roi, opts)
 
@@ -787,12 +812,15 @@ def resize_backward(
     x.shape)>`` to rounding when ``extrapolation_value == 0`` (and
     ``<resize(x) - resize(0 * x), g>`` otherwise).
 
-    dtypes: ``grad_out`` float16, float32 or float64 (float64 internally); the result has the
-    dtype of ``grad_out`` and shape ``input_shape``.
+    dtypes: ``grad_out`` float16, bfloat16, float32 or float64 (float64 internally); the result
+    has the dtype of ``grad_out`` and shape ``input_shape``.
     """
     del workers  # accepted and ignored
     g = _as_array(grad_out)
-    dtype = _float_dtype(g, "resize_backward", "grad_out")
+    if _is_bfloat16(g.dtype):
+        dtype = g.dtype
+    else:
+        dtype = _float_dtype(g, "resize_backward", "grad_out")
     try:
         in_shape = tuple(_int_arg(v, "input_shape") for v in input_shape)
     except TypeError:
