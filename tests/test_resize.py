@@ -325,7 +325,12 @@ def test_integer_factor_nearest_is_repeat(factors, shape, dtype, variant):
         return  # pytorch_half_pixel maps a length-1 output to the first sample, not the middle
     expected = np.repeat(np.repeat(x, factors[0], axis=1), factors[1], axis=2)
     result = fastup.resize(
-        x, size, mode="nearest", coordinate_mode=coordinate_mode, nearest_mode=nearest_mode
+        x,
+        size,
+        axes=(1, 2),
+        mode="nearest",
+        coordinate_mode=coordinate_mode,
+        nearest_mode=nearest_mode,
     )
     np.testing.assert_array_equal(result, expected)
     by_scale = fastup.resize(

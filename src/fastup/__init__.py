@@ -1,8 +1,9 @@
 """fastup: fast, exact resizing of NumPy arrays in every common convention.
 
-Public API: ``resize`` and ``resize_backward``; ``conv_transpose``, ``conv`` and
-``conv_transpose_backward``; ``interpolation_kernel`` and ``checkerboard``; ``get_workers``,
-``set_workers``, ``show_config``; and the pure-NumPy reference ``fastup.oracle``.
+Public API: ``resize`` and ``resize_backward`` (and ``ChannelsLastWarning``);
+``conv_transpose``, ``conv`` and ``conv_transpose_backward``; ``interpolation_kernel`` and
+``checkerboard``; ``get_workers``, ``set_workers``, ``show_config``; and the pure-NumPy
+reference ``fastup.oracle``.
 """
 
 from __future__ import annotations
@@ -18,13 +19,14 @@ from ._deconv import (
     conv_transpose_backward,
     interpolation_kernel,
 )
-from ._resize import resize, resize_backward
+from ._resize import ChannelsLastWarning, resize, resize_backward
 from ._threads import get_workers, set_workers
 
 __version__ = "0.1.0"
 
 __all__ = [
     "__version__",
+    "ChannelsLastWarning",
     "checkerboard",
     "conv",
     "conv_transpose",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
@@ -59,12 +60,35 @@ _ACCUMULATOR: dict[np.dtype, np.dtype] = {
     np.dtype(np.float32): np.dtype(np.float32),
     np.dtype(np.float64): np.dtype(np.float64),
 }
+# the dtypes of decoded photos (ChannelsLastWarning)
+_PHOTO_DTYPES = (np.dtype(np.uint8), np.dtype(np.uint16))
 # the 16-bit floats: converted to float32 before the first pass and back after the last
 _HALF: set[np.dtype] = {np.dtype(np.float16)}
 _SUPPORTED = (
     "float16, bfloat16 (ml_dtypes), float32, float64, uint8, int8, uint16, int16, int32, "
     "uint32, int64, uint64"
 )
+
+
+class ChannelsLastWarning(UserWarning):
+    """A photo-shaped array (uint8 or uint16, channels last) resized without ``axes``: the
+    default, the trailing axes, includes its channel axis.
+
+    Examples
+    --------
+    >>> import warnings
+    >>> import numpy as np
+    >>> import fastup
+    >>> photo = np.zeros((477, 720, 3), np.uint8)
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     fastup.resize(photo, (954, 1440)).shape  # resizes W and C
+    (477, 954, 1440)
+    >>> caught[0].category is fastup.ChannelsLastWarning
+    True
+    >>> fastup.resize(photo, (954, 1440), axes=(0, 1)).shape  # the image: no warning
+    (954, 1440, 3)
+    """
 
 
 def _accumulator(dtype: np.dtype) -> np.dtype | None:
@@ -270,6 +294,8 @@ def resize(
             return result
     x = as_array(func, "x", x)
     plan = _get_plan(func, x.shape, x.dtype, *args)
+    if axes is None and plan.channels_last_warning:
+        warnings.warn(plan.channels_last_warning, ChannelsLastWarning, stacklevel=2)
     nthreads = _threads.resolve(func, workers)
     if out is None:  # before the tables: an impossible size fails here, with the size
         result = allocate(func, plan.out_shape, plan.dtype)
@@ -281,7 +307,7 @@ def resize(
     source = normalised(x)
     target = kernel_target(result)
     plan.run(source, target, nthreads)
-    if key is not None and source is x and plan.small:
+    if key is not None and source is x and plan.small and not plan.channels_last_warning:
         _remember(key, plan)
     return deliver(result, target)
 
@@ -457,6 +483,34 @@ class _Plan:
         if self.mode == "nearest" or not active:
             return None
         return _plan_steps(self.in_shape, cast(dict[int, WeightTable], active), self.fused)
+
+    @cached_property
+    def channels_last_warning(self) -> str:
+        """For a photo-shaped input, (H, W, C) or (N, H, W, C) of uint8 or uint16 with 1, 3 or
+        4 channels, whose channel axis is resized to another length: what ``resize`` warns
+        when no ``axes`` were given (the default, the trailing axes, is the PyTorch/ONNX one
+        for (N, C, H, W) data, but a photo resized by it comes out silently wrong). Else ""."""
+        shape, last = self.in_shape, len(self.in_shape) - 1
+        if (
+            len(shape) not in (3, 4)
+            or self.dtype not in _PHOTO_DTYPES
+            or shape[last] not in (1, 3, 4)
+            or self.out_shape[last] == shape[last]
+        ):
+            return ""
+        image, right, them = (
+            ("an (H, W, C) image", "(0, 1)", "the image")
+            if len(shape) == 3
+            else ("a batch of (N, H, W, C) images", "(1, 2)", "the images")
+        )
+        resized = tuple(sorted(self.specs))
+        return (
+            f"fastup.resize: x of shape {shape} and dtype {self.dtype} looks like {image}, "
+            f"but with no 'axes' fastup resizes its axes {resized}, the channel axis among "
+            f"them (the default for (N, C, H, W) data, as in PyTorch and ONNX): the result has "
+            f"shape {self.out_shape}. Pass axes={right} to resize {them}; pass 'axes' in any case "
+            f"to silence this warning."
+        )
 
     @cached_property
     def small(self) -> bool:
