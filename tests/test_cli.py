@@ -632,7 +632,7 @@ def test_demo_writes_the_picture(demo):
     assert data[8:16] == struct.pack(">I", 13) + b"IHDR"
     width, height, depth, colour = struct.unpack(">IIBB", data[16:26])
     assert (width, height, depth, colour) == (_demo.WIDTH, _demo.HEIGHT, 8, 2)
-    assert (width, height) == (700, 547)  # 5 panels of 128 in 3 captioned, labelled rows
+    assert (width, height) == (700, 644)  # 5 panels of 128 in 3 captioned, labelled rows
     picture = decode_png(data)
     assert picture.shape == (height, width, 3)
 
@@ -677,6 +677,43 @@ def test_demo_writes_the_picture(demo):
     with Image.open(path) as image:
         assert (image.format, image.mode, image.size) == ("PNG", "RGB", (width, height))
         assert_array_equal(np.asarray(image), picture)
+
+
+def test_demo_picture_shows_the_times_and_a_legend(demo):
+    """Under every computed panel its timing line (small grey text), none under the inputs;
+    the legend under the rows says what the timing lines and the tap-count maps mean."""
+    _, out, _, path = demo
+    picture = decode_png(path.read_bytes())
+    grey = np.array(_demo.TIME_COLOUR)
+    for row in range(3):
+        for column in range(5):
+            top, left = _demo.panel_origin(row, column)
+            band = picture[top + _demo.PANEL : top + _demo.PANEL + _demo.TIME_HEIGHT, left:]
+            band = band[:, : _demo.PANEL]
+            drawn = (band == grey).all(axis=2)
+            assert ((band == grey).all(axis=2) | (band == 24).all(axis=2)).all()
+            assert drawn.any() == (column > 0 or row == 1), (row, column)
+    for i, line in enumerate(_demo.LEGEND):
+        mask = _demo.text_mask(line, 2)
+        top = _demo.MARGIN + 3 * (_demo.ROW_HEIGHT + _demo.GAP) + i * _demo.LEGEND_LINE
+        region = picture[top : top + mask.shape[0], 10 : 10 + mask.shape[1]]
+        assert_array_equal((region == grey).all(axis=2), mask)
+    assert "UNDER A PANEL: FASTUP TIME, X FASTER THAN ORACLE" in _demo.LEGEND
+    # the printed lines give the same times
+    assert out.count(" faster, max|diff| ") == 13
+
+
+def test_demo_timing_line_is_drawn_where_render_puts_it():
+    images = {(0, 1): np.zeros((_demo.PANEL, _demo.PANEL))}
+    text = "56.4US 35X FASTER"
+    picture = _demo.render(images, {(0, 1): "NEAREST"}, {(0, 1): text})
+    top, left = _demo.panel_origin(0, 1)
+    mask = _demo.text_mask(text)
+    row0 = top + _demo.PANEL + _demo.TIME_HEIGHT - _demo.GLYPH_HEIGHT
+    region = picture[row0 : row0 + mask.shape[0], left : left + mask.shape[1]]
+    assert_array_equal((region == np.array(_demo.TIME_COLOUR)).all(axis=2), mask)
+    assert mask.shape[1] <= _demo.PANEL  # the longest line fits under its panel
+    assert _demo._short_time(56.4e-6) == "56.4US" and _demo._short_time(0.00119) == "1.19MS"
 
 
 def _grey(picture, row, column):

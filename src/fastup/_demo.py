@@ -24,7 +24,8 @@ The picture is a grid of labelled panels, 128 x 128 pixels each:
 
 For each panel the time of the ``fastup.resize`` or ``fastup.conv_transpose`` call (best of a
 few runs) is printed beside the time of the same ``fastup.oracle`` function on the same call,
-their ratio and the largest difference.
+their ratio and the largest difference; the picture shows the time and the ratio under the
+panel, and a legend under the rows (what the timing lines and the tap-count maps mean).
 """
 
 from __future__ import annotations
@@ -253,13 +254,22 @@ TEXT_SCALE = 2
 TEXT_HEIGHT = GLYPH_HEIGHT * TEXT_SCALE
 CAPTION_HEIGHT = TEXT_HEIGHT + 8  # a row's caption and the space below it
 LABEL_HEIGHT = TEXT_HEIGHT + 5  # a panel's label and the space below it
-ROW_HEIGHT = CAPTION_HEIGHT + LABEL_HEIGHT + PANEL
+TIME_HEIGHT = 4 + GLYPH_HEIGHT  # the space above a panel's timing line (small text) and it
+ROW_HEIGHT = CAPTION_HEIGHT + LABEL_HEIGHT + PANEL + TIME_HEIGHT
+# the legend under the rows
+LEGEND = (
+    "UNDER A PANEL: FASTUP TIME, X FASTER THAN ORACLE",
+    "TAPS: KERNEL TAPS PER OUTPUT, WHITE 4 GREY 2 DARK 1",
+    "K4 S2 OVERLAPS EVENLY: 4 EVERYWHERE, NO CHECKERBOARD",
+)
+LEGEND_LINE = TEXT_HEIGHT + 6
 WIDTH = 2 * MARGIN + COLUMNS * PANEL + (COLUMNS - 1) * GAP
-HEIGHT = 2 * MARGIN + 3 * ROW_HEIGHT + 2 * GAP
+HEIGHT = 2 * MARGIN + 3 * ROW_HEIGHT + 3 * GAP + len(LEGEND) * LEGEND_LINE - 6
 
 BACKGROUND = (24, 24, 24)
 CAPTION_COLOUR = (255, 200, 60)
 LABEL_COLOUR = (255, 255, 255)
+TIME_COLOUR = (170, 170, 170)
 BOX_COLOUR = (255, 40, 40)
 
 CAPTIONS = (
@@ -409,15 +419,22 @@ def _format_ratio(ratio: float) -> str:
     return f"{ratio:.0f}x" if ratio >= 10 else f"{ratio:.1f}x"
 
 
+def _short_time(seconds: float) -> str:
+    """A time in at most 6 characters of the picture's font: 29.1US, 1.19MS, 2.40S."""
+    if seconds < 1e-3:
+        return f"{seconds * 1e6:.3g}US"
+    return f"{seconds * 1e3:.3g}MS" if seconds < 1.0 else f"{seconds:.3g}S"
+
+
 def _shape(array: np.ndarray) -> str:
     return "x".join(str(n) for n in array.shape)
 
 
 def _time_panel(
     panel: Panel, function: Callable[..., np.ndarray], reference: Callable[..., np.ndarray]
-) -> tuple[np.ndarray, str]:
+) -> tuple[np.ndarray, str, str]:
     """Run the panel's call with fastup's ``function`` and the oracle's ``reference``; its
-    result and its printed line.
+    result, its printed line and the timing line drawn under the panel.
 
     The oracle first runs on the top-left quarter (per axis) of the input; when that predicts
     more than ``ORACLE_BUDGET`` for the full input, the comparison is made on the quarter.
@@ -443,13 +460,17 @@ def _time_panel(
         f"oracle {_format_time(ref_time)}, {_format_ratio(ref_time / base_time)} faster, "
         f"max|diff| {difference:.1e}"
     )
-    return result, line
+    drawn = f"{_short_time(fast_time)} {_format_ratio(ref_time / base_time).upper()} FASTER"
+    return result, line, drawn
 
 
 def render(
-    images: dict[tuple[int, int], np.ndarray], labels: dict[tuple[int, int], str]
+    images: dict[tuple[int, int], np.ndarray],
+    labels: dict[tuple[int, int], str],
+    times: dict[tuple[int, int], str] | None = None,
 ) -> np.ndarray:
-    """The picture (HEIGHT, WIDTH, 3) uint8: captions, labels, panels at ``panel_origin``.
+    """The picture (HEIGHT, WIDTH, 3) uint8: captions, labels, panels at ``panel_origin``,
+    the timing lines ``times`` under their panels, and the legend.
 
     ``images`` maps (row, column) to a 128 x 128 image with values in [0, 1]; the input panel
     (0, 0) gets the red box around ``CROP``.
@@ -464,6 +485,12 @@ def render(
         top, left = panel_origin(row, column)
         draw_text(picture, labels[row, column], top - LABEL_HEIGHT, left, LABEL_COLOUR, TEXT_SCALE)
         picture[top : top + PANEL, left : left + PANEL] = to_uint8(image)[:, :, None]
+    for (row, column), text in (times or {}).items():
+        top, left = panel_origin(row, column)
+        draw_text(picture, text, top + PANEL + TIME_HEIGHT - GLYPH_HEIGHT, left, TIME_COLOUR)
+    for i, line in enumerate(LEGEND):
+        top = MARGIN + 3 * (ROW_HEIGHT + GAP) + i * LEGEND_LINE
+        draw_text(picture, line, top, MARGIN, TIME_COLOUR, TEXT_SCALE)
     top, left = panel_origin(0, 0)
     y0, y1 = top + CROP[0].start - 1, top + CROP[0].stop
     x0, x1 = left + CROP[1].start - 1, left + CROP[1].stop
@@ -491,17 +518,20 @@ def run(path: str | os.PathLike[str], stream: TextIO | None = None) -> None:
     }
     images: dict[tuple[int, int], np.ndarray] = {}
     labels: dict[tuple[int, int], str] = {}
+    times: dict[tuple[int, int], str] = {}
     for panel in panels():
         labels[panel.row, panel.column] = panel.label
         if panel.keywords:
-            result, line = _time_panel(panel, *functions[panel.function])
+            result, line, times[panel.row, panel.column] = _time_panel(
+                panel, *functions[panel.function]
+            )
             images[panel.row, panel.column] = (
                 result if panel.display is None else panel.display(result)
             )
             print(line, file=stream, flush=True)
         else:
             images[panel.row, panel.column] = panel.source
-    picture = render(images, labels)
+    picture = render(images, labels, times)
     write_png(path, picture)
     print(
         f"wrote {os.fspath(path)} ({WIDTH}x{HEIGHT} RGB PNG) in "
