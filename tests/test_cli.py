@@ -219,11 +219,45 @@ IN, OUT = "{d}/in.npy", "{d}/out.npy"
 ERRORS = [
     ([], 2, r"the following arguments are required: COMMAND"),
     (["frobnicate"], 2, r"argument COMMAND: invalid choice: 'frobnicate'"),
-    (["resize", IN, OUT], 2, r"one of the arguments --size --scale is required"),
+    (
+        ["resize", IN, OUT],
+        2,
+        r"fastup resize: error: give one of --size HxW, --scale S, --width W and/or --height H, "
+        r"--shorter N, --longer N\.",
+    ),
     (
         ["resize", IN, OUT, "--size", "3", "--scale", "2"],
         2,
-        r"argument --scale: not allowed with argument --size",
+        r"give one of --size HxW, .*, --longer N; got 2 of them\.",
+    ),
+    (["resize", IN, "--size", "3"], 2, r"give IN and OUT \(or several IN and an OUT folder\)"),
+    (["resize", IN, OUT, "--width", "0"], 2, r"argument --width: expected a positive integer"),
+    (["resize", IN, OUT, "--shorter", "-3"], 2, r"argument --shorter: expected a positive"),
+    (
+        ["resize", IN, OUT, "--size", "3", "--quality", "0"],
+        2,
+        r"--quality must be 1 to 100; got 0",
+    ),
+    (
+        ["resize", IN, OUT, "--shorter", "10", "--size-policy", "not_larger"],
+        2,
+        r"--size-policy applies to --size and to --width with --height; got it with --shorter",
+    ),
+    (
+        ["resize", IN, IN, "--size", "3"],
+        2,
+        r"OUT '.*in\.npy' is the input '.*in\.npy': pass --overwrite to replace it",
+    ),
+    (["resize", "{d}/nothing*.npy", OUT, "--size", "3"], 2, r"IN pattern '.*nothing\*\.npy' "),
+    (
+        ["resize", IN, "{d}/complex.npy", "{d}/broken.npy", "--size", "3"],
+        2,
+        r"OUT '.*broken\.npy' must be a folder for 2 inputs; it is a file",
+    ),
+    (
+        ["resize", IN, OUT, "--size", "3", "--format", "png"],
+        2,
+        r"--format applies when OUT is a folder; OUT is the file '.*out\.npy'",
     ),
     (
         ["resize", IN, OUT, "--size", "4xq"],
@@ -313,7 +347,8 @@ ERRORS = [
     (
         ["resize", "{d}/in.txt", OUT, "--size", "3"],
         2,
-        r"IN '.*in\.txt' must end in one of \.npy, \.png, \.jpg, \.jpeg, \.tif, \.tiff; got \.txt",
+        r"IN '.*in\.txt' must end in one of \.npy, \.png, \.jpg, \.jpeg, \.tif, \.tiff, \.webp, "
+        r"\.bmp; got \.txt",
     ),
     (
         ["resize", IN, "{d}/out", "--size", "3"],
@@ -371,7 +406,7 @@ def test_image_without_pillow(tmp_path, capsys, monkeypatch):
         status, out, err = run(["resize", *(tmp_path / a for a in argv), "--scale", "2"], capsys)
         assert (status, out) == (2, "")
         assert re.fullmatch(
-            r"fastup resize: error: reading and writing PNG/JPEG/TIFF images needs Pillow: "
+            r"fastup resize: error: reading and writing PNG/JPEG/TIFF/WebP/BMP images needs Pillow: "
             r"pip install 'fastup\[image\]' \(or use \.npy files\)\.\n",
             err,
         ), err
@@ -421,10 +456,36 @@ def test_image_round_trip(tmp_path, capsys, shape, dtype, mode, suffix, options,
     with Image.open(tmp_path / f"out{suffix}") as image:
         assert image.mode == mode
         y = np.asarray(image)
+    if mode in ("LA", "RGBA"):  # premultiplied by alpha around the resize, as Pillow does
+        expected = premultiplied_resize(x, **keywords)
+        assert y.dtype == dtype
+        assert np.abs(y.astype(int) - expected).max() <= 1
+        # --straight-alpha: every channel alone
+        status, _, _ = run(
+            ["resize", tmp_path / f"in{suffix}", tmp_path / "s.png", *options, "--straight-alpha"],
+            capsys,
+        )
+        assert status == 0
+        assert_array_equal(
+            np.asarray(Image.open(tmp_path / "s.png")), fastup.resize(x, **keywords, axes=(0, 1))
+        )
+        return
     expected = fastup.resize(x, **keywords, axes=(0, 1))
     assert y.dtype == expected.dtype == dtype
     assert_array_equal(y, expected)
     assert f"{x.shape} {np.dtype(dtype)} -> " in out
+
+
+def premultiplied_resize(x, **keywords):
+    """The definition, in float64 (the oracle): colours times alpha / 255, resized with the
+    alpha, divided by the resized alpha; rounded; colour 0 where the alpha rounds to 0."""
+    alpha = x[:, :, -1:].astype(np.float64)
+    stacked = np.concatenate([x[:, :, :-1] * alpha / 255, alpha], axis=2)
+    y = fastup.oracle.resize(stacked, **keywords, axes=(0, 1))
+    out_alpha = np.clip(np.rint(y[:, :, -1:]), 0, 255)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        colour = np.where(out_alpha > 0, y[:, :, :-1] * 255 / y[:, :, -1:], 0)
+    return np.concatenate([np.clip(np.rint(colour), 0, 255), out_alpha], axis=2).astype(int)
 
 
 def test_image_conversions(tmp_path, capsys):

@@ -2,21 +2,26 @@
 
 Subcommands:
 
-* ``fastup resize IN OUT (--size ... | --scale ...) [options]``: resize a ``.npy`` array, or a
-  PNG/JPEG/TIFF image when Pillow is installed (``pip install fastup[image]``).
+* ``fastup resize IN [IN ...] OUT (--size HxW | --scale S | --width W | --height H |
+  --shorter N | --longer N) [options]``: resize ``.npy`` arrays, or PNG/JPEG/TIFF/WebP/BMP
+  images when Pillow is installed (``pip install fastup[image]``); several inputs (or a glob
+  pattern) go into the folder OUT.
 * ``fastup demo [-o PATH]``: draw the comparison picture and time fastup against the oracle;
   needs nothing beyond NumPy.
+* ``fastup bench``: time fastup beside the installed peers.
 
 Exit status: 0 on success; 2 for a usage error or bad input (an option argparse or
 ``fastup.resize`` rejects, an input file that cannot be read or is of an unsupported kind, an
-output format that cannot hold the result, Pillow missing for an image); 1 when the output file
-cannot be written or there is not enough memory. Errors are one message on stderr, with no
-traceback.
+output format that cannot hold the result, an output that would overwrite an input, Pillow
+missing for an image); 1 when an output file cannot be written or there is not enough memory.
+Errors are one message on stderr, with no traceback.
 """
 
 from __future__ import annotations
 
 import argparse
+import glob
+import math
 import os
 import sys
 import time
@@ -26,29 +31,21 @@ from typing import Any, NoReturn
 import numpy as np
 
 from . import __version__
+from ._images import (
+    DEFAULT_QUALITY,
+    IMAGE_FORMATS,
+    ImageError,
+    Metadata,
+    check_writable,
+    pillow,
+    read_image,
+    resize_image,
+    write_image,
+)
 from ._resize import resize
-from ._tables import COORDINATE_MODES, MODE_ALIASES, MODES, NEAREST_MODES
+from ._tables import COORDINATE_MODES, MODE_ALIASES, MODES, NEAREST_MODES, SIZE_POLICIES
 
-# file suffix -> Pillow format name
-IMAGE_FORMATS = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG", ".tif": "TIFF", ".tiff": "TIFF"}
 SUFFIXES = (".npy",) + tuple(IMAGE_FORMATS)
-
-# the Pillow image modes read as they are: uint8 (H, W) or (H, W, C), uint16, int32, float32 (H, W)
-_READ_MODES = ("L", "LA", "RGB", "RGBA", "I;16", "I;16L", "I;16B", "I", "F")
-# the mode that stores an (H, W) array of each dtype
-_ONE_CHANNEL_MODES = {
-    np.dtype(np.uint8): "L",
-    np.dtype(np.uint16): "I;16",
-    np.dtype(np.int32): "I",
-    np.dtype(np.float32): "F",
-}
-# the modes each format stores
-_FORMAT_MODES = {
-    "PNG": ("L", "LA", "RGB", "RGBA", "I;16"),
-    "JPEG": ("L", "RGB"),
-    "TIFF": ("L", "LA", "RGB", "RGBA", "I;16", "I", "F"),
-}
-_JPEG_QUALITY = 95
 # tf_crop_and_resize is left out: it needs a roi, which the command line does not take
 _COORDINATE_MODES = tuple(c for c in COORDINATE_MODES if c != "tf_crop_and_resize")
 
@@ -109,6 +106,17 @@ def _scales(text: str) -> float | tuple[float, ...]:
     return values[0] if len(values) == 1 else tuple(values)
 
 
+def _positive(text: str) -> int:
+    """``--width``, ``--height``, ``--shorter``, ``--longer``: a positive integer."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer; got {text!r}")
+    return value
+
+
 def _axes(text: str) -> tuple[int, ...]:
     """``--axes``: comma-separated integers."""
     try:
@@ -137,94 +145,87 @@ def _kind(path: str, name: str) -> str:
     )
 
 
-def _pillow() -> Any:
-    """``PIL.Image``, or the error that tells how to install it."""
+def _image_call(call: Callable[[], Any]) -> Any:
+    """``call()``, with fastup._images' errors as command errors."""
     try:
-        from PIL import Image
-    except ImportError:
-        raise CommandError(
-            "reading and writing PNG/JPEG/TIFF images needs Pillow: pip install 'fastup[image]' "
-            "(or use .npy files)."
-        ) from None
-    return Image
+        return call()
+    except ImageError as exc:
+        raise CommandError(str(exc), exc.status) from None
 
 
-def read_array(path: str) -> np.ndarray:
-    """The array in ``path``: a .npy file, or an image as (H, W) or (H, W, C).
-
-    Images of mode L, LA, RGB, RGBA (uint8), I;16 (uint16), I (int32) and F (float32) are
-    read as they are; palette images become RGB or RGBA (with transparency), and 1-bit images
-    L, since resizing palette indices or bits means nothing.
-    """
-    kind = _kind(path, "IN")
-    if kind == "npy":
+def read_input(path: str) -> tuple[np.ndarray, str | None, Metadata | None]:
+    """The array in ``path`` (a .npy file, or an image as (H, W) or (H, W, C)), the image's
+    Pillow mode and metadata (None for .npy)."""
+    if _kind(path, "IN") == "npy":
         try:
-            return np.load(path, allow_pickle=False)
+            return np.load(path, allow_pickle=False), None, None
         except (OSError, ValueError, EOFError) as exc:
             raise CommandError(f"cannot read IN {path!r} as a .npy array: {exc}") from None
-    Image = _pillow()
-    try:
-        with Image.open(path) as image:
-            image.load()
-            if image.mode in ("P", "PA"):
-                transparent = image.mode == "PA" or "transparency" in image.info
-                image = image.convert("RGBA" if transparent else "RGB")
-            elif image.mode == "1":
-                image = image.convert("L")
-            mode, source_format = image.mode, image.format
-            array = np.asarray(image)
-    except (OSError, ValueError, Image.DecompressionBombError) as exc:
-        raise CommandError(f"cannot read IN {path!r} as an image: {exc}") from None
-    if mode == "I" and source_format == "PNG":  # Pillow < 10.3 opens 16-bit grey PNGs as "I"
-        return array.astype(np.uint16)
-    if mode not in _READ_MODES:
-        raise CommandError(
-            f"IN {path!r} is an image of mode {mode}; fastup reads the modes "
-            f"{', '.join(_READ_MODES)} (and palette and 1-bit images)."
-        )
-    return array
+    return _image_call(lambda: read_image(path))
 
 
-def _image_mode(array: np.ndarray) -> str | None:
-    """The Pillow mode that stores ``array`` exactly, or None."""
-    dtype = array.dtype.newbyteorder("=")
-    if array.ndim == 2:
-        return _ONE_CHANNEL_MODES.get(dtype)
-    if array.ndim == 3 and dtype == np.uint8:
-        return {2: "LA", 3: "RGB", 4: "RGBA"}.get(array.shape[2])
-    return None
-
-
-def write_array(path: str, array: np.ndarray) -> None:
+def write_output(path: str, array: np.ndarray, metadata: Metadata | None, quality: int) -> None:
     """Write ``array`` to ``path``: a .npy file, or an image in the same bit depth."""
-    kind = _kind(path, "OUT")
-    if kind == "npy":
-        _write(lambda: np.save(path, array), path)
+    if _kind(path, "OUT") != "npy":
+        _image_call(lambda: write_image(path, array, metadata, quality))
         return
-    Image = _pillow()
-    mode = _image_mode(array)
-    if mode is None or min(array.shape[:2]) < 1:
-        raise CommandError(
-            f"cannot store an array of shape {array.shape} and dtype {array.dtype} as an image; "
-            f"images are uint8 (H, W), (H, W, 2), (H, W, 3), (H, W, 4), or uint16, int32, "
-            f"float32 (H, W), with H, W >= 1 (use a .npy OUT)."
-        )
-    if mode not in _FORMAT_MODES[kind]:
-        suitable = [s for s, f in IMAGE_FORMATS.items() if mode in _FORMAT_MODES[f]]
-        raise CommandError(
-            f"OUT {path!r}: {kind} cannot store images of mode {mode} ({array.dtype}, shape "
-            f"{array.shape}); use one of {', '.join(suitable + ['.npy'])}."
-        )
-    image = Image.fromarray(np.ascontiguousarray(array, dtype=array.dtype.newbyteorder("=")))
-    options = {"quality": _JPEG_QUALITY} if kind == "JPEG" else {}
-    _write(lambda: image.save(path, format=kind, **options), path)
-
-
-def _write(save: Callable[[], None], path: str) -> None:
     try:
-        save()
+        np.save(path, array)
     except OSError as exc:
         raise CommandError(f"cannot write OUT {path!r}: {exc}", status=1) from None
+
+
+def _expand(patterns: Sequence[str]) -> list[str]:
+    """The input files: each IN, or the files a glob pattern in IN matches (sorted), for
+    shells that do not expand patterns."""
+    files: list[str] = []
+    for pattern in patterns:
+        if not os.path.exists(pattern) and any(c in pattern for c in "*?["):
+            matches = sorted(glob.glob(pattern))
+            if not matches:
+                raise CommandError(f"IN pattern {pattern!r} matches no file.")
+            files.extend(matches)
+        else:
+            files.append(pattern)
+    return files
+
+
+def _outputs(inputs: Sequence[str], out: str, suffix: str | None) -> tuple[list[str], bool]:
+    """The output file of each input, and whether OUT is a folder (several inputs, an
+    existing folder, or a path ending in a separator): then each output is OUT/<name of the
+    input> with the input's suffix, or ``suffix``."""
+    folder = len(inputs) > 1 or os.path.isdir(out) or out.endswith(("/", os.sep))
+    if not folder:
+        if suffix is not None:
+            raise CommandError(f"--format applies when OUT is a folder; OUT is the file {out!r}.")
+        return [out], False
+    if os.path.exists(out) and not os.path.isdir(out):
+        raise CommandError(f"OUT {out!r} must be a folder for {len(inputs)} inputs; it is a file.")
+    outputs = [
+        os.path.join(
+            out, os.path.splitext(os.path.basename(p))[0] + (suffix or os.path.splitext(p)[1])
+        )
+        for p in inputs
+    ]
+    seen: dict[str, str] = {}
+    for source, target in zip(inputs, outputs, strict=True):
+        if target in seen:
+            raise CommandError(
+                f"IN {seen[target]!r} and {source!r} would both be written to {target!r}."
+            )
+        seen[target] = source
+    return outputs, True
+
+
+def _refuse_overwriting(inputs: Sequence[str], outputs: Sequence[str]) -> None:
+    """An output that is one of the inputs is refused (unless --overwrite)."""
+    sources = {os.path.realpath(p): p for p in inputs}
+    for target in outputs:
+        if os.path.realpath(target) in sources:
+            raise CommandError(
+                f"OUT {target!r} is the input {sources[os.path.realpath(target)]!r}: pass "
+                f"--overwrite to replace it, or write elsewhere."
+            )
 
 
 # --------------------------------------------------------------------------------------------
@@ -232,27 +233,103 @@ def _write(save: Callable[[], None], path: str) -> None:
 # --------------------------------------------------------------------------------------------
 
 
+def _round_half_up(value: float) -> int:
+    return max(1, math.floor(value + 0.5))
+
+
+def _target(args: argparse.Namespace, shape: tuple[int, ...], axes: Any) -> dict[str, Any]:
+    """The ``size`` / ``scale`` / ``size_policy`` of fastup.resize from the sizing options."""
+    if args.size is not None or args.scale is not None:
+        return {"size": args.size, "scale": args.scale, "size_policy": args.size_policy}
+    option = (
+        "--width/--height"
+        if args.width is not None or args.height is not None
+        else "--shorter"
+        if args.shorter is not None
+        else "--longer"
+    )
+    if axes is None or len(axes) != 2:
+        raise CommandError(
+            f"{option} sizes two axes (height, width): give --axes for a .npy array of "
+            f"{len(shape)} dims."
+        )
+    H, W = shape[axes[0]], shape[axes[1]]
+    if option == "--width/--height":
+        if args.width is not None and args.height is not None:
+            return {"size": (args.height, args.width), "size_policy": args.size_policy}
+        if args.width is not None:  # the height keeps the aspect ratio
+            return {"size": (_round_half_up(H * args.width / W), args.width)}
+        return {"size": (args.height, _round_half_up(W * args.height / H))}
+    if args.size_policy != "stretch":
+        raise CommandError(
+            f"--size-policy applies to --size and to --width with --height; got it with {option}."
+        )
+    if option == "--shorter":  # torchvision's Resize(N): the other side N * long / short, truncated
+        n = args.shorter
+        return {"size": (n, max(1, int(n * W / H))) if H <= W else (max(1, int(n * H / W)), n)}
+    n = args.longer
+    return {"size": (n, max(1, int(n * W / H))) if H >= W else (max(1, int(n * H / W)), n)}
+
+
+def _progress(i: int, total: int, name: str) -> None:
+    if total > 1:
+        bar = "#" * (20 * i // total)
+        end = "\n" if i == total else ""
+        print(
+            f"\r[{bar:<20}] {i}/{total} {os.path.basename(name)[:40]:<40}",
+            end=end,
+            file=sys.stderr,
+            flush=True,
+        )
+
+
 def _resize_command(args: argparse.Namespace) -> None:
-    kinds = (_kind(args.input, "IN"), _kind(args.output, "OUT"))
-    if kinds != ("npy", "npy"):
-        _pillow()  # missing Pillow fails before any work
-    if kinds[0] != "npy" and args.axes is not None:
+    if len(args.paths) < 2:
+        raise CommandError("give IN and OUT (or several IN and an OUT folder).")
+    inputs = _expand(args.paths[:-1])
+    if args.format is not None and not args.format.startswith("."):
+        args.format = "." + args.format
+    outputs, folder = _outputs(inputs, args.paths[-1], args.format)
+    kinds = [(_kind(a, "IN"), _kind(b, "OUT")) for a, b in zip(inputs, outputs, strict=True)]
+    if any(k != ("npy", "npy") for k in kinds):
+        _image_call(pillow)  # missing Pillow fails before any work
+    if args.axes is not None and any(k[0] != "npy" for k in kinds):
         raise CommandError(
             f"--axes applies to .npy input; images are resized along their height and width "
             f"(axes 0, 1); got --axes {','.join(map(str, args.axes))}."
         )
-    x = read_array(args.input)
-    axes: tuple[int, ...]
-    if kinds[0] != "npy":
+    sizing = [args.size, args.scale, args.shorter, args.longer]
+    given = sum(v is not None for v in sizing) + (args.width is not None or args.height is not None)
+    if given != 1:
+        raise CommandError(
+            "give one of --size HxW, --scale S, --width W and/or --height H, --shorter N, "
+            "--longer N" + ("" if given == 0 else f"; got {given} of them") + "."
+        )
+    if not 1 <= args.quality <= 100:
+        raise CommandError(f"--quality must be 1 to 100; got {args.quality}.")
+    if not args.overwrite:
+        _refuse_overwriting(inputs, outputs)
+    if folder:
+        try:
+            os.makedirs(args.paths[-1], exist_ok=True)
+        except OSError as exc:
+            raise CommandError(f"cannot make the OUT folder {args.paths[-1]!r}: {exc}", 1) from None
+    for i, (source, target) in enumerate(zip(inputs, outputs, strict=True), 1):
+        _resize_file(args, source, target)
+        _progress(i, len(inputs), source)
+
+
+def _resize_file(args: argparse.Namespace, source: str, target: str) -> None:
+    x, image_mode, metadata = read_input(source)
+    axes: Any
+    if image_mode is not None:
         axes = (0, 1)
     elif args.axes is None and x.ndim <= 2:
         axes = tuple(range(x.ndim))
     else:
         axes = args.axes
     keywords = {
-        "size": args.size,
-        "scale": args.scale,
-        "axes": axes,
+        **_target(args, x.shape, axes),
         "mode": args.mode,
         "coordinate_mode": args.coordinate_mode,
         "nearest_mode": args.nearest_mode,
@@ -263,15 +340,20 @@ def _resize_command(args: argparse.Namespace) -> None:
     }
     start = time.perf_counter()
     try:
-        y = resize(x, **keywords)
+        if image_mode is not None:
+            y = resize_image(x, image_mode, args.straight_alpha, **keywords)
+        else:
+            y = resize(x, axes=axes, **keywords)
     except (TypeError, ValueError) as exc:
         raise CommandError(str(exc)) from None
     except MemoryError as exc:
         raise CommandError(str(exc) or "not enough memory for the output.", status=1) from None
     elapsed = time.perf_counter() - start
-    write_array(args.output, y)
+    if _kind(target, "OUT") != "npy":
+        _image_call(lambda: check_writable(target, y.shape, y.dtype))
+    write_output(target, y, metadata, args.quality)
     print(
-        f"{args.input} {x.shape} {x.dtype} -> {args.output} {y.shape} {y.dtype}: "
+        f"{source} {x.shape} {x.dtype} -> {target} {y.shape} {y.dtype}: "
         f"{args.mode}{' antialias' if args.antialias else ''}, {elapsed * 1e3:.2f} ms"
     )
 
@@ -318,29 +400,72 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = commands.add_parser(
         "resize",
-        help="resize a .npy array or a PNG/JPEG/TIFF image",
+        help="resize .npy arrays or PNG/JPEG/TIFF/WebP/BMP images",
+        usage=(
+            "fastup resize IN [IN ...] OUT (--size HxW | --scale S | --width W | --height H | "
+            "--shorter N | --longer N) [options]"
+        ),
         description=(
-            "Resize IN into OUT (.npy, or .png/.jpg/.jpeg/.tif/.tiff with Pillow: pip install "
-            "'fastup[image]'). Images are read as (H, W) or (H, W, C) arrays, resized along "
-            "axes 0, 1 and written in the same bit depth (JPEG at quality 95). Default axes of "
-            "a .npy array: every axis when it has 1 or 2 dims, else those of fastup.resize (the "
-            "last len(size) axes; for one --scale S, every axis after the first two)."
+            "Resize IN into OUT: .npy arrays, or images (.png .jpg .jpeg .tif .tiff .webp .bmp, "
+            "with Pillow: pip install 'fastup[image]'). Several inputs, or a glob pattern such "
+            "as 'photos/*.jpg', go into the folder OUT under their own names (--format to "
+            "change the suffix); an output that is one of the inputs is refused unless "
+            "--overwrite. SIZES ARE HEIGHT FIRST: --size 480x640 is 480 rows by 640 columns "
+            "(NumPy's order, not ImageMagick's WxH); --width and --height name them, and one "
+            "of them alone keeps the aspect ratio. Images are read upright (the EXIF "
+            "orientation applied, its tag reset in the output's EXIF), resized along their "
+            "height and width, and written in the same bit depth with their EXIF, ICC profile "
+            "and DPI where the format holds them; images with alpha (LA, RGBA) are resized "
+            "with premultiplied alpha, as Pillow does. Default axes of a .npy array: every "
+            "axis when it has 1 or 2 dims, else those of fastup.resize (the last len(size) "
+            "axes; for one --scale S, every axis after the first two)."
         ),
     )
-    p.add_argument("input", metavar="IN", help="input file (.npy, .png, .jpg, .jpeg, .tif, .tiff)")
-    p.add_argument("output", metavar="OUT", help="output file (same suffixes)")
-    target = p.add_mutually_exclusive_group(required=True)
-    target.add_argument(
+    p.add_argument(
+        "paths",
+        nargs="+",
+        metavar="PATH",
+        help="IN ... OUT: the input files (or glob patterns) and the output file or folder",
+    )
+    p.add_argument(
         "--size",
         type=_lengths,
         metavar="HxW",
-        help="output lengths of the resized axes: HxW (any number of parts) or N for all",
+        help="output lengths of the resized axes, HEIGHT FIRST: HxW (any number of parts), "
+        "or N for all",
     )
-    target.add_argument(
+    p.add_argument(
         "--scale",
         type=_scales,
         metavar="S",
         help="scale of the resized axes: S, or SxS (one per axis)",
+    )
+    p.add_argument(
+        "--width", type=_positive, metavar="W", help="output width (alone: keep the aspect ratio)"
+    )
+    p.add_argument(
+        "--height", type=_positive, metavar="H", help="output height (alone: keep the aspect ratio)"
+    )
+    p.add_argument(
+        "--shorter",
+        type=_positive,
+        metavar="N",
+        help="the shorter side becomes N, the other keeps the aspect ratio (torchvision "
+        "Resize(N): the other side int(N * long / short))",
+    )
+    p.add_argument(
+        "--longer",
+        type=_positive,
+        metavar="N",
+        help="the longer side becomes N, the other keeps the aspect ratio",
+    )
+    p.add_argument(
+        "--size-policy",
+        default="stretch",
+        choices=SIZE_POLICIES,
+        metavar="P",
+        help="with --size or --width and --height: stretch to it (default), not_larger (fit "
+        "inside the box, keeping the aspect ratio) or not_smaller (cover it)",
     )
     p.add_argument(
         "--mode",
@@ -386,6 +511,28 @@ def build_parser() -> argparse.ArgumentParser:
         "--exclude-outside",
         action="store_true",
         help="drop kernel taps outside the input and renormalise, instead of clamping",
+    )
+    p.add_argument(
+        "--straight-alpha",
+        action="store_true",
+        help="resize the alpha channel of LA/RGBA images like the others (default: "
+        "premultiplied, as Pillow)",
+    )
+    p.add_argument(
+        "--quality",
+        type=int,
+        default=DEFAULT_QUALITY,
+        metavar="Q",
+        help=f"JPEG and WebP quality, 1 to 100 (default: {DEFAULT_QUALITY})",
+    )
+    p.add_argument(
+        "--format",
+        metavar="EXT",
+        choices=[s.lstrip(".") for s in SUFFIXES] + list(SUFFIXES),
+        help="the suffix of the outputs in an OUT folder, e.g. webp (default: each input's)",
+    )
+    p.add_argument(
+        "--overwrite", action="store_true", help="allow an output to replace one of the inputs"
     )
     p.add_argument(
         "--workers",
@@ -448,7 +595,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 # options whose value may start with '-' (a negative number is refused by the option's own
 # check, with fastup's message, instead of argparse's "expected one argument")
-_VALUED = ("--size", "--scale")
+_VALUED = ("--size", "--scale", "--width", "--height", "--shorter", "--longer")
 
 
 def _joined(argv: Sequence[str]) -> list[str]:
