@@ -1,6 +1,10 @@
 """Build the one compiled module, ``fastup._kernels``, with OpenMP when the compiler has it.
 
 Environment:
+  GITHUB_SERVER_URL, GITHUB_REPOSITORY, GITHUB_SHA  set by GitHub Actions, where the release
+      wheels and sdist are built: the project URLs of the metadata (source, issues, changelog)
+      point at the repository that built them. Elsewhere only the PyPI page is named, since a
+      clone built anywhere else has no address to give.
   FASTUP_DISABLE_OPENMP=1  build serial kernels without probing for OpenMP.
   FASTUP_REQUIRE_OPENMP=1  fail the build when the compiler cannot compile and link OpenMP.
 
@@ -26,6 +30,29 @@ int main(void) {
     return n == 4 ? 0 : 1;
 }
 """
+
+
+PYPI_URL = "https://pypi.org/project/fastup/"
+
+
+def project_urls(environ):
+    """The metadata's Project-URL entries: the PyPI page, and the source, issues and changelog of
+    the GitHub repository named by ``environ`` (GitHub Actions' variables), when it names one."""
+    urls = {"PyPI": PYPI_URL}
+    server = environ.get("GITHUB_SERVER_URL", "").strip().rstrip("/")
+    repository = environ.get("GITHUB_REPOSITORY", "").strip().strip("/")
+    if server.startswith("https://") and repository.count("/") == 1:
+        home = f"{server}/{repository}"
+        ref = environ.get("GITHUB_SHA", "").strip() or "HEAD"
+        urls.update(
+            {
+                "Source": home,
+                "Documentation": f"{home}#readme",
+                "Issues": f"{home}/issues",
+                "Changelog": f"{home}/blob/{ref}/CHANGELOG.md",
+            }
+        )
+    return urls
 
 
 def _env_flag(name):
@@ -116,28 +143,34 @@ class BuildExt(build_ext):
         super().build_extensions()
 
 
-extensions = [
-    Extension(
-        "fastup._kernels",
-        ["src/fastup/_kernels.pyx"],
-        include_dirs=["src/fastup"],
-        depends=sorted(glob.glob("src/fastup/*.h")),
-        define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
-    )
-]
+def main():
+    extensions = [
+        Extension(
+            "fastup._kernels",
+            ["src/fastup/_kernels.pyx"],
+            include_dirs=["src/fastup"],
+            depends=sorted(glob.glob("src/fastup/*.h")),
+            define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
+        )
+    ]
 
-setup(
-    ext_modules=cythonize(
-        extensions,
-        compiler_directives={
-            "language_level": 3,
-            "boundscheck": False,
-            "wraparound": False,
-            "cdivision": True,
-            "initializedcheck": False,
-            "embedsignature": True,
-            "autotestdict": False,
-        },
-    ),
-    cmdclass={"build_ext": BuildExt},
-)
+    setup(
+        ext_modules=cythonize(
+            extensions,
+            compiler_directives={
+                "language_level": 3,
+                "boundscheck": False,
+                "wraparound": False,
+                "cdivision": True,
+                "initializedcheck": False,
+                "embedsignature": True,
+                "autotestdict": False,
+            },
+        ),
+        cmdclass={"build_ext": BuildExt},
+        project_urls=project_urls(os.environ),
+    )
+
+
+if __name__ == "__main__":  # as setuptools' build backend runs it; tests import project_urls
+    main()

@@ -75,6 +75,40 @@ def test_the_license_ships_with_the_package():
     assert metadata.metadata("fastup")["License-Expression"] == "BSD-3-Clause"
 
 
+def test_project_urls_in_the_metadata():
+    """The installed metadata names the PyPI page; setup.py adds the source, issues and changelog
+    of the GitHub repository that built a release (GitHub Actions' variables), and nothing
+    invented elsewhere."""
+    from importlib import metadata
+
+    urls = dict(
+        u.split(", ", 1) for u in metadata.metadata("fastup").get_all("Project-URL") or []
+    )
+    assert urls.get("PyPI") == "https://pypi.org/project/fastup/", urls
+
+    setup_py = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "setup.py")
+    if not os.path.exists(setup_py):
+        pytest.skip("setup.py is not beside the tests (an installed copy of the tests)")
+    pytest.importorskip("Cython", reason="setup.py imports Cython")
+    import runpy
+
+    project_urls = runpy.run_path(setup_py, run_name="fastup_setup")["project_urls"]
+    github = {
+        "GITHUB_SERVER_URL": "https://github.com",
+        "GITHUB_REPOSITORY": "owner/fastup",
+        "GITHUB_SHA": "0123abc",
+    }
+    assert project_urls(github) == {
+        "PyPI": "https://pypi.org/project/fastup/",
+        "Source": "https://github.com/owner/fastup",
+        "Documentation": "https://github.com/owner/fastup#readme",
+        "Issues": "https://github.com/owner/fastup/issues",
+        "Changelog": "https://github.com/owner/fastup/blob/0123abc/CHANGELOG.md",
+    }
+    assert project_urls({}) == {"PyPI": "https://pypi.org/project/fastup/"}
+    assert project_urls({**github, "GITHUB_REPOSITORY": ""}) == project_urls({})
+
+
 def test_oracle_is_an_attribute_loaded_on_first_use():
     """``fastup.oracle`` works without ``import fastup.oracle``, and ``import fastup`` does not
     load it."""
