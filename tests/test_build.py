@@ -81,9 +81,7 @@ def test_project_urls_in_the_metadata():
     invented elsewhere."""
     from importlib import metadata
 
-    urls = dict(
-        u.split(", ", 1) for u in metadata.metadata("fastup").get_all("Project-URL") or []
-    )
+    urls = dict(u.split(", ", 1) for u in metadata.metadata("fastup").get_all("Project-URL") or [])
     assert urls.get("PyPI") == "https://pypi.org/project/fastup/", urls
 
     setup_py = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "setup.py")
