@@ -135,8 +135,7 @@ def test_exif_orientation_applied_metadata_kept(tmp_path, capsys, suffix):
         assert image.size == (20, 30)  # (W, H): upright, 30 rows
         written = image.getexif()
         assert written.get(0x0112, 1) == 1
-        if suffix != ".tif":  # a TIFF's EXIF tags are its own image tags: not carried over
-            assert written.get(0x013B) == "fastup tests"
+        assert written.get(0x013B) == "fastup tests"
         assert image.info.get("icc_profile") == icc
         if suffix != ".webp":
             assert tuple(round(d) for d in image.info["dpi"]) == (300, 300)
@@ -152,6 +151,39 @@ def test_exif_orientation_applied_metadata_kept(tmp_path, capsys, suffix):
         assert_array_equal(y, want)
     else:  # lossy formats: close to the upright resize, far from the sideways one
         assert np.abs(y - want).mean() < 4
+
+
+@pytest.mark.parametrize("source, target", [(".tif", ".tif"), (".tif", ".jpg"), (".jpg", ".tif")])
+def test_exif_keeps_descriptive_tags_not_the_old_layout(tmp_path, capsys, source, target):
+    """Between TIFF and JPEG (whose EXIF is a TIFF directory): the camera, date and author tags
+    and the Exif sub-directory are carried, the old size and strip layout are not (the output
+    is readable, of the new size), and PixelX/YDimension become the new size."""
+    exif = Image.Exif()
+    exif[0x010F], exif[0x0110], exif[0x013B] = "Maker", "Model 1", "fastup tests"
+    exif[0x0132] = "2026:12:06 12:00:00"  # DateTime
+    sub = exif.get_ifd(0x8769)
+    sub[0x9003] = "2026:12:06 11:59:59"  # DateTimeOriginal
+    sub[0xA002], sub[0xA003] = 60, 40  # PixelXDimension, PixelYDimension
+    Image.fromarray(smooth_rgb(40, 60)).save(tmp_path / f"in{source}", exif=exif.tobytes())
+    with Image.open(tmp_path / f"in{source}") as image:  # the reader sees layout tags too
+        if source == ".tif":
+            assert image.getexif().get(256) == 60 and 273 in image.getexif()
+    out = tmp_path / f"out{target}"
+    status, _, err = run(["resize", tmp_path / f"in{source}", out, "--size", "20x30"], capsys)
+    assert (status, err) == (0, "")
+    with Image.open(out) as image:
+        image.load()
+        assert image.size == (30, 20)
+        written = image.getexif()
+        assert (written.get(0x010F), written.get(0x0110)) == ("Maker", "Model 1")
+        assert (written.get(0x013B), written.get(0x0132)) == ("fastup tests", "2026:12:06 12:00:00")
+        sub = written.get_ifd(0x8769)
+        assert sub.get(0x9003) == "2026:12:06 11:59:59"
+        assert (sub.get(0xA002), sub.get(0xA003)) == (30, 20)
+        if target == ".tif":  # the writer's own layout, not the input's
+            assert (written.get(256), written.get(257)) == (30, 20)
+        else:
+            assert not {256, 257, 273, 279} & set(written)
 
 
 def test_bmp_and_webp(tmp_path, capsys):

@@ -10,8 +10,11 @@ premultiplied alpha, writing them back (Pillow, ``pip install "fastup[image]"``)
   the colour of a transparent pixel does not bleed into its neighbours. Computed in float32,
   rounded once at the end.
 * Writing: in the bit depth read, with the metadata each format can hold (EXIF: PNG, JPEG,
-  WebP; ICC profile: PNG, JPEG, WebP, TIFF; DPI: PNG, JPEG, TIFF, BMP), JPEG and WebP at
-  ``quality``. (A TIFF's own tags, its EXIF, are not carried over.)
+  WebP, TIFF; ICC profile: PNG, JPEG, WebP, TIFF; DPI: PNG, JPEG, TIFF, BMP), JPEG and WebP at
+  ``quality``. The EXIF written keeps the descriptive tags (camera, date, author, GPS, the Exif
+  sub-directory) and drops those that describe the old pixels' layout (a TIFF's size, strips,
+  sample format; a JPEG's thumbnail), which the writer sets for the new ones; the pixel
+  dimensions in the Exif sub-directory become the new size.
 """
 
 from __future__ import annotations
@@ -56,11 +59,21 @@ FORMAT_MODES = {
 _METADATA = {
     "PNG": ("exif", "icc_profile", "dpi"),
     "JPEG": ("exif", "icc_profile", "dpi"),
-    "TIFF": ("icc_profile", "dpi"),  # its EXIF tags are TIFF tags of the image itself
+    "TIFF": ("exif", "icc_profile", "dpi"),
     "WEBP": ("exif", "icc_profile"),
     "BMP": ("dpi",),
 }
 DEFAULT_QUALITY = 95
+# IFD0 tags of the old pixels' layout, not carried into the output's EXIF: TIFF's structure
+# (NewSubfileType .. SampleFormat, tiles, JPEG tables, YCbCr), the resolution (written from the
+# DPI), the ICC profile (written as itself), and a JPEG thumbnail's offset and length.
+_LAYOUT_TAGS = frozenset(
+    (254, 255, 256, 257, 258, 259, 262, 263, 266, 273, 277, 278, 279, 280, 281, 282, 283, 284)
+    + (296, 317, 320, 322, 323, 324, 325, 330, 338, 339, 340, 341, 347, 513, 514, 529, 530)
+    + (531, 532, 34675)
+)
+_EXIF_IFD = 0x8769
+_PIXEL_X, _PIXEL_Y = 0xA002, 0xA003  # PixelXDimension, PixelYDimension
 
 
 class ImageError(Exception):
@@ -108,8 +121,11 @@ def read_image(path: str) -> tuple[np.ndarray, str, Metadata]:
         with Image.open(path) as image:
             image.load()
             icc, dpi = image.info.get("icc_profile"), image.info.get("dpi")
-            oriented = ImageOps.exif_transpose(image)  # a copy, orientation tag removed
-            exif = oriented.getexif()
+            oriented = ImageOps.exif_transpose(image)  # a copy, turned upright
+            # the EXIF as read (a TIFF's tags are not on the copy), less the orientation
+            exif = image.getexif()
+            exif.pop(0x0112, None)
+            exif_bytes = exif.tobytes() if len(exif) else None
             if image.mode in ("P", "PA"):
                 transparent = image.mode == "PA" or "transparency" in image.info
                 oriented = oriented.convert("RGBA" if transparent else "RGB")
@@ -127,7 +143,7 @@ def read_image(path: str) -> tuple[np.ndarray, str, Metadata]:
             f"{', '.join(READ_MODES)} (and palette and 1-bit images)."
         )
     metadata = Metadata(
-        exif=exif.tobytes() if len(exif) else None,
+        exif=exif_bytes,
         icc_profile=icc or None,
         dpi=tuple(float(d) for d in dpi) if dpi else None,  # type: ignore[arg-type]
     )
@@ -187,6 +203,21 @@ def check_writable(path: str, shape: tuple[int, ...], dtype: np.dtype) -> None:
         )
 
 
+def _exif_for(exif_bytes: bytes, width: int, height: int) -> bytes | None:
+    """The EXIF of a resized image: the descriptive tags of ``exif_bytes``, none of the old
+    layout's, the Exif sub-directory's pixel dimensions set to ``width`` x ``height``."""
+    Image = pillow()
+    exif = Image.Exif()
+    exif.load(exif_bytes)
+    for tag in [t for t in exif if t in _LAYOUT_TAGS]:
+        del exif[tag]
+    sub = exif.get_ifd(_EXIF_IFD)  # loaded into exif, written back by tobytes
+    for tag, length in ((_PIXEL_X, width), (_PIXEL_Y, height)):
+        if tag in sub:
+            sub[tag] = length
+    return exif.tobytes() if len(exif) else None
+
+
 def write_image(
     path: str,
     array: np.ndarray,
@@ -204,6 +235,8 @@ def write_image(
         options["quality"] = quality
     for name in _METADATA[kind]:
         value = getattr(metadata, name, None) if metadata is not None else None
+        if name == "exif" and value is not None:
+            value = _exif_for(value, array.shape[1], array.shape[0])
         if value is not None:
             options[name] = value
     try:
