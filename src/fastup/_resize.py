@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import warnings
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from itertools import permutations
 from typing import Any, NamedTuple, cast
@@ -296,20 +296,64 @@ def resize(
     plan = _get_plan(func, x.shape, x.dtype, *args)
     if axes is None and plan.channels_last_warning:
         warnings.warn(plan.channels_last_warning, ChannelsLastWarning, stacklevel=2)
+    result, source = run_plan(func, plan, x, workers, out)
+    if key is not None and source is x and plan.small and not plan.channels_last_warning:
+        _remember(key, plan)
+    return result
+
+
+def run_plan(
+    func: str, plan: _Plan, x: np.ndarray, workers: Any, out: Any
+) -> tuple[np.ndarray, np.ndarray]:
+    """Run ``plan`` on the ndarray ``x`` (of the plan's shape and dtype) into a new array or
+    the checked ``out``: the result, and the array the kernels read (``x`` itself when it was
+    ready for them)."""
     nthreads = _threads.resolve(func, workers)
     if out is None:  # before the tables: an impossible size fails here, with the size
         result = allocate(func, plan.out_shape, plan.dtype)
     else:
         result = check_out(func, out, plan.out_shape, plan.dtype, [x])
     if result.size == 0:  # no tables to build, nothing to compute
-        return result
+        return result, x
     # every check has passed: from here on the output is written
     source = normalised(x)
     target = kernel_target(result)
     plan.run(source, target, nthreads)
-    if key is not None and source is x and plan.small and not plan.channels_last_warning:
-        _remember(key, plan)
-    return deliver(result, target)
+    return deliver(result, target), source
+
+
+def table_plan(
+    shape: tuple[int, ...], dtype: np.dtype, tables: dict[int, IndexTable | WeightTable]
+) -> _Plan:
+    """A plan that applies the given per-axis tables (all IndexTables: a gather; all
+    WeightTables: a weighted resize in the dtype's accumulator) to arrays of ``shape`` and
+    ``dtype``: for conventions defined outside the core (``fastup.compat``). The caller has
+    checked the dtype (``_ACCUMULATOR`` for weights) and the tables' input lengths."""
+    kinds = {type(t) for t in tables.values()}
+    if len(kinds) != 1 or any(t.in_len != shape[a] for a, t in tables.items()):
+        raise AssertionError("table_plan: one kind of table, of the input's lengths")
+    if kinds == {WeightTable} and _accumulator(np.dtype(dtype)) is None:
+        raise AssertionError(f"table_plan: no weighted resize of {dtype}")
+    out_shape = list(shape)
+    specs = {}
+    for a, t in tables.items():
+        M = (t.index if isinstance(t, IndexTable) else t.start).shape[0]
+        out_shape[a] = M
+        specs[a] = AxisSpec(shape[a], M, M / shape[a], True)
+    return _Plan(
+        "nearest" if kinds == {IndexTable} else "linear",
+        "half_pixel",
+        "round_prefer_floor",
+        -0.75,
+        False,
+        False,
+        0.0,
+        specs,
+        tuple(out_shape),
+        tuple(shape),
+        np.dtype(dtype).newbyteorder("="),
+        tuple(sorted(tables.items())),
+    )
 
 
 # Plans of repeated calls by (shape, dtype, strides, arguments); a C-contiguous, aligned
@@ -451,6 +495,10 @@ class _Plan:
     out_shape: tuple[int, ...]
     in_shape: tuple[int, ...]
     dtype: np.dtype  # of the input and output, native byte order
+    # the tables themselves, for a plan of conventions defined elsewhere (``table_plan``)
+    given: tuple[tuple[int, IndexTable | WeightTable], ...] | None = field(
+        default=None, compare=False
+    )
 
     @property
     def fused(self) -> bool:
@@ -458,7 +506,10 @@ class _Plan:
         return _ACCUMULATOR.get(self.dtype) == np.float32
 
     def tables(self) -> dict[int, IndexTable | WeightTable]:
-        """The per-axis tables (from fastup._tables' caches: a plan holds none itself)."""
+        """The per-axis tables (from fastup._tables' caches: a plan holds none itself, unless
+        they were ``given``)."""
+        if self.given is not None:
+            return dict(self.given)
         if self.mode == "nearest":
             return {
                 a: nearest_table(s, self.coordinate_mode, self.nearest_mode)
@@ -492,7 +543,8 @@ class _Plan:
         for (N, C, H, W) data, but a photo resized by it comes out silently wrong). Else ""."""
         shape, last = self.in_shape, len(self.in_shape) - 1
         if (
-            len(shape) not in (3, 4)
+            self.given is not None
+            or len(shape) not in (3, 4)
             or self.dtype not in _PHOTO_DTYPES
             or shape[last] not in (1, 3, 4)
             or self.out_shape[last] == shape[last]

@@ -405,6 +405,30 @@ def _trim(start: np.ndarray, folded: np.ndarray, length: int) -> tuple[np.ndarra
     return new_start.astype(np.intp, copy=False), trimmed
 
 
+def tap_table(
+    taps: np.ndarray,
+    weights: np.ndarray,
+    in_len: int,
+    *,
+    exclude_outside: bool = False,
+    normalise: bool = False,
+) -> WeightTable:
+    """A weight table from raw taps (input indices, possibly outside ``[0, in_len)``) and their
+    weights, (M, T) each, brought inside as every mode's are (clamped to the edge, or dropped
+    with ``exclude_outside``; renormalised with ``normalise``): for conventions defined
+    elsewhere (``fastup.compat``'s peers) that the kernels are to apply."""
+    taps = np.asarray(taps, dtype=np.intp)
+    weights = np.asarray(weights, dtype=np.float64)
+    start, folded = _fold(taps, weights, in_len, exclude_outside, normalise)
+    return WeightTable(_frozen(start), _frozen(folded), None, in_len)
+
+
+def index_table(index: np.ndarray, in_len: int) -> IndexTable:
+    """A nearest table from input indices (clamped into ``[0, in_len)``)."""
+    index = _clamp(np.asarray(index, dtype=np.intp), 0, in_len - 1).astype(np.intp)
+    return IndexTable(_frozen(index), None, in_len)
+
+
 def adjoint_table(table: IndexTable | WeightTable) -> WeightTable:
     """The transposed table: for each input j, the outputs whose taps read j, with the same
     weights. Applying it to a gradient of the output gives the gradient of the input (the
