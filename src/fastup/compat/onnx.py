@@ -80,7 +80,16 @@ import numpy as np
 
 from .. import _deconv, _threads
 from .. import _resize as _core
-from .._tables import IndexTable, WeightTable, index_table, kernel_weights, tap_table
+from .._tables import (
+    COORDINATE_MODES,
+    NEAREST_MODES,
+    SIZE_POLICIES,
+    IndexTable,
+    WeightTable,
+    index_table,
+    kernel_weights,
+    tap_table,
+)
 from .._validate import (
     allocate,
     as_array,
@@ -101,16 +110,9 @@ _UPSAMPLE = "compat.onnx.upsample"
 _CONV_TRANSPOSE = "compat.onnx.conv_transpose"
 
 RESIZE_MODES = ("nearest", "linear", "cubic")
-COORDINATE_TRANSFORMATION_MODES = (
-    "half_pixel",
-    "half_pixel_symmetric",
-    "pytorch_half_pixel",
-    "align_corners",
-    "asymmetric",
-    "tf_crop_and_resize",
-)
-NEAREST_MODES = ("round_prefer_floor", "round_prefer_ceil", "floor", "ceil")
-KEEP_ASPECT_RATIO_POLICIES = ("stretch", "not_larger", "not_smaller")
+# the values of the Resize-19 attributes are the core's own
+COORDINATE_TRANSFORMATION_MODES = COORDINATE_MODES
+KEEP_ASPECT_RATIO_POLICIES = SIZE_POLICIES
 AUTO_PADS = ("NOTSET", "SAME_UPPER", "SAME_LOWER", "VALID")
 
 # Resize-19's attributes and their defaults
