@@ -259,6 +259,14 @@ def test_input_kinds():
         _compare(got.float().numpy(), want.float().numpy(), "bfloat16", False)
 
 
+def test_compat_modules_are_attributes():
+    import fastup.compat
+
+    for name in fastup.compat.__all__:
+        module = getattr(fastup.compat, name)
+        assert module.__name__ == f"fastup.compat.{name}" and module.CHECKED
+
+
 def test_import_does_not_import_torch():
     code = "import sys, fastup.compat.torch; assert 'torch' not in sys.modules; print('ok')"
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)

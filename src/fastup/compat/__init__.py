@@ -3,7 +3,6 @@ and results, bit for bit where the peer's arithmetic allows.
 
 * ``fastup.compat.torch``: ``interpolate``, ``conv_transpose1d/2d/3d``, ``conv1d/2d/3d`` with
   ``torch.nn.functional``'s signatures (tensors in, tensors out; ndarrays in, ndarrays out);
-* ``fastup.compat.torchvision``: ``resize`` and ``Resize`` (``transforms.v2``'s rules);
 * ``fastup.compat.cv2``: ``resize`` with OpenCV's ``INTER_*`` flags and (width, height) sizes;
 * ``fastup.compat.pillow``: ``resize`` with Pillow's filters, on arrays and ``PIL.Image``;
 * ``fastup.compat.onnx``: ``resize`` and ``conv_transpose`` with ONNX's attributes.
@@ -17,7 +16,7 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-__all__ = ["cv2", "onnx", "pillow", "torch", "torchvision"]
+__all__ = ["cv2", "onnx", "pillow", "torch"]
 
 
 def __getattr__(name: str) -> Any:
