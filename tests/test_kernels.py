@@ -824,3 +824,50 @@ def test_half_conversions_match_numpy_and_ml_dtypes(bfloat):
             got_nan = narrow[nan].view(half).astype(np.float32)
             assert np.isnan(got_nan).all()
             np.testing.assert_array_equal(np.signbit(got_nan), np.signbit(values[:n][nan]))
+
+
+@pytest.mark.parametrize("inner", [1, 2, 3, 4, 5, 37])
+@pytest.mark.parametrize("source", ["uint8", "int32"])
+def test_peer_pass_matches_the_integer_definition(inner, source):
+    """``peer_pass`` (the peers' fixed-point pass, fastup.compat) computes
+    clip((2**(s-1) + sum q x) >> s) exactly: against int64 NumPy, with negative weights,
+    results clipped to uint8 or kept in int32; ``weighted_pass`` moves windows padded past the
+    end with zero weights back inside for it."""
+    from fastup.compat._passes import _numpy_pass, weighted_pass
+
+    rng = np.random.default_rng(inner)
+    P, L, M, T = 3, 11, 7, 5
+    if source == "uint8":
+        x = rng.integers(0, 256, (P, L, inner), dtype=np.uint8)
+        q = rng.integers(-3000, 2**14, (M, T)).astype(np.int32)
+    else:
+        x = rng.integers(-(2**20), 2**20, (P, L, inner)).astype(np.int32)
+        q = rng.integers(-2048, 2048, (M, T)).astype(np.int32)
+    start = rng.integers(0, L - 2, M).astype(np.intp)
+    q[start[:, None] + np.arange(T) >= L] = 0  # past the end: zero weights only
+    for dtype in (np.uint8, np.int32):
+        lo, hi = (0, 255) if dtype == np.uint8 else (None, None)
+        want = _numpy_pass(x, 1, start, q // 64, 9, lo, hi, dtype)
+        np.testing.assert_array_equal(weighted_pass(x, 1, start, q // 64, 9, lo, hi, dtype), want)
+    start = np.minimum(start, L - T)  # the kernel itself takes windows inside the input
+    for shift, lo, hi, dtype in ((14, 0, 255, np.uint8), (0, None, None, np.int32)):
+        if dtype == np.int32 and source == "uint8":
+            q32 = q
+        elif dtype == np.int32:
+            q32 = q // 64
+        else:
+            q32 = q
+        want = _numpy_pass(x, 1, start, q32, shift, lo, hi, None)
+        if dtype == np.uint8:
+            want = want.astype(np.uint8)
+        got = np.empty((P, M, inner), dtype)
+        bounds = (0, 255) if dtype == np.uint8 else (-(2**31), 2**31 - 1)
+        _kernels.peer_pass(x, got, start, q32, P, L, M, inner, shift, *bounds, 2)
+        np.testing.assert_array_equal(got, want)
+    bad = q.copy()
+    start_bad = start.copy()
+    start_bad[0] = L - 1
+    with pytest.raises(ValueError, match="outside the input"):
+        _kernels.peer_pass(
+            x, np.empty((P, M, inner), np.uint8), start_bad, bad, P, L, M, inner, 3, 0, 255, 1
+        )

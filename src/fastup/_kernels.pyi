@@ -90,6 +90,21 @@ class FixedPlan:
     def info(self) -> dict[str, Any] | None: ...
     def run(self, src: np.ndarray, dst: np.ndarray, nthreads: int) -> None: ...
 
+def peer_pass(
+    src: np.ndarray,
+    dst: np.ndarray,
+    start: npt.NDArray[np.intp],
+    q: npt.NDArray[np.int32],
+    P: int,
+    L: int,
+    M: int,
+    I: int,
+    shift: int,
+    lo: int,
+    hi: int,
+    nthreads: int,
+) -> None: ...
+
 # convolution family (float32 or float64 throughout)
 def simd_isa() -> str: ...
 def gemm(

@@ -1012,6 +1012,51 @@ cdef class FixedPlan:
 
 
 # --------------------------------------------------------------------------------------------
+# A peer library's fixed-point pass (_peer_fixed.h), for fastup.compat
+# --------------------------------------------------------------------------------------------
+
+cdef extern from "_peer_fixed.h" nogil:
+    ctypedef struct fastup_pf:
+        Py_ssize_t P, L, M, I, T
+        const Py_ssize_t* start
+        const int32_t* q
+        int shift
+        int64_t lo, hi
+        int src32, dst32
+    int fastup_pf_rows(const fastup_pf* j, const void* src, void* dst, Py_ssize_t r0,
+                       Py_ssize_t r1)
+
+
+def peer_pass(src, dst, const Py_ssize_t[::1] start, const int32_t[:, ::1] q, Py_ssize_t P,
+              Py_ssize_t L, Py_ssize_t M, Py_ssize_t I, int shift, int64_t lo, int64_t hi,
+              int nthreads):
+    """dst[p, m, i] = clip((2**(shift-1) + sum_t q[m, t] src[p, start[m] + t, i]) >> shift,
+    lo, hi) along the middle axis of C-contiguous (P, L, I) -> (P, M, I) arrays of uint8 or
+    int32 (sums in int32 for uint8 sources: the caller checks they cannot overflow; int64 for
+    int32 ones). Every tap must lie inside [0, L)."""
+    cdef fastup_pf j
+    cdef Py_ssize_t m, T = q.shape[1]
+    cdef int src_size = src.dtype.itemsize, dst_size = dst.dtype.itemsize
+    if start.shape[0] != M or q.shape[0] != M or T < 1 or min(P, L, M, I) < 1:
+        raise ValueError("peer_pass: table or shape mismatch")
+    if not 0 <= shift <= 62 or src_size not in (1, 4) or dst_size not in (1, 4):
+        raise ValueError("peer_pass: shift in [0, 62], uint8 or int32 arrays")
+    if dst_size == 1 and (lo < 0 or hi > 255):
+        raise ValueError("peer_pass: a uint8 result is clipped within [0, 255]")
+    for m in range(M):
+        if start[m] < 0 or start[m] + T > L:
+            raise ValueError("peer_pass: a window reaches outside the input")
+    j.P, j.L, j.M, j.I, j.T = P, L, M, I, T
+    j.start = &start[0]
+    j.q = &q[0, 0]
+    j.shift = shift
+    j.lo, j.hi = lo, hi
+    j.src32, j.dst32 = src_size == 4, dst_size == 4
+    _run_rows(<_rows_fn>fastup_pf_rows, &j, src, P * L * I * src_size, dst,
+              P * M * I * dst_size, P * M, nthreads)
+
+
+# --------------------------------------------------------------------------------------------
 # 16-bit floats <-> float32 (_convert.h)
 # --------------------------------------------------------------------------------------------
 

@@ -1,20 +1,20 @@
 """One pass of a peer's separable resize in the peer's own arithmetic, for the peers whose
 integer results come from fixed-point passes with a rounded, clipped intermediate (Pillow's
-two passes over an 8-bit image, PyTorch's uint8 path): NumPy, one gather per tap.
+two passes over an 8-bit image, PyTorch's uint8 path, OpenCV's 11-bit coefficients).
 
 A pass along ``axis`` with the taps ``start[m] + t`` (t < T) of output ``m`` computes
 
     acc[m] = sum_t coeffs[m, t] * x[start[m] + t]
 
-exactly: in int64 for integer ``coeffs``, then ``(acc + 2**(shift - 1)) >> shift`` (the shift
-floors, as C's on the peers' int32 sums) clipped to ``[lo, hi]``; in float64 for float
-``coeffs``, returned as they are for the caller to round. Windows may hold zero coefficients
-past the input's end (a peer's windows of different lengths); those taps are not read.
+exactly: for integer ``coeffs``, ``(acc + 2**(shift - 1)) >> shift`` (the shift floors, as the
+peers' C does on their integer sums) clipped to ``[lo, hi]``; for float ``coeffs``, the float64
+sums as they are, for the caller to round. Windows may hold zero coefficients past the input's
+end (a peer's windows of different lengths); those taps are not read.
 
-``fixed_point_pass`` computes the same integers with the fast kernels: the integer weights
-divided by ``2**shift`` are exact in float64, and so is every partial sum of a float64 pass over
-integer data (multiples of ``2**-shift`` below ``2**31``), so the float64 result is the exact
-sum, in any order of the additions, and ``floor(sum + 0.5)`` is the peer's rounding.
+Integer passes over uint8 or int32 data whose sums provably fit the peers' integer types run
+in the compiled kernel (``_kernels.peer_pass``: int32 sums of uint8 data, int64 of int32 data,
+threads over the output rows); the others, and float coefficients, in NumPy, one gather per
+tap. Both compute the same integers.
 """
 
 from __future__ import annotations
@@ -23,34 +23,10 @@ from typing import Any
 
 import numpy as np
 
-from .._resize import run_plan, table_plan
-from .._tables import WeightTable, tap_table
+from .. import _kernels, _threads
 
-
-def fixed_point_table(taps: np.ndarray, coeffs: np.ndarray, shift: int, in_len: int) -> WeightTable:
-    """The table of ``fixed_point_pass``: integer ``coeffs`` (M, T) of the taps (input indices;
-    those outside ``[0, in_len)`` are clamped to the edge, their coefficients added there, as
-    a peer that clamps its reads computes) scaled by ``2**-shift``."""
-    return tap_table(taps, np.asarray(coeffs, dtype=np.float64) / 2.0**shift, in_len)
-
-
-def fixed_point_pass(
-    x: np.ndarray,
-    axis: int,
-    table: WeightTable,
-    lo: int,
-    hi: int,
-    workers: Any = None,
-) -> np.ndarray:
-    """``floor(sum_t coeffs[m, t] x[taps[m, t]] / 2**shift + 1/2)`` clipped to ``[lo, hi]`` along
-    ``axis`` of the float64 array ``x`` of integers (``table`` from ``fixed_point_table``), as
-    float64 integers: the peers' ``(acc + 2**(shift-1)) >> shift`` on exact integer sums."""
-    plan = table_plan(x.shape, np.dtype(np.float64), {axis: table})
-    acc, _ = run_plan("resize", plan, x, workers, None)
-    acc += 0.5
-    np.floor(acc, out=acc)
-    np.clip(acc, lo, hi, out=acc)
-    return acc
+_INT32 = np.iinfo(np.int32)
+_KERNEL_SOURCES = (np.dtype(np.uint8), np.dtype(np.int32))
 
 
 def weighted_pass(
@@ -62,11 +38,100 @@ def weighted_pass(
     lo: int | None = None,
     hi: int | None = None,
     dtype: np.dtype | type | None = None,
+    workers: Any = None,
 ) -> np.ndarray:
-    """The pass described in the module docstring; the result has ``dtype`` (default: int64
-    for integer ``coeffs``, float64 for float ones) and ``x``'s axes, ``axis`` of length M."""
+    """The pass described in the module docstring; the result has ``dtype`` (default: integers
+    of a type that holds them, int32 or int64, for integer ``coeffs``; float64 for float ones)
+    and ``x``'s axes, ``axis`` of length M."""
     start = np.asarray(start, dtype=np.intp)
     coeffs = np.asarray(coeffs)
+    if coeffs.dtype.kind in "iu" and x.dtype in _KERNEL_SOURCES:
+        result = _kernel_pass(x, axis, start, coeffs, shift, lo, hi, dtype, workers)
+        if result is not None:
+            return result
+    return _numpy_pass(x, axis, start, coeffs, shift, lo, hi, dtype)
+
+
+def _kernel_pass(
+    x: np.ndarray,
+    axis: int,
+    start: np.ndarray,
+    coeffs: np.ndarray,
+    shift: int,
+    lo: int | None,
+    hi: int | None,
+    dtype: Any,
+    workers: Any,
+) -> np.ndarray | None:
+    """``weighted_pass`` by ``_kernels.peer_pass``, or None when the kernel's integer types
+    could overflow, a nonzero tap lies outside the input, or the result type is not uint8 or
+    int32."""
+    M, T = coeffs.shape
+    L = x.shape[axis]
+    axis = axis % x.ndim
+    if not 0 <= shift <= 62:
+        return None
+    taps = start[:, None] + np.arange(T)
+    if ((coeffs != 0) & ((taps < 0) | (taps >= L))).any():
+        return None
+    wide = coeffs.astype(np.int64)
+    if T > L or (start < 0).any() or (start + T > L).any():
+        # windows padded past the end with zero weights: each moved back inside the axis (at
+        # most L taps), its weights with it
+        T = min(T, L)
+        anchored = np.clip(start, 0, L - T)
+        moved = np.zeros((M, T), dtype=np.int64)
+        rows, cols = np.nonzero(wide)
+        moved[rows, taps[rows, cols] - anchored[rows]] = wide[rows, cols]
+        start, wide = anchored.astype(np.intp), moved
+    positive = np.maximum(wide, 0).sum(axis=1).max(initial=0)
+    negative = np.maximum(-wide, 0).sum(axis=1).max(initial=0)
+    bias = (1 << (shift - 1)) if shift else 0
+    top = 255 if x.dtype == np.uint8 else 1 << 31
+    if max(positive, negative) * top + bias >= (1 << 62):
+        return None
+    if x.dtype == np.uint8 and (255 * positive + bias > _INT32.max or 255 * negative > 1 << 31):
+        return None  # the peers' int32 sums would overflow: NumPy's int64 then
+    if (wide > _INT32.max).any() or (wide < _INT32.min).any():
+        return None
+    smallest = -((negative * top) >> shift) - 1
+    largest = ((positive * top + bias) >> shift) + 1
+    if dtype is None:
+        if smallest < _INT32.min or largest > _INT32.max:
+            return None
+        dtype = np.int32
+    target = np.dtype(dtype)
+    bounds = (0, 255) if target == np.uint8 else (int(_INT32.min), int(_INT32.max))
+    if target not in _KERNEL_SOURCES:
+        return None
+    low = bounds[0] if lo is None else max(int(lo), bounds[0])
+    high = bounds[1] if hi is None else min(int(hi), bounds[1])
+    unclipped_low = lo is None and smallest < bounds[0]
+    if target == np.int32 and (unclipped_low or hi is None and largest > bounds[1]):
+        return None  # unclipped sums that would not fit
+    source = np.ascontiguousarray(x)
+    P = int(np.prod(source.shape[:axis], dtype=np.int64))
+    inner = int(np.prod(source.shape[axis + 1 :], dtype=np.int64))
+    shape = source.shape[:axis] + (M,) + source.shape[axis + 1 :]
+    out = np.empty(shape, dtype=target)
+    if out.size == 0:
+        return out
+    nthreads = _threads.team_size(_threads.resolve("compat", workers), out.size * T)
+    q = np.ascontiguousarray(wide, dtype=np.int32)
+    _kernels.peer_pass(source, out, start, q, P, L, M, inner, shift, low, high, nthreads)
+    return out
+
+
+def _numpy_pass(
+    x: np.ndarray,
+    axis: int,
+    start: np.ndarray,
+    coeffs: np.ndarray,
+    shift: int,
+    lo: int | None,
+    hi: int | None,
+    dtype: Any,
+) -> np.ndarray:
     M, T = coeffs.shape
     L = x.shape[axis]
     moved = np.moveaxis(x, axis, 0)

@@ -43,7 +43,7 @@ from .._resize import resize as _core_resize
 from .._resize import run_plan, table_plan
 from .._tables import index_table, tap_table
 from .._validate import as_array, is_bfloat16
-from ._passes import fixed_point_pass, fixed_point_table
+from ._passes import weighted_pass
 
 __all__ = [
     "CHECKED",
@@ -265,10 +265,11 @@ class _Interpolation:
                 plan = self._plans[order] = table_plan(x.shape, x.dtype, tables)
             return run_plan("compat.torch.interpolate", plan, x, workers, None)[0]
         # "fixed": torch's uint8 path, the last axis (W) first, then H
-        current = x.astype(np.float64)
+        current = x
         for a in sorted(self.tables, reverse=True):
-            current = fixed_point_pass(current, axes(a), self.tables[a], 0, 255, workers)
-        return current.astype(np.uint8)
+            start, q, bits = self.tables[a]
+            current = weighted_pass(current, axes(a), start, q, bits, 0, 255, np.uint8, workers)
+        return current
 
 
 def _fail(message: str, kind: type[Exception] = ValueError) -> Exception:
@@ -406,8 +407,7 @@ def _interpolate_plan(
             taps, weights = _uint8_weights(mode, L, M, align_corners, f, antialias)
             folded = tap_table(taps, weights, L)  # clamped taps summed, then made int16
             q, bits = _int16(folded.weights)
-            window = folded.start[:, None] + np.arange(folded.taps)
-            tables[a] = fixed_point_table(window, q, bits, L)
+            tables[a] = (folded.start, q, bits)
         return _Interpolation("fixed", out_shape, np_dtype, tables)
     if antialias:  # floats: torch's separable antialias weights
         tables = {}
