@@ -155,10 +155,10 @@ def resize_image(
 ) -> np.ndarray:
     """``fastup.resize`` of an image along its height and width; LA and RGBA (uint8, alpha
     last) premultiplied by their alpha around the resize (unless ``straight_alpha``, or for
-    nearest, which copies pixels whole)."""
+    nearest and majority, which pick values whole)."""
     keywords = dict(keywords, axes=(0, 1))
     alpha = pillow_mode in ("LA", "RGBA") and array.ndim == 3 and array.dtype == np.uint8
-    if not alpha or straight_alpha or keywords.get("mode") == "nearest":
+    if not alpha or straight_alpha or keywords.get("mode") in ("nearest", "majority"):
         return resize(array, **keywords)
     opacity = array[:, :, -1:].astype(np.float32)
     premultiplied = np.concatenate(

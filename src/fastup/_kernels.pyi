@@ -104,6 +104,13 @@ def peer_pass(
     hi: int,
     nthreads: int,
 ) -> None: ...
+def majority(
+    src: np.ndarray,
+    dst: np.ndarray,
+    tables: list[tuple[int, npt.NDArray[np.intp], npt.NDArray[np.int64]]],
+    is_signed: bool,
+    nthreads: int,
+) -> None: ...
 
 # convolution family (float32 or float64 throughout)
 def simd_isa() -> str: ...

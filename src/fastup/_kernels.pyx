@@ -1057,6 +1057,67 @@ def peer_pass(src, dst, const Py_ssize_t[::1] start, const int32_t[:, ::1] q, Py
 
 
 # --------------------------------------------------------------------------------------------
+# mode="majority" (_majority.h)
+# --------------------------------------------------------------------------------------------
+
+cdef extern from "_majority.h" nogil:
+    ctypedef struct fastup_mj:
+        int ndim
+        Py_ssize_t out_len[32]
+        Py_ssize_t T[32]
+        Py_ssize_t stride[32]
+        const Py_ssize_t* start[32]
+        const int64_t* w[32]
+        int itemsize, is_signed
+        Py_ssize_t F
+    int fastup_mj_rows(const fastup_mj* j, const void* src, void* dst, Py_ssize_t r0,
+                       Py_ssize_t r1)
+
+
+def majority(src, dst, tables, bint is_signed, int nthreads):
+    """out = the value of largest summed weight over each output's footprint, ties to the
+    smallest (``_majority.h``). ``src`` and ``dst`` are C-contiguous integer arrays of one
+    itemsize (1, 2, 4, 8); ``tables`` holds one (in_len, start, weights) per axis of ``src``:
+    start intp (M,), weights int64 (M, T) with every window inside [0, in_len). The caller
+    bounds every footprint's sum of weight products below 2**62."""
+    cdef fastup_mj j
+    cdef const Py_ssize_t[::1] sv
+    cdef const int64_t[:, ::1] wv
+    cdef Py_ssize_t a, m, L, M, T, rows = 1, in_size = 1, out_size = 1, stride = 1
+    cdef int n = len(tables)
+    if not 1 <= n <= 32 or src.dtype.itemsize not in (1, 2, 4, 8):
+        raise ValueError("majority: 1 to 32 axes, items of 1, 2, 4 or 8 bytes")
+    memset(&j, 0, sizeof(fastup_mj))
+    j.ndim = n
+    j.itemsize = src.dtype.itemsize
+    j.is_signed = is_signed
+    j.F = 1
+    for a in range(n - 1, -1, -1):
+        L = tables[a][0]
+        sv = tables[a][1]
+        wv = tables[a][2]
+        M, T = wv.shape[0], wv.shape[1]
+        if sv.shape[0] != M or M < 1 or T < 1 or L < 1:
+            raise ValueError("majority: table mismatch")
+        for m in range(M):
+            if sv[m] < 0 or sv[m] + T > L:
+                raise ValueError("majority: a window reaches outside the input")
+        j.out_len[a], j.T[a], j.stride[a] = M, T, stride
+        j.start[a] = &sv[0]
+        j.w[a] = &wv[0, 0]
+        stride *= L
+        in_size *= L
+        out_size *= M
+        j.F *= T
+        if j.F > (1 << 24):
+            raise ValueError("majority: footprints of more than 2**24 elements")
+        if a < n - 1:
+            rows *= M
+    _run_rows(<_rows_fn>fastup_mj_rows, &j, src, in_size * j.itemsize, dst,
+              out_size * j.itemsize, rows, nthreads)
+
+
+# --------------------------------------------------------------------------------------------
 # 16-bit floats <-> float32 (_convert.h)
 # --------------------------------------------------------------------------------------------
 

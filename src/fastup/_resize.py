@@ -150,8 +150,11 @@ def resize(
         ``size``; with one float ``scale``, every axis after the first two (PyTorch's N, C,
         *spatial). HWC images: ``axes=(0, 1)``;
         NHWC: ``axes=(1, 2)``.
-    mode : {'nearest', 'linear', 'cubic', 'area', 'lanczos'}
-        Also 'bilinear', 'trilinear' (linear) and 'bicubic', 'tricubic' (cubic).
+    mode : {'nearest', 'linear', 'cubic', 'area', 'lanczos', 'majority'}
+        Also 'bilinear', 'trilinear' (linear) and 'bicubic', 'tricubic' (cubic). 'majority'
+        is for label images (integer dtypes and bool): each output takes the value covering
+        the largest share of its footprint (area's box and weights), ties to the smallest,
+        so no label is ever invented.
     coordinate_mode : str
         ONNX ``coordinate_transformation_mode``: 'half_pixel' (default), 'half_pixel_symmetric',
         'pytorch_half_pixel', 'align_corners', 'asymmetric', 'tf_crop_and_resize'.
@@ -197,7 +200,10 @@ def resize(
     linear ``max(0, 1 - |t|)``; cubic (Keys) ``(a+2)|t|^3 - (a+3)|t|^2 + 1`` for ``|t| <= 1``,
     ``a|t|^3 - 5a|t|^2 + 8a|t| - 4a`` for ``1 < |t| < 2``; lanczos ``sinc(t) sinc(t/3)`` for
     ``|t| < 3`` (normalised to sum 1); area: the exact overlap of each input pixel with the box
-    of width ``1/scale`` around ``x(o)``, divided by the width (OpenCV INTER_AREA). nearest
+    of width ``1/scale`` around ``x(o)``, divided by the width (OpenCV INTER_AREA); majority:
+    the value whose footprint elements weigh the most, an element weighing the product of its
+    axes' area weights rounded to ``2**-b`` (b = 16, fewer for huge N-D footprints, so that
+    the sums are exact int64), ties to the smallest value. nearest
     copies input ``round(x(o))`` (rounded per ``nearest_mode``, clamped to the input) bit for
     bit, for every numeric dtype, bfloat16 and bool. Other modes take float16 and bfloat16
     (``ml_dtypes.bfloat16``; both computed in float32), float32, float64, and uint8, int8,
@@ -246,6 +252,12 @@ def resize(
     (2, 3, 3)
     >>> fastup.resize(np.ones((8, 16, 32, 32), np.float32), scale=2.0).shape
     (8, 16, 64, 64)
+
+    A segmentation mask shrunk without inventing labels:
+
+    >>> labels = np.array([[1, 1, 2, 2], [1, 3, 2, 2], [5, 5, 7, 7], [5, 6, 7, 8]], np.uint8)
+    >>> fastup.resize(labels, (2, 2), mode="majority").tolist()
+    [[1, 2], [5, 7]]
     """
     func = "resize"
     args = (
@@ -531,7 +543,7 @@ class _Plan:
     def steps(self) -> list[_Step] | None:
         """The steps of a weighted resize (``_plan_steps``)."""
         active = self.active
-        if self.mode == "nearest" or not active:
+        if self.mode in ("nearest", "majority") or not active:
             return None
         return _plan_steps(self.in_shape, cast(dict[int, WeightTable], active), self.fused)
 
@@ -593,6 +605,8 @@ class _Plan:
         size = math.prod(self.out_shape)
         if self.mode == "nearest":
             return size
+        if self.mode == "majority":  # a count per footprint element
+            return 4 * size * math.prod(t.taps for t in cast(dict, self.active).values())
         return size * sum(t.taps for t in cast(dict[int, WeightTable], self.active).values())
 
     @cached_property
@@ -616,6 +630,14 @@ class _Plan:
         active = self.active
         if not active:
             np.copyto(target, source)
+        elif self.mode == "majority":
+            _kernels.majority(
+                source.view(_MAJORITY_VIEW[source.dtype.itemsize]),
+                target.view(_MAJORITY_VIEW[source.dtype.itemsize]),
+                self.majority_tables,
+                source.dtype.kind == "i",
+                _threads.team_size(nthreads, self.work),
+            )
         elif self.mode == "nearest":
             table, dims, block = self.gather_tables
             _kernels.gather(
@@ -645,7 +667,11 @@ class _Plan:
         """The one prepared kernel of a resize that is a single kernel call from the input to
         the output (a fused step of two axes, or one gathering pass; uint8 images in fixed
         point), when the plan is small: ``run`` then calls it directly. Else None."""
-        if not self.small or self.mode == "nearest" or self.coordinate_mode == "tf_crop_and_resize":
+        if (
+            not self.small
+            or self.mode in ("nearest", "majority")
+            or self.coordinate_mode == "tf_crop_and_resize"
+        ):
             return None
         if self.fixed is not None:
             return self.fixed
@@ -657,6 +683,12 @@ class _Plan:
         if step.outer is None and _inner(self.in_shape, step.axis) >= ROWS_MIN_INNER:
             return None  # a pass of whole rows (_kernels.resample)
         return _fused_job(self.in_shape, self.out_shape, self.dtype, self.dtype, step, tables)
+
+    @cached_property
+    def majority_tables(self) -> list[tuple[int, np.ndarray, np.ndarray]]:
+        """majority: one (in_len, start, integer weights) per axis of the input, neighbouring
+        unresized axes merged into one identity axis (``_majority_tables``)."""
+        return _majority_tables(self.in_shape, cast(dict[int, WeightTable], self.tables()))
 
     @property
     def gather_tables(self) -> tuple[np.ndarray, np.ndarray, int]:
@@ -755,13 +787,21 @@ def _plan(
     exclude_outside = flag(func, "exclude_outside", exclude_outside)
     antialias = flag(func, "antialias", antialias)
     extrapolation_value = real(func, "extrapolation_value", extrapolation_value, finite=False)
-    if antialias and mode in ("nearest", "area"):
+    if antialias and mode in ("nearest", "area", "majority"):
         raise ValueError(
             f"fastup.{func}: 'antialias' needs mode 'linear', 'cubic' or 'lanczos'; got mode "
-            f"{mode!r} (area already averages, nearest copies)."
+            f"{mode!r} (area and majority already cover the footprint, nearest copies)."
         )
     dtype = np.dtype(dtype).newbyteorder("=")
-    if mode != "nearest" and _accumulator(dtype) is None:
+    if mode == "majority":
+        if dtype.kind not in "iub" or func != "resize":
+            raise TypeError(
+                f"fastup.{func}: mode 'majority' (label images) takes integer dtypes and bool; "
+                f"got {dtype}."
+                if func == "resize"
+                else f"fastup.{func}: mode 'majority' has no gradient (it picks a value)."
+            )
+    elif mode != "nearest" and _accumulator(dtype) is None:
         raise TypeError(
             f"fastup.{func}: mode {mode!r} supports the dtypes {_SUPPORTED}; got {dtype} "
             f"(mode 'nearest' takes every numeric dtype and bool)."
@@ -995,6 +1035,48 @@ def _gather_tables(
             run *= shape[a]
     table = np.concatenate(offsets).astype(np.intp, copy=False)
     return table, np.asarray(dims, dtype=np.intp), block
+
+
+# majority reads its labels as unsigned integers of their size (signed ones order-mapped)
+_MAJORITY_VIEW = {1: np.uint8, 2: np.uint16, 4: np.uint32, 8: np.uint64}
+# bits of the grid the majority weights are rounded to, at most
+MAJORITY_BITS = 16
+
+
+def majority_bits(taps: Sequence[int]) -> int:
+    """The grid of the majority weights, 2**-bits, for resized axes of ``taps`` taps: the
+    finest (up to 2**-16) on which a footprint's summed weight products stay below 2**62."""
+    footprint = math.prod(taps)
+    return max(1, min(MAJORITY_BITS, (62 - max(footprint - 1, 1).bit_length()) // len(taps)))
+
+
+def _majority_tables(
+    shape: tuple[int, ...], tables: dict[int, WeightTable]
+) -> list[tuple[int, np.ndarray, np.ndarray]]:
+    """majority's per-axis tables for ``_kernels.majority``: each resized axis's area weights
+    rounded to the grid ``2**-majority_bits`` (integers), unresized neighbours merged into one
+    identity axis (start = index, one weight of 1)."""
+    resized = [a for a in tables if not tables[a].identity] or list(tables)
+    bits = majority_bits([tables[a].taps for a in resized])
+    result: list[tuple[int, np.ndarray, np.ndarray]] = []
+    run = 1
+    for a, length in enumerate(shape):
+        if a in resized:
+            if run > 1:
+                result.append(_identity_axis(run))
+            run = 1
+            t = tables[a]
+            grid = np.rint(t.weights * (1 << bits)).astype(np.int64)
+            result.append((length, np.ascontiguousarray(t.start, dtype=np.intp), grid))
+        else:
+            run *= length
+    if run > 1 or not result:
+        result.append(_identity_axis(run))
+    return result
+
+
+def _identity_axis(length: int) -> tuple[int, np.ndarray, np.ndarray]:
+    return length, np.arange(length, dtype=np.intp), np.ones((length, 1), dtype=np.int64)
 
 
 class _Step(NamedTuple):

@@ -56,7 +56,7 @@ from typing import Any
 
 import numpy as np
 
-MODES = ("nearest", "linear", "cubic", "area", "lanczos")
+MODES = ("nearest", "linear", "cubic", "area", "lanczos", "majority")
 MODE_ALIASES = {
     "bilinear": "linear",
     "trilinear": "linear",
@@ -297,7 +297,7 @@ def _tap_weights(
     """For the outputs o: their taps (input indices, possibly outside the input), the taps'
     weights, whether the weights are to be renormalised, and the outside mask."""
     x, outside = source_coordinates(spec, coordinate_mode, o)
-    if mode == "area":
+    if mode in ("area", "majority"):  # majority weighs its footprint as area does
         left, right = _area_box(spec, coordinate_mode, x, o)
         width = spec.in_len / spec.out_len if spec.exact else 1.0 / spec.scale
         first = np.floor(left).astype(np.intp)

@@ -75,6 +75,7 @@ _MODES = {
     "tricubic": "cubic",
     "area": "area",
     "lanczos": "lanczos",
+    "majority": "majority",
 }
 _COORDINATE_MODES = (
     "half_pixel",
@@ -305,7 +306,7 @@ def _axis_matrix(
         if outside[o]:
             continue  # the value is extrapolation_value; the row is not used
         taps = {}  # input index -> exact weight
-        if mode == "area":
+        if mode in ("area", "majority"):  # majority weighs its footprint as area does
             # area has no rounding decision to pin down, so its box is exact even with a float
             # scale: x(o) from the exact rational scale (tf_crop_and_resize: the float64 x),
             # edges x -/+ 1 / (2 scale). A box edge then falls exactly on a pixel edge whenever
@@ -433,8 +434,9 @@ def resize(
         ``len(size)`` (``len(scale)``) axes; the last axis for one int ``size``; every axis after
         the first two for one float ``scale`` (error if ``x.ndim < 3``). A scalar ``size`` or
         ``scale`` with explicit ``axes`` applies to every listed axis.
-    mode : {'nearest', 'linear', 'cubic', 'area', 'lanczos'}
-        Aliases 'bilinear', 'trilinear' (linear), 'bicubic', 'tricubic' (cubic).
+    mode : {'nearest', 'linear', 'cubic', 'area', 'lanczos', 'majority'}
+        Aliases 'bilinear', 'trilinear' (linear), 'bicubic', 'tricubic' (cubic). 'majority':
+        integer and bool dtypes; see ``_majority``.
     coordinate_mode : str
         'half_pixel', 'half_pixel_symmetric', 'pytorch_half_pixel', 'align_corners',
         'asymmetric' or 'tf_crop_and_resize' (ONNX ``coordinate_transformation_mode``).
@@ -536,6 +538,11 @@ def resize(
         extrapolation_value,
         size_policy,
     )
+    if opts.mode == "majority":
+        if dtype.kind not in "iub":
+            raise TypeError(f"mode='majority' takes integer and bool dtypes; got {x.dtype}")
+        geo = _resize_geometry(x.shape, size, scale, axes, roi, opts)
+        return _deliver(_majority(x, geo, _resize_tables(geo, opts), opts), out)
     if opts.mode != "nearest" and dtype not in _INTERPOLATING_DTYPES and not _is_bfloat16(dtype):
         raise TypeError(
             f"mode={opts.mode!r} supports dtypes "
@@ -626,7 +633,7 @@ def _resize_options(
         raise ValueError(f"size_policy must be one of {_SIZE_POLICIES}, got {size_policy!r}")
     exclude_outside = bool(exclude_outside)
     antialias = bool(antialias)
-    if antialias and mode in ("nearest", "area"):
+    if antialias and mode in ("nearest", "area", "majority"):
         raise ValueError(f"antialias applies to linear, cubic and lanczos, not {mode}")
     cubic_a = _float_arg(cubic_a, "cubic_a")
     extrapolation_value = _float_arg(extrapolation_value, "extrapolation_value")
@@ -731,6 +738,60 @@ def _resize_geometry(in_shape, size, scale, axes, roi, opts):
     return _ResizeGeometry(
         axes_t, lengths, out_lengths, scales, exact, exact_scales, rois, tuple(out_shape)
     )
+
+
+def _majority(x, geo, tables, opts):
+    """mode='majority': each output takes the value whose footprint elements weigh the most,
+    ties to the smallest value. An element's weight is the product over the resized axes of
+    its area weight (the exact overlap / box length) rounded to the grid 2**-bits: bits =
+    min(16, (62 - bit_length(F - 1)) // k) for k resized axes (those not resized to an
+    identity) whose widest footprints (first to last nonzero weight) multiply to F, so that
+    the sums are exact integers below 2**62."""
+    out = np.empty(geo.out_shape, dtype=x.dtype)
+    if out.size == 0:
+        return out
+    matrices = {}
+    for a, table in zip(geo.axes, tables, strict=True):
+        W = table[0]
+        if W.shape[0] == W.shape[1] and np.array_equal(W, np.eye(W.shape[0])):
+            continue  # resized to itself: an identity
+        matrices[a] = W
+    widths = []
+    for W in matrices.values():
+        spans = [np.flatnonzero(row) for row in W]
+        widths.append(max(int(j[-1] - j[0] + 1) for j in spans if j.size))
+    footprint = math.prod(widths) if widths else 1
+    k = max(1, len(widths))
+    bits = max(1, min(16, (62 - max(footprint - 1, 1).bit_length()) // k))
+    grids = {a: np.rint(W * 2.0**bits).astype(np.int64) for a, W in matrices.items()}
+    outside = np.zeros(geo.out_shape, dtype=bool)
+    for a, table in zip(geo.axes, tables, strict=True):
+        shape = [1] * x.ndim
+        shape[a] = geo.out_shape[a]
+        outside = outside | table[2].reshape(shape)
+    for o in np.ndindex(*geo.out_shape):
+        if outside[o]:
+            out[o] = _cast(opts.extrapolation_value, x.dtype.newbyteorder("="))
+            continue
+        picks, weights = [], []
+        for a in range(x.ndim):
+            if a in grids:
+                row = grids[a][o[a]]
+                j = np.flatnonzero(row)
+                picks.append(j)
+                weights.append(row[j])
+            else:
+                picks.append(np.array([o[a]]))
+                weights.append(np.array([1], dtype=np.int64))
+        values = x[np.ix_(*picks)].ravel()
+        product = weights[0]
+        for w in weights[1:]:
+            product = np.multiply.outer(product, w)
+        labels, inverse = np.unique(values, return_inverse=True)
+        totals = np.zeros(labels.shape[0], dtype=np.int64)
+        np.add.at(totals, inverse.ravel(), product.ravel())
+        out[o] = labels[np.argmax(totals)]  # the first maximum: the smallest value
+    return out
 
 
 def _resize_tables(geo, opts):
