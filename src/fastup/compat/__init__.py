@@ -3,6 +3,8 @@ and results, bit for bit where the peer's arithmetic allows.
 
 * ``fastup.compat.torch``: ``interpolate``, ``conv_transpose1d/2d/3d``, ``conv1d/2d/3d`` with
   ``torch.nn.functional``'s signatures (tensors in, tensors out; ndarrays in, ndarrays out);
+* ``fastup.compat.torchvision``: ``resize`` and ``Resize`` with ``transforms.v2``'s rules on
+  tensors, ndarrays and PIL images;
 * ``fastup.compat.cv2``: ``resize`` with OpenCV's ``INTER_*`` flags and (width, height) sizes;
 * ``fastup.compat.pillow``: ``resize`` with Pillow's filters, on arrays and ``PIL.Image``;
 * ``fastup.compat.onnx``: ``resize`` and ``conv_transpose`` with ONNX's attributes.
@@ -16,7 +18,7 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-__all__ = ["cv2", "onnx", "pillow", "torch"]
+__all__ = ["cv2", "onnx", "pillow", "torch", "torchvision"]
 
 
 def __getattr__(name: str) -> Any:
