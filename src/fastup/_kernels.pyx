@@ -1023,6 +1023,8 @@ cdef extern from "_peer_fixed.h" nogil:
         int shift
         int64_t lo, hi
         int src32, dst32
+        int q16
+        const uint8_t* src_end
     int fastup_pf_rows(const fastup_pf* j, const void* src, void* dst, Py_ssize_t r0,
                        Py_ssize_t r1)
 
@@ -1035,7 +1037,7 @@ def peer_pass(src, dst, const Py_ssize_t[::1] start, const int32_t[:, ::1] q, Py
     int32 (sums in int32 for uint8 sources: the caller checks they cannot overflow; int64 for
     int32 ones). Every tap must lie inside [0, L)."""
     cdef fastup_pf j
-    cdef Py_ssize_t m, T = q.shape[1]
+    cdef Py_ssize_t m, t, T = q.shape[1]
     cdef int src_size = src.dtype.itemsize, dst_size = dst.dtype.itemsize
     if start.shape[0] != M or q.shape[0] != M or T < 1 or min(P, L, M, I) < 1:
         raise ValueError("peer_pass: table or shape mismatch")
@@ -1052,6 +1054,13 @@ def peer_pass(src, dst, const Py_ssize_t[::1] start, const int32_t[:, ::1] q, Py
     j.shift = shift
     j.lo, j.hi = lo, hi
     j.src32, j.dst32 = src_size == 4, dst_size == 4
+    j.q16 = 1
+    for m in range(M):
+        for t in range(T):
+            if not -32768 <= q[m, t] <= 32767:
+                j.q16 = 0
+    cdef const uint8_t[::1] whole = _bytes(src, P * L * I)
+    j.src_end = &whole[0] + P * L * I * src_size
     _run_rows(<_rows_fn>fastup_pf_rows, &j, src, P * L * I * src_size, dst,
               P * M * I * dst_size, P * M, nthreads)
 
