@@ -510,7 +510,10 @@ def _horizontal_int(
 ) -> np.ndarray:
     """The exact integer sums ``sum_k coeffs[o, k] * x[:, taps[o, k]]`` along axis 1, by the
     core's kernels in float32 (float64 when ``bits`` of products need it): integers all the
-    way, so exact."""
+    way, so exact. uint8 images: by the peers' integer pass (``weighted_pass``; int32)."""
+    if x.dtype == np.uint8:
+        start, folded = _fold(taps, coeffs, x.shape[1])
+        return weighted_pass(x, 1, start, folded, workers=workers)
     work = np.float32 if bits <= 24 else np.float64
     xf = x.astype(work)
     table = tap_table(taps, coeffs.astype(np.float64), x.shape[1])
