@@ -41,12 +41,13 @@ __all__ = [
 
 
 def __getattr__(name: str) -> Any:
-    """``fastup.oracle`` without an import of its own: the slow reference is loaded on first
-    use, so that ``import fastup`` stays quick."""
-    if name == "oracle":
+    """``fastup.oracle``, ``fastup.compat`` and ``fastup.dask`` without an import of their own:
+    loaded on first use, so that ``import fastup`` stays quick and imports no optional
+    dependency."""
+    if name in ("oracle", "compat", "dask"):
         import importlib
 
-        return importlib.import_module(".oracle", __name__)
+        return importlib.import_module(f".{name}", __name__)
     raise AttributeError(f"module 'fastup' has no attribute {name!r}")
 
 

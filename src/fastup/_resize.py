@@ -335,16 +335,26 @@ def run_plan(
 
 
 def table_plan(
-    shape: tuple[int, ...], dtype: np.dtype, tables: dict[int, IndexTable | WeightTable]
+    shape: tuple[int, ...],
+    dtype: np.dtype,
+    tables: dict[int, IndexTable | WeightTable],
+    *,
+    route: Route | None = None,
 ) -> _Plan:
     """A plan that applies the given per-axis tables (all IndexTables: a gather; all
     WeightTables: a weighted resize in the dtype's accumulator) to arrays of ``shape`` and
     ``dtype``: for conventions defined outside the core (``fastup.compat``). The caller has
-    checked the dtype (``_ACCUMULATOR`` for weights) and the tables' input lengths."""
+    checked the dtype (``_ACCUMULATOR`` for weights) and the tables' input lengths.
+
+    With ``route`` (``plan_route`` of another plan, ``fastup.dask``: the whole array's, whose
+    tables these are rows of), the plan takes that plan's mode, extrapolation and route (its
+    resized axes, order of passes, kernels and fixed-point choices) instead of choosing its
+    own from this shape."""
     kinds = {type(t) for t in tables.values()}
     if len(kinds) != 1 or any(t.in_len != shape[a] for a, t in tables.items()):
         raise AssertionError("table_plan: one kind of table, of the input's lengths")
-    if kinds == {WeightTable} and _accumulator(np.dtype(dtype)) is None:
+    majority = route is not None and route.mode == "majority"
+    if kinds == {WeightTable} and not majority and _accumulator(np.dtype(dtype)) is None:
         raise AssertionError(f"table_plan: no weighted resize of {dtype}")
     out_shape = list(shape)
     specs = {}
@@ -353,19 +363,69 @@ def table_plan(
         out_shape[a] = M
         specs[a] = AxisSpec(shape[a], M, M / shape[a], True)
     return _Plan(
-        "nearest" if kinds == {IndexTable} else "linear",
-        "half_pixel",
+        route.mode if route is not None else "nearest" if kinds == {IndexTable} else "linear",
+        route.coordinate_mode if route is not None else "half_pixel",
         "round_prefer_floor",
         -0.75,
         False,
         False,
-        0.0,
+        route.extrapolation_value if route is not None else 0.0,
         specs,
         tuple(out_shape),
         tuple(shape),
         np.dtype(dtype).newbyteorder("="),
         tuple(sorted(tables.items())),
+        route,
     )
+
+
+@dataclass(frozen=True)
+class Route:
+    """What a plan chose from its shape (``plan_route``), for plans of parts of its array
+    (``table_plan(..., route=)``) to compute each output with the same operations: the
+    resized axes (a part's table may look like an identity), the steps with the kernel of
+    each one-axis pass (sums of whole rows or a gathering pass, chosen from the elements after
+    the axis), and the choices of a fixed-point plan (``_kernels.FixedPlan``'s vfirst, hkind,
+    vshort; None: the plan takes no fixed-point route)."""
+
+    mode: str
+    coordinate_mode: str
+    extrapolation_value: float
+    active: tuple[int, ...]
+    steps: tuple[_Step, ...] | None
+    fixed: tuple[int, int, int] | None
+
+
+def plan_route(plan: _Plan) -> Route:
+    """The route of ``plan`` (see ``Route``)."""
+    steps = None
+    if plan.steps is not None:
+        current = list(plan.in_shape)
+        marked = []
+        for step in plan.steps:
+            if step.outer is None:
+                step = step._replace(rows=_inner(current, step.axis) >= ROWS_MIN_INNER)
+            else:
+                current[step.outer] = plan.out_shape[step.outer]
+            current[step.axis] = plan.out_shape[step.axis]
+            marked.append(step)
+        steps = tuple(marked)
+    fixed = None
+    if plan.mode not in ("nearest", "majority") and plan.fixed is not None:
+        info = plan.fixed.info()
+        fixed = (int(info["vfirst"]), _FX_KINDS.index(info["hkind"]), int(info["short2"]))
+    return Route(
+        plan.mode,
+        plan.coordinate_mode,
+        plan.extrapolation_value,
+        tuple(sorted(plan.active)),
+        steps,
+        fixed,
+    )
+
+
+# the W-pass kinds of ``_kernels.FixedPlan`` by index (its ``hkind``)
+_FX_KINDS = ("op", "g1", "one", "short", "vop", "cv")
 
 
 # Plans of repeated calls by (shape, dtype, strides, arguments); a C-contiguous, aligned
@@ -511,6 +571,8 @@ class _Plan:
     given: tuple[tuple[int, IndexTable | WeightTable], ...] | None = field(
         default=None, compare=False
     )
+    # another plan's route, followed by a plan of part of its array (``table_plan``)
+    route: Route | None = field(default=None, compare=False)
 
     @property
     def fused(self) -> bool:
@@ -545,6 +607,8 @@ class _Plan:
         active = self.active
         if self.mode in ("nearest", "majority") or not active:
             return None
+        if self.route is not None:
+            return None if self.route.steps is None else list(self.route.steps)
         return _plan_steps(self.in_shape, cast(dict[int, WeightTable], active), self.fused)
 
     @cached_property
@@ -588,10 +652,15 @@ class _Plan:
         """The tables of the axes that change (the others are identities)."""
         if self.small:
             return self._active
-        return {a: t for a, t in self.tables().items() if not t.identity}
+        return self._changing()
 
     @cached_property
     def _active(self) -> dict[int, IndexTable | WeightTable]:
+        return self._changing()
+
+    def _changing(self) -> dict[int, IndexTable | WeightTable]:
+        if self.route is not None:  # a part's table may look like an identity
+            return {a: t for a, t in self.tables().items() if a in self.route.active}
         return {a: t for a, t in self.tables().items() if not t.identity}
 
     @cached_property
@@ -680,7 +749,7 @@ class _Plan:
             return None
         step = steps[0]
         tables = cast(dict[int, WeightTable], self.active)
-        if step.outer is None and _inner(self.in_shape, step.axis) >= ROWS_MIN_INNER:
+        if step.outer is None and _rows(step, self.in_shape):
             return None  # a pass of whole rows (_kernels.resample)
         return _fused_job(self.in_shape, self.out_shape, self.dtype, self.dtype, step, tables)
 
@@ -688,7 +757,11 @@ class _Plan:
     def majority_tables(self) -> list[tuple[int, np.ndarray, np.ndarray]]:
         """majority: one (in_len, start, integer weights) per axis of the input, neighbouring
         unresized axes merged into one identity axis (``_majority_tables``)."""
-        return _majority_tables(self.in_shape, cast(dict[int, WeightTable], self.tables()))
+        return _majority_tables(
+            self.in_shape,
+            cast(dict[int, WeightTable], self.tables()),
+            None if self.route is None else self.route.active,
+        )
 
     @property
     def gather_tables(self) -> tuple[np.ndarray, np.ndarray, int]:
@@ -720,6 +793,11 @@ class _Plan:
         steps = self.steps
         if self.dtype != np.uint8 or steps is None or len(steps) != 1 or steps[0].outer is None:
             return None
+        forced = (-1, -1, -1)
+        if self.route is not None:
+            if self.route.fixed is None:
+                return None
+            forced = self.route.fixed
         step = steps[0]
         tables = cast(dict[int, WeightTable], self.tables())
         y, x = tables[step.outer], tables[step.axis]
@@ -735,6 +813,7 @@ class _Plan:
             _inner(shape, step.axis),
             y.start.shape[0],
             x.start.shape[0],
+            *forced,
         )
         return plan if plan.suits else None
 
@@ -1051,12 +1130,19 @@ def majority_bits(taps: Sequence[int]) -> int:
 
 
 def _majority_tables(
-    shape: tuple[int, ...], tables: dict[int, WeightTable]
+    shape: tuple[int, ...],
+    tables: dict[int, WeightTable],
+    resized_axes: Sequence[int] | None = None,
 ) -> list[tuple[int, np.ndarray, np.ndarray]]:
     """majority's per-axis tables for ``_kernels.majority``: each resized axis's area weights
     rounded to the grid ``2**-majority_bits`` (integers), unresized neighbours merged into one
-    identity axis (start = index, one weight of 1)."""
-    resized = [a for a in tables if not tables[a].identity] or list(tables)
+    identity axis (start = index, one weight of 1). ``resized_axes``: the resized axes (else
+    those whose tables are not identities)."""
+    if resized_axes is not None:
+        resized = [a for a in tables if a in resized_axes]
+    else:
+        resized = [a for a in tables if not tables[a].identity]
+    resized = resized or list(tables)
     bits = majority_bits([tables[a].taps for a in resized])
     result: list[tuple[int, np.ndarray, np.ndarray]] = []
     run = 1
@@ -1082,11 +1168,20 @@ def _identity_axis(length: int) -> tuple[int, np.ndarray, np.ndarray]:
 class _Step(NamedTuple):
     """One step of a weighted resize: a pass along ``axis`` alone (``outer`` None), or a fused
     pass along ``outer`` = axis - 1 and ``axis`` (``_kernels.resample2d``), summing along the
-    outer axis first when ``vfirst``."""
+    outer axis first when ``vfirst``. ``rows``: whether a pass along one axis sums whole rows
+    (else it gathers); None: by the elements after the axis (``ROWS_MIN_INNER``)."""
 
     axis: int
     outer: int | None = None
     vfirst: bool = False
+    rows: bool | None = None
+
+
+def _rows(step: _Step, shape: Sequence[int]) -> bool:
+    """Whether the one-axis ``step`` on an array of ``shape`` sums whole rows."""
+    if step.rows is not None:
+        return step.rows
+    return _inner(shape, step.axis) >= ROWS_MIN_INNER
 
 
 def _plan_steps(shape: tuple[int, ...], tables: dict[int, WeightTable], fused: bool) -> list[_Step]:
@@ -1177,9 +1272,7 @@ def _resample(
             target = result
         else:
             target = np.empty(shape, dtype=accumulator)
-        if step.outer is not None or (
-            accumulator == np.float32 and _inner(shape, step.axis) < ROWS_MIN_INNER
-        ):
+        if step.outer is not None or (accumulator == np.float32 and not _rows(step, shape)):
             job = jobs.get(i) if jobs is not None else None
             if job is None:
                 job = _fused_job(
@@ -1190,7 +1283,7 @@ def _resample(
             taps = tables[step.axis].taps + (tables[step.outer].taps if step.outer else 0)
             job.run(current, target, _threads.team_size(nthreads, target.size * taps))
         else:
-            _apply_table(current, target, step.axis, tables[step.axis], nthreads)
+            _apply_table(current, target, step.axis, tables[step.axis], nthreads, step.rows)
         current = target
     if current is not result:
         convert(current, result, nthreads)
@@ -1223,7 +1316,8 @@ def _resample_half_blocks(
     if steps is None:
         steps = _plan_steps(source.shape, tables, True)
     moved_steps = [
-        _Step(s.axis - shift, None if s.outer is None else s.outer - shift, s.vfirst) for s in steps
+        s._replace(axis=s.axis - shift, outer=None if s.outer is None else s.outer - shift)
+        for s in steps
     ]
     src = source.reshape((P,) + in_block)
     dst = result.reshape((P,) + out_block)
@@ -1279,7 +1373,12 @@ _NO_OUTPUTS = np.zeros(0, dtype=np.intp)
 
 
 def _apply_table(
-    src: np.ndarray, dst: np.ndarray, axis: int, table: WeightTable, nthreads: int
+    src: np.ndarray,
+    dst: np.ndarray,
+    axis: int,
+    table: WeightTable,
+    nthreads: int,
+    rows: bool | None = None,
 ) -> None:
     P = math.prod(src.shape[:axis])
     inner = _inner(src.shape, axis)
@@ -1295,7 +1394,7 @@ def _apply_table(
         L,
         M,
         inner,
-        inner >= ROWS_MIN_INNER,
+        inner >= ROWS_MIN_INNER if rows is None else rows,
         _threads.team_size(nthreads, P * M * inner * table.taps),
     )
 

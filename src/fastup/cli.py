@@ -107,7 +107,8 @@ def _scales(text: str) -> float | tuple[float, ...]:
 
 
 def _positive(text: str) -> int:
-    """``--width``, ``--height``, ``--shorter``, ``--longer``: a positive integer."""
+    """``--width``, ``--height``, ``--shorter``, ``--longer``, ``--levels``, ``--chunk``: a
+    positive integer."""
     try:
         value = int(text)
     except ValueError:
@@ -369,6 +370,90 @@ def _demo_command(args: argparse.Namespace) -> None:
         raise CommandError(f"cannot write {args.output!r}: {exc}", status=1) from None
 
 
+def _pyramid_source(path: str, chunk: int) -> Any:
+    """The input of ``fastup pyramid`` as a dask array read lazily: an .npy file memory-mapped,
+    a TIFF through tifffile's Zarr interface (tiles read as needed), a Zarr array (or the
+    array "0" of a Zarr group)."""
+    import dask.array as da
+
+    lower = path.lower().rstrip("/")
+    if lower.endswith(".npy"):
+        try:
+            data = np.load(path, mmap_mode="r")
+        except (OSError, ValueError) as exc:
+            raise CommandError(f"cannot read IN {path!r} as .npy: {exc}") from None
+        return da.from_array(data, chunks=_pyramid_chunks(data.shape, chunk))
+    if lower.endswith((".tif", ".tiff")):
+        try:
+            import tifffile
+            import zarr
+        except ImportError:
+            raise CommandError(
+                'reading TIFF needs tifffile and zarr: pip install "fastup[dask]"'
+            ) from None
+        try:
+            store = tifffile.imread(path, aszarr=True)
+            data = zarr.open(store, mode="r")
+        except (OSError, ValueError, tifffile.TiffFileError) as exc:
+            raise CommandError(f"cannot read IN {path!r} as a TIFF: {exc}") from None
+        if hasattr(data, "keys"):  # a pyramidal TIFF: its full-resolution level
+            data = data["0"]
+        return da.from_zarr(data).rechunk(_pyramid_chunks(data.shape, chunk))
+    if lower.endswith(".zarr"):
+        import zarr
+
+        try:
+            data = zarr.open(path, mode="r")
+        except (OSError, ValueError, FileNotFoundError) as exc:
+            raise CommandError(f"cannot read IN {path!r} as Zarr: {exc}") from None
+        if hasattr(data, "keys"):
+            if "0" not in data:
+                raise CommandError(f"IN {path!r} is a Zarr group without an array '0'.")
+            data = data["0"]
+        return da.from_zarr(data).rechunk(_pyramid_chunks(data.shape, chunk))
+    raise CommandError(f"IN must be an .npy, .tif/.tiff or .zarr path; got {path!r}.")
+
+
+def _pyramid_chunks(shape: Sequence[int], chunk: int) -> tuple[int, ...]:
+    """Chunks of ``chunk`` along the last two axes, whole along the others."""
+    return tuple(min(n, chunk) if a >= len(shape) - 2 else n for a, n in enumerate(shape))
+
+
+def _pyramid_command(args: argparse.Namespace) -> None:
+    try:
+        import dask  # noqa: F401
+        import zarr  # noqa: F401
+
+        from . import _pyramid
+    except ImportError as exc:
+        raise CommandError(
+            f'fastup pyramid needs dask and zarr: pip install "fastup[dask]" ({exc})'
+        ) from None
+    if not args.output.lower().rstrip("/").endswith(".zarr"):
+        raise CommandError(f"OUT must end in .zarr; got {args.output!r}.")
+    if os.path.exists(args.output) and not args.overwrite:
+        raise CommandError(f"OUT {args.output!r} exists; pass --overwrite to replace it.")
+    source = _pyramid_source(args.input, args.chunk)
+    if source.ndim < 2:
+        raise CommandError(f"IN must have at least 2 dims (y, x); got shape {source.shape}.")
+    mode = "majority" if args.labels else args.mode
+    if args.labels and args.mode not in ("linear", "majority"):
+        raise CommandError(f"--labels is --mode majority; got --mode {args.mode} as well.")
+    if mode == "majority" and source.dtype.kind not in "iub":
+        raise CommandError(
+            f"--labels (mode majority) needs integer labels; IN has dtype {source.dtype}."
+        )
+    try:
+        levels = _pyramid.pyramid(source, args.levels, mode=mode)
+        _pyramid.to_zarr(levels, args.output, overwrite=args.overwrite, progress=not args.quiet)
+    except (ValueError, TypeError) as exc:
+        raise CommandError(str(exc)) from None
+    except OSError as exc:
+        raise CommandError(f"cannot write OUT {args.output!r}: {exc}", status=1) from None
+    shapes = ", ".join("x".join(map(str, level.shape)) for level in levels)
+    print(f"{args.input} -> {args.output}: {len(levels)} levels ({shapes}), {mode}")
+
+
 def _bench_command(args: argparse.Namespace) -> None:
     from . import _bench
 
@@ -561,6 +646,48 @@ def build_parser() -> argparse.ArgumentParser:
         help="the PNG to write (default: fastup-demo.png)",
     )
     p.set_defaults(handler=_demo_command)
+
+    p = commands.add_parser(
+        "pyramid",
+        help="a multiscale OME-Zarr pyramid of a big image, out of core",
+        description=(
+            "Write IN (.npy, memory-mapped; a TIFF, read tile by tile through tifffile; or a "
+            "Zarr array) as an OME-Zarr multiscale pyramid OUT.zarr: level 0 the image, each "
+            "next level half as long along the last two axes (y, x), computed by "
+            "fastup.dask chunk by chunk with the same values as in-memory fastup.resize; "
+            "memory holds the chunks in flight, never the image. Needs fastup[dask]."
+        ),
+    )
+    p.add_argument("input", metavar="IN", help="the image: .npy, .tif/.tiff or .zarr")
+    p.add_argument("output", metavar="OUT.zarr", help="the Zarr group to write")
+    p.add_argument(
+        "--levels",
+        type=_positive,
+        metavar="N",
+        help="levels in all, level 0 included (default: until the longer side is <= 256)",
+    )
+    p.add_argument(
+        "--mode",
+        default="linear",
+        choices=MODES + tuple(MODE_ALIASES),
+        metavar="M",
+        help="the downscaling mode (default: linear, antialiased)",
+    )
+    p.add_argument(
+        "--labels",
+        action="store_true",
+        help="a label image: --mode majority (no label is invented)",
+    )
+    p.add_argument(
+        "--chunk",
+        type=_positive,
+        default=1024,
+        metavar="N",
+        help="chunk length along y and x (default: 1024)",
+    )
+    p.add_argument("--overwrite", action="store_true", help="replace an existing OUT")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(handler=_pyramid_command)
 
     p = commands.add_parser(
         "bench",
