@@ -91,7 +91,7 @@ def test_pyramid_larger_than_a_worker_stays_within_memory(client, tmp_path):
     path = str(tmp_path / "big.zarr")
     client.restart()  # fresh workers: their peak memory below is this write's
     before = sorted(client.scheduler_info()["workers"])
-    fastup.dask.to_zarr(levels, path, compute=False).compute()  # on the client's cluster
+    fastup.dask.to_zarr(levels, path, progress=True)  # on the client's cluster
     assert sorted(client.scheduler_info()["workers"]) == before  # no worker lost
     peaks = client.run(_peak_rss_mib)
     assert max(peaks.values()) < 400, peaks  # each worker's peak, MiB, below its limit

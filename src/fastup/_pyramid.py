@@ -169,7 +169,8 @@ def to_zarr(
     chunks: a level with uneven chunks is rechunked to its first chunk's size), with OME-Zarr
     NGFF 0.4 ``multiscales`` metadata when ``ome`` (``axes`` and ``factor`` as given to
     ``pyramid``; ``axes_names``, e.g. ``"cyx"``, to name the axes yourself). Memory holds the
-    chunks being written, not the array. ``progress``: dask's progress bar on stderr.
+    chunks being written, not the array. ``progress``: dask's progress bar on stderr (with a
+    dask.distributed client active, the writes run on its cluster, with its progress bar).
     ``compute=False`` returns the delayed write instead. ``overwrite``: replace an existing
     store; else an existing one is an error.
 
@@ -238,7 +239,15 @@ def to_zarr(
     write = dask.delayed(writes)
     if not compute:
         return write
-    if progress:
+    client = _distributed_client()
+    if client is not None:  # a dask.distributed cluster: its own progress bar (and dashboard)
+        futures = client.compute(writes)
+        if progress:
+            import distributed
+
+            distributed.progress(futures)
+        client.gather(futures)
+    elif progress:
         from dask.diagnostics import ProgressBar
 
         with ProgressBar(out=_stderr()):
@@ -246,6 +255,18 @@ def to_zarr(
     else:
         dask.compute(writes)
     return group
+
+
+def _distributed_client() -> Any:
+    """The current dask.distributed client, if distributed is imported and one is active."""
+    import sys
+
+    if "distributed" not in sys.modules:
+        return None
+    try:
+        return sys.modules["distributed"].get_client()
+    except ValueError:  # no client
+        return None
 
 
 def _stderr() -> Any:
