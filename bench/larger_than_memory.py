@@ -2,12 +2,17 @@
 Zarr by a dask.distributed cluster whose workers have far less memory, beside the in-memory
 fastup.resize chain on the same pixels.
 
-    python bench/larger_than_memory.py [--gib 4] [--worker-memory 1GiB] [--workers 2]
+    python bench/larger_than_memory.py [--gib 4] [--worker-memory 1GiB] [--workers 2] [--peers]
 
 Prints the time and throughput of each, every worker's peak memory, and whether the levels
 read back from Zarr equal the in-memory ones (checked on a corner and, with --check-all, on
-everything). The image is a deterministic function of its chunk index (noise plus gradients),
-so the in-memory copy is the same pixels without keeping the generator's state.
+everything). With --peers, where installed: ome-zarr-py's write_image on the same dask array
+and cluster (its per-chunk scikit-image resize: time, worker peaks, and on an 8192 x 8192 part
+the pixels of its level 1 that differ from the same resize of the whole part, i.e. its chunk
+seams), and pyvips's pyramidal TIFF writer streaming the same pixels from a raw file (time and
+peak memory of its process). The image is a deterministic function of its chunk index
+(noise plus gradients), so the in-memory copy is the same pixels without keeping the
+generator's state.
 """
 
 from __future__ import annotations
@@ -41,6 +46,7 @@ def main():
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--levels", type=int, default=4)
     parser.add_argument("--check-all", action="store_true")
+    parser.add_argument("--peers", action="store_true")
     args = parser.parse_args()
 
     import dask.array as da
@@ -120,7 +126,96 @@ def main():
     print(
         f"Zarr levels equal the in-memory ones ({'all' if args.check_all else 'corners'}): {same}"
     )
+    if args.peers:
+        _peers(image, shape, chunk, args, path)
     shutil.rmtree(path)
+
+
+def _peers(image, shape, chunk, args, path):
+    import subprocess
+    import sys
+
+    import dask.array as da
+    import distributed
+    import zarr
+
+    gib = shape[0] * shape[1] / 2**30
+    try:
+        from ome_zarr.scale import Scaler
+        from ome_zarr.writer import write_image
+    except ImportError:
+        print("ome-zarr-py: not installed")
+    else:
+        cluster = distributed.LocalCluster(
+            n_workers=args.workers,
+            threads_per_worker=1,
+            memory_limit=args.worker_memory,
+            host="127.0.0.1",
+            dashboard_address=None,
+            silence_logs=50,
+        )
+        client = distributed.Client(cluster)
+        try:
+            group = zarr.open_group(os.path.join(path, "ome.zarr"), mode="w")
+            start = time.perf_counter()
+            factors = tuple(2**k for k in range(1, args.levels))
+            write_image(image(), group, scale_factors=factors, axes="yx")
+            seconds = time.perf_counter() - start
+            peaks = client.run(_peak_mib)
+            lost = len(client.scheduler_info()["workers"]) != args.workers
+        except Exception as exc:  # a peer's failure is a result to report
+            print(f"ome-zarr-py write_image: failed: {type(exc).__name__}: {exc}")
+            seconds = None
+        finally:
+            client.close()
+            cluster.close()
+        if seconds is not None:
+            print(
+                f"ome-zarr-py write_image (per-chunk skimage resize), same cluster: "
+                f"{seconds:.1f} s ({gib * 1024 / seconds:.0f} MiB/s), worker peaks "
+                f"{', '.join(f'{p:.0f}' for p in peaks.values())} MiB, workers lost: {lost}"
+            )
+        # its seams: an 8192 x 8192 part, chunked, against the same resize of the whole part
+        part = image()[:8192, :8192].compute(scheduler="threads")
+        scaler = Scaler()
+        chunked = scaler.resize_image(da.from_array(part, chunks=chunk)).compute()
+        whole = scaler.resize_image(part)
+        differ = chunked != whole
+        rows, cols = np.nonzero(differ)
+        seam = (rows % (chunk[0] // 2) < 2) | (rows % (chunk[0] // 2) >= chunk[0] // 2 - 2)
+        seam |= (cols % (chunk[1] // 2) < 2) | (cols % (chunk[1] // 2) >= chunk[1] // 2 - 2)
+        print(
+            f"ome-zarr-py level 1 of an 8192 x 8192 part in {chunk[0]} x {chunk[1]} chunks: "
+            f"{differ.sum()} of {differ.size} pixels differ from the whole part's resize "
+            f"({seam.mean() * 100 if differ.any() else 0:.0f}% of them within 2 pixels of a "
+            f"chunk seam; max difference {np.abs(chunked.astype(int) - whole).max()}); "
+            f"fastup.dask: 0 by construction, and checked above"
+        )
+    try:
+        import pyvips  # noqa: F401
+    except ImportError:
+        print("pyvips: not installed")
+        return
+    raw = os.path.join(path, "image.raw")
+    da.store(image(), np.memmap(raw, dtype=np.uint8, mode="w+", shape=shape), lock=True)
+    code = (
+        "import pyvips, resource, sys, time; "
+        f"im = pyvips.Image.rawload({raw!r}, {shape[1]}, {shape[0]}, 1); "
+        "t = time.perf_counter(); "
+        f"im.tiffsave({os.path.join(path, 'vips.tif')!r}, tile=True, pyramid=True, "
+        "compression='none', bigtiff=True); "
+        "print(time.perf_counter() - t, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"
+    )
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    if run.returncode:
+        print(f"pyvips tiffsave(pyramid=True): failed: {run.stderr.strip()[-300:]}")
+        return
+    seconds, peak = run.stdout.split()
+    print(
+        f"pyvips tiffsave(pyramid=True, 2x2 box shrink) from a raw file, one process: "
+        f"{float(seconds):.1f} s ({gib * 1024 / float(seconds):.0f} MiB/s), peak "
+        f"{int(peak) / 1024:.0f} MiB"
+    )
 
 
 if __name__ == "__main__":
