@@ -100,6 +100,9 @@ def main():
         f"{', '.join(f'{p:.0f}' for p in peaks.values())} MiB, workers lost: {lost}"
     )
 
+    if args.peers:  # before the in-memory part: a child's peak memory starts at its parent's
+        _peers(image, shape, chunk, args, path)
+
     # the same pixels in memory, the same chain of resizes
     start = time.perf_counter()
     x = image().compute(scheduler="threads")
@@ -126,8 +129,6 @@ def main():
     print(
         f"Zarr levels equal the in-memory ones ({'all' if args.check_all else 'corners'}): {same}"
     )
-    if args.peers:
-        _peers(image, shape, chunk, args, path)
     shutil.rmtree(path)
 
 
