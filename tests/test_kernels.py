@@ -871,3 +871,22 @@ def test_peer_pass_matches_the_integer_definition(inner, source):
         _kernels.peer_pass(
             x, np.empty((P, M, inner), np.uint8), start_bad, bad, P, L, M, inner, 3, 0, 255, 1
         )
+
+
+def test_cv_linear_rows_is_opencvs_vertical_pass():
+    """``cv_linear_rows`` (compat.cv2's uint8 INTER_LINEAR vertical pass) computes
+    clip((((s0 >> 4) b0) >> 16) + (((s1 >> 4) b1) >> 16) + 2) >> 2) row by row."""
+    rng = np.random.default_rng(5)
+    L, M, inner = 9, 13, 37
+    h = rng.integers(0, 255 * 2048, (L, inner)).astype(np.int32)
+    y0 = rng.integers(0, L, M).astype(np.intp)
+    y1 = np.minimum(y0 + 1, L - 1)
+    b0 = rng.integers(0, 2049, M).astype(np.int32)
+    b1 = (2048 - b0).astype(np.int32)
+    out = np.empty((M, inner), np.uint8)
+    _kernels.cv_linear_rows(h, out, y0, y1, b0, b1, L, M, inner, 2)
+    h64 = h.astype(np.int64)
+    want = (((h64[y0] >> 4) * b0[:, None]) >> 16) + (((h64[y1] >> 4) * b1[:, None]) >> 16)
+    np.testing.assert_array_equal(out, np.clip((want + 2) >> 2, 0, 255))
+    with pytest.raises(ValueError, match="row index outside"):
+        _kernels.cv_linear_rows(h, out, y0 + L, y1, b0, b1, L, M, inner, 1)

@@ -104,6 +104,18 @@ def peer_pass(
     hi: int,
     nthreads: int,
 ) -> None: ...
+def cv_linear_rows(
+    src: np.ndarray,
+    dst: np.ndarray,
+    y0: npt.NDArray[np.intp],
+    y1: npt.NDArray[np.intp],
+    b0: npt.NDArray[np.int32],
+    b1: npt.NDArray[np.int32],
+    L: int,
+    M: int,
+    I: int,
+    nthreads: int,
+) -> None: ...
 def majority(
     src: np.ndarray,
     dst: np.ndarray,

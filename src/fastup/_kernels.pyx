@@ -1065,6 +1065,38 @@ def peer_pass(src, dst, const Py_ssize_t[::1] start, const int32_t[:, ::1] q, Py
               P * M * I * dst_size, P * M, nthreads)
 
 
+cdef extern from "_peer_fixed.h" nogil:
+    ctypedef struct fastup_cvl:
+        Py_ssize_t L, M, I
+        const Py_ssize_t* y0
+        const Py_ssize_t* y1
+        const int32_t* b0
+        const int32_t* b1
+    int fastup_cvl_rows(const fastup_cvl* j, const void* src, void* dst, Py_ssize_t r0,
+                        Py_ssize_t r1)
+
+
+def cv_linear_rows(src, dst, const Py_ssize_t[::1] y0, const Py_ssize_t[::1] y1,
+                   const int32_t[::1] b0, const int32_t[::1] b1, Py_ssize_t L, Py_ssize_t M,
+                   Py_ssize_t I, int nthreads):
+    """OpenCV's uint8 INTER_LINEAR vertical pass (``_peer_fixed.h``): the int32 rows ``src``
+    (L, I) of horizontal sums into the uint8 rows ``dst`` (M, I)."""
+    cdef fastup_cvl j
+    cdef Py_ssize_t m
+    if not (y0.shape[0] == y1.shape[0] == b0.shape[0] == b1.shape[0] == M) or min(L, M, I) < 1:
+        raise ValueError("cv_linear_rows: table or shape mismatch")
+    if src.dtype.itemsize != 4 or dst.dtype.itemsize != 1:
+        raise ValueError("cv_linear_rows: int32 rows in, uint8 rows out")
+    for m in range(M):
+        if not (0 <= y0[m] < L and 0 <= y1[m] < L):
+            raise ValueError("cv_linear_rows: a row index outside the input")
+        if not (-2048 <= b0[m] <= 2048 and -2048 <= b1[m] <= 2048):
+            raise ValueError("cv_linear_rows: weights of 11 bits")
+    j.L, j.M, j.I = L, M, I
+    j.y0, j.y1, j.b0, j.b1 = &y0[0], &y1[0], &b0[0], &b1[0]
+    _run_rows(<_rows_fn>fastup_cvl_rows, &j, src, L * I * 4, dst, M * I, M, nthreads)
+
+
 # --------------------------------------------------------------------------------------------
 # mode="majority" (_majority.h)
 # --------------------------------------------------------------------------------------------

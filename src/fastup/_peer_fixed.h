@@ -135,7 +135,7 @@ FASTUP_AVX2 static void fastup_pf_pixels_q16_avx2(const fastup_pf *j, const uint
  * pmaddwd's latency), every output of the axis; uint8 results. An odd last tap is paired with
  * a zero weight (its partner's byte is read, inside the source, and multiplied by 0). */
 FASTUP_AVX2 static void fastup_pf_pixels4_q16_avx2(const fastup_pf *j, const uint8_t *src,
-                                                   uint8_t *dst8, ptrdiff_t p0)
+                                                   uint8_t *dst8, int32_t *dst32, ptrdiff_t p0)
 {
     const ptrdiff_t I = j->I, T = j->T, L = j->L, M = j->M;
     const int32_t bias = j->shift ? (int32_t)1 << (j->shift - 1) : 0;
@@ -144,7 +144,9 @@ FASTUP_AVX2 static void fastup_pf_pixels4_q16_avx2(const fastup_pf *j, const uin
                                 : _mm_setr_epi8(0, -1, 3, -1, 1, -1, 4, -1, 2, -1, 5, -1, -1,
                                                 -1, -1, -1);
     const __m128i count = _mm_cvtsi32_si128(j->shift);
-    const __m128i lo = _mm_set1_epi32((int32_t)j->lo), hi = _mm_set1_epi32((int32_t)j->hi);
+    /* the result's bounds (int32 results: the caller's, within int32) */
+    const __m128i lo = _mm_set1_epi32((int32_t)(j->lo < INT32_MIN ? INT32_MIN : j->lo));
+    const __m128i hi = _mm_set1_epi32((int32_t)(j->hi > INT32_MAX ? INT32_MAX : j->hi));
     const uint8_t *row[4];
     for (int k = 0; k < 4; k++)
         row[k] = src + (p0 + k) * L * I;
@@ -177,9 +179,15 @@ FASTUP_AVX2 static void fastup_pf_pixels4_q16_avx2(const fastup_pf *j, const uin
         for (int k = 0; k < 4; k++) {
             __m128i v = _mm_sra_epi32(_mm_loadu_si128((const __m128i *)acc[k]), count);
             v = _mm_min_epi32(_mm_max_epi32(v, lo), hi);
-            v = _mm_packus_epi16(_mm_packs_epi32(v, v), v);
-            const int32_t bytes = _mm_cvtsi128_si32(v);
-            memcpy(dst8 + ((p0 + k) * M + m) * I, &bytes, (size_t)I);
+            if (j->dst32) {
+                int32_t lanes[4];
+                _mm_storeu_si128((__m128i *)lanes, v);
+                memcpy(dst32 + ((p0 + k) * M + m) * I, lanes, (size_t)I * sizeof(int32_t));
+            } else {
+                v = _mm_packus_epi16(_mm_packs_epi32(v, v), v);
+                const int32_t bytes = _mm_cvtsi128_si32(v);
+                memcpy(dst8 + ((p0 + k) * M + m) * I, &bytes, (size_t)I);
+            }
         }
     }
 }
@@ -264,8 +272,8 @@ static int fastup_pf_rows(const fastup_pf *j, const void *src, void *dst, ptrdif
             const ptrdiff_t p = r / M, m = r % M;
             const ptrdiff_t m1 = (M < m + (r1 - r)) ? M : m + (r1 - r);
 #if FASTUP_HAVE_AVX2_PATH
-            if (paired && !j->dst32 && m == 0 && r + 4 * M <= r1) { /* four whole rows */
-                fastup_pf_pixels4_q16_avx2(j, (const uint8_t *)src, dst8, p);
+            if (paired && m == 0 && r + 4 * M <= r1) { /* four whole rows */
+                fastup_pf_pixels4_q16_avx2(j, (const uint8_t *)src, dst8, dst32, p);
                 r += 4 * M;
                 continue;
             }
@@ -318,6 +326,33 @@ static int fastup_pf_rows(const fastup_pf *j, const void *src, void *dst, ptrdif
         }
     }
     free(buffer);
+    return 0;
+}
+
+/* OpenCV's uint8 INTER_LINEAR vertical pass (its vector arithmetic, which the scalar one
+ * equals): out = clip((((s0 >> 4) * b0) >> 16) + (((s1 >> 4) * b1) >> 16) + 2) >> 2) for the
+ * two int32 rows s0 = src[y0[m]], s1 = src[y1[m]] of I elements (the horizontal sums) and
+ * the 11-bit weights b0, b1 of output row m. */
+typedef struct {
+    ptrdiff_t L, M, I;
+    const ptrdiff_t *y0, *y1;
+    const int32_t *b0, *b1;
+} fastup_cvl;
+
+static int fastup_cvl_rows(const fastup_cvl *j, const void *src, void *dst, ptrdiff_t r0,
+                           ptrdiff_t r1)
+{
+    const int32_t *h = (const int32_t *)src;
+    uint8_t *out = (uint8_t *)dst;
+    for (ptrdiff_t m = r0; m < r1; m++) {
+        const int32_t *s0 = h + j->y0[m] * j->I, *s1 = h + j->y1[m] * j->I;
+        const int32_t b0 = j->b0[m], b1 = j->b1[m];
+        uint8_t *o = out + m * j->I;
+        for (ptrdiff_t i = 0; i < j->I; i++) {
+            int32_t v = ((((s0[i] >> 4) * b0) >> 16) + (((s1[i] >> 4) * b1) >> 16) + 2) >> 2;
+            o[i] = (uint8_t)(v < 0 ? 0 : (v > 255 ? 255 : v));
+        }
+    }
     return 0;
 }
 

@@ -63,6 +63,7 @@ from typing import Any
 
 import numpy as np
 
+from .. import _kernels, _threads
 from .._resize import run_plan, table_plan
 from .._tables import index_table, tap_table
 from .._validate import fail_type, fail_value
@@ -542,9 +543,18 @@ def _fixed_plan(
         bscale = np.float32(1.0 / (_COEF_SCALE * _COEF_SCALE))
         bvec = (beta.astype(np.float32) * bscale).astype(np.float32)
     start, folded = _fold(ytaps, beta, H)
+    rows = [np.ascontiguousarray(ytaps[:, k], dtype=np.intp) for k in (0, 1)]
+    weights = [np.ascontiguousarray(beta[:, k], dtype=np.int32) for k in (0, 1)]
 
     def run(x: np.ndarray) -> np.ndarray:
-        h = _horizontal_int(x, xtaps, alpha, bits)  # (H, M_w, C) int64
+        h = _horizontal_int(x, xtaps, alpha, bits)  # (H, M_w, C) int32 (uint8 x) or int64
+        if kind == "linear" and h.dtype == np.int32:  # the compiled vertical pass
+            out = np.empty((ytaps.shape[0], M_w, C), np.uint8)
+            nthreads = _threads.team_size(_threads.resolve(_FUNC, None), 4 * out.size)
+            _kernels.cv_linear_rows(
+                np.ascontiguousarray(h), out, *rows, *weights, H, out.shape[0], width, nthreads
+            )
+            return out
         if kind == "linear":
             r0 = (h[ytaps[:, 0]] >> 4) * beta[:, 0, None, None] >> 16
             r1 = (h[ytaps[:, 1]] >> 4) * beta[:, 1, None, None] >> 16
