@@ -36,6 +36,15 @@ def _block(block_id, chunk):
 
 
 def _peak_mib():
+    """Peak resident memory, MiB: /proc's VmHWM where there is one (it starts afresh in a new
+    program; ru_maxrss carries a parent's peak across fork and exec)."""
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
@@ -205,7 +214,9 @@ def _peers(image, shape, chunk, args, path):
         "t = time.perf_counter(); "
         f"im.tiffsave({os.path.join(path, 'vips.tif')!r}, tile=True, pyramid=True, "
         "compression='none', bigtiff=True); "
-        "print(time.perf_counter() - t, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"
+        "hwm = [l for l in open('/proc/self/status') if l.startswith('VmHWM:')]; "
+        "print(time.perf_counter() - t, int(hwm[0].split()[1]) if hwm else "
+        "resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"
     )
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     if run.returncode:

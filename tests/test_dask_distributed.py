@@ -49,9 +49,16 @@ def test_distributed_equals_in_memory(client):
 
 
 def _peak_rss_mib():
-    import resource
-
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    """This process's peak resident memory, MiB: /proc's VmHWM, which starts afresh in a new
+    program (ru_maxrss carries a parent's peak across fork and exec), or None elsewhere."""
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return None
 
 
 def _slow_identity(block):
@@ -94,7 +101,8 @@ def test_pyramid_larger_than_a_worker_stays_within_memory(client, tmp_path):
     fastup.dask.to_zarr(levels, path, progress=True)  # on the client's cluster
     assert sorted(client.scheduler_info()["workers"]) == before  # no worker lost
     peaks = client.run(_peak_rss_mib)
-    assert max(peaks.values()) < 400, peaks  # each worker's peak, MiB, below its limit
+    if None not in peaks.values():
+        assert max(peaks.values()) < 400, peaks  # each worker's peak, MiB, below its limit
     group = zarr.open_group(path, mode="r")
     assert [group[str(k)].shape for k in range(4)] == [
         (side, 32768),
