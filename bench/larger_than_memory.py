@@ -48,6 +48,33 @@ def _peak_mib():
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def _on_cluster(args, write):
+    """Run ``write()`` with a fresh distributed.LocalCluster of ``args.workers`` one-thread
+    workers of ``args.worker_memory`` each as the client: its seconds, each worker's peak memory
+    (MiB) and whether a worker was lost."""
+    import distributed
+
+    cluster = distributed.LocalCluster(
+        n_workers=args.workers,
+        threads_per_worker=1,
+        memory_limit=args.worker_memory,
+        host="127.0.0.1",
+        dashboard_address=None,
+        silence_logs=50,
+    )
+    client = distributed.Client(cluster)
+    try:
+        start = time.perf_counter()
+        write()
+        seconds = time.perf_counter() - start
+        peaks = client.run(_peak_mib)
+        lost = len(client.scheduler_info()["workers"]) != args.workers
+    finally:
+        client.close()
+        cluster.close()
+    return seconds, peaks, lost
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--gib", type=float, default=4.0)
@@ -59,7 +86,6 @@ def main():
     args = parser.parse_args()
 
     import dask.array as da
-    import distributed
     import zarr
 
     import fastup
@@ -79,25 +105,9 @@ def main():
 
     path = tempfile.mkdtemp(prefix="fastup-pyramid-")
     store = os.path.join(path, "image.zarr")
-    cluster = distributed.LocalCluster(
-        n_workers=args.workers,
-        threads_per_worker=1,
-        memory_limit=args.worker_memory,
-        host="127.0.0.1",
-        dashboard_address=None,
-        silence_logs=50,
+    seconds, peaks, lost = _on_cluster(
+        args, lambda: fastup.dask.to_zarr(fastup.dask.pyramid(image(), args.levels), store)
     )
-    client = distributed.Client(cluster)
-    try:
-        levels = fastup.dask.pyramid(image(), args.levels)
-        start = time.perf_counter()
-        fastup.dask.to_zarr(levels, store, compute=False).compute()
-        seconds = time.perf_counter() - start
-        peaks = client.run(_peak_mib)
-        lost = len(client.scheduler_info()["workers"]) != args.workers
-    finally:
-        client.close()
-        cluster.close()
     gib = side * side / 2**30
     print(
         f"image {shape[0]} x {shape[1]} uint8 = {gib:.2f} GiB, {args.levels} levels, "
@@ -146,7 +156,6 @@ def _peers(image, shape, chunk, args, path):
     import sys
 
     import dask.array as da
-    import distributed
     import zarr
 
     gib = shape[0] * shape[1] / 2**30
@@ -156,29 +165,15 @@ def _peers(image, shape, chunk, args, path):
     except ImportError:
         print("ome-zarr-py: not installed")
     else:
-        cluster = distributed.LocalCluster(
-            n_workers=args.workers,
-            threads_per_worker=1,
-            memory_limit=args.worker_memory,
-            host="127.0.0.1",
-            dashboard_address=None,
-            silence_logs=50,
-        )
-        client = distributed.Client(cluster)
+        group = zarr.open_group(os.path.join(path, "ome.zarr"), mode="w")
+        factors = tuple(2**k for k in range(1, args.levels))
         try:
-            group = zarr.open_group(os.path.join(path, "ome.zarr"), mode="w")
-            start = time.perf_counter()
-            factors = tuple(2**k for k in range(1, args.levels))
-            write_image(image(), group, scale_factors=factors, axes="yx")
-            seconds = time.perf_counter() - start
-            peaks = client.run(_peak_mib)
-            lost = len(client.scheduler_info()["workers"]) != args.workers
+            seconds, peaks, lost = _on_cluster(
+                args, lambda: write_image(image(), group, scale_factors=factors, axes="yx")
+            )
         except Exception as exc:  # a peer's failure is a result to report
             print(f"ome-zarr-py write_image: failed: {type(exc).__name__}: {exc}")
             seconds = None
-        finally:
-            client.close()
-            cluster.close()
         if seconds is not None:
             print(
                 f"ome-zarr-py write_image (per-chunk skimage resize), same cluster: "

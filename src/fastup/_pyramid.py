@@ -13,6 +13,7 @@ a level's first pixel where it lies in level 0. The writes stream chunk by chunk
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Sequence
 from typing import Any
 
@@ -250,7 +251,7 @@ def to_zarr(
     elif progress:
         from dask.diagnostics import ProgressBar
 
-        with ProgressBar(out=_stderr()):
+        with ProgressBar(out=sys.stderr):
             dask.compute(writes)
     else:
         dask.compute(writes)
@@ -259,17 +260,9 @@ def to_zarr(
 
 def _distributed_client() -> Any:
     """The current dask.distributed client, if distributed is imported and one is active."""
-    import sys
-
     if "distributed" not in sys.modules:
         return None
     try:
         return sys.modules["distributed"].get_client()
     except ValueError:  # no client
         return None
-
-
-def _stderr() -> Any:
-    import sys
-
-    return sys.stderr

@@ -39,8 +39,8 @@ from typing import Any
 import numpy as np
 
 from .. import _deconv
+from .._resize import _frozen, run_plan, table_plan
 from .._resize import resize as _core_resize
-from .._resize import run_plan, table_plan
 from .._tables import index_table, tap_table
 from .._validate import as_array, is_bfloat16
 from ._passes import weighted_pass
@@ -95,8 +95,8 @@ def _is_tensor(value: Any) -> bool:
     return type(value).__module__.split(".")[0] == "torch" and hasattr(value, "is_contiguous")
 
 
-def _from_tensor(func: str, name: str, tensor: Any) -> tuple[np.ndarray, Any]:
-    """A CPU tensor as an ndarray view, and its torch dtype (bfloat16 through ml_dtypes)."""
+def _from_tensor(func: str, name: str, tensor: Any) -> np.ndarray:
+    """A CPU tensor as an ndarray view (bfloat16 through ml_dtypes)."""
     if tensor.device.type != "cpu":
         raise ValueError(
             f"fastup.compat.torch.{func}: {name!r} must be a CPU tensor; got one on "
@@ -118,16 +118,16 @@ def _from_tensor(func: str, name: str, tensor: Any) -> tuple[np.ndarray, Any]:
                 f"fastup.compat.torch.{func}: a bfloat16 tensor needs ml_dtypes "
                 f'(pip install "fastup[bfloat16]").'
             ) from None
-        return tensor.view(torch.int16).numpy().view(ml_dtypes.bfloat16), dtype
+        return tensor.view(torch.int16).numpy().view(ml_dtypes.bfloat16)
     try:
-        return tensor.numpy(), dtype
+        return tensor.numpy()
     except TypeError:
         raise TypeError(
             f"fastup.compat.torch.{func}: {name!r} has dtype {dtype}, which fastup does not take."
         ) from None
 
 
-def _to_tensor(result: np.ndarray, dtype: Any) -> Any:
+def _to_tensor(result: np.ndarray) -> Any:
     import torch
 
     if is_bfloat16(result.dtype):
@@ -184,9 +184,9 @@ def interpolate(
     func = "interpolate"
     tensor = _is_tensor(input)
     if tensor:
-        x, torch_dtype = _from_tensor(func, "input", input)
+        x = _from_tensor(func, "input", input)
     else:
-        x, torch_dtype = as_array(f"compat.torch.{func}", "input", input), None
+        x = as_array(f"compat.torch.{func}", "input", input)
     try:
         key = (
             x.shape,
@@ -222,14 +222,8 @@ def interpolate(
     else:
         result = plan.run(x, None, workers)
     if tensor:
-        return _to_tensor(result, torch_dtype)
+        return _to_tensor(result)
     return np.ascontiguousarray(result)
-
-
-def _frozen(value: Any) -> Any:
-    if isinstance(value, list):
-        return tuple(value)
-    return value
 
 
 class _Interpolation:
@@ -238,14 +232,10 @@ class _Interpolation:
     def __init__(
         self,
         kind: str,
-        out_shape: tuple[int, ...],
-        dtype: np.dtype,
         tables: dict[int, Any] | None = None,
         core: dict[str, Any] | None = None,
     ) -> None:
         self.kind = kind  # "tables", "core", "fixed" (uint8 two passes), "copy"
-        self.out_shape = out_shape
-        self.dtype = dtype
         self.tables = tables or {}
         self.core = core or {}
         self._plans: dict[tuple[int, ...] | None, Any] = {}
@@ -380,8 +370,6 @@ def _interpolate_plan(
             + ", ".join(f"{n}: {M}" for n, M in zip(names, out, strict=True))
             + ")"
         )
-    out_shape = tuple(shape[:2]) + tuple(out)
-    np_dtype = np.dtype(dtype) if dtype != "bfloat16" else None
     axes = list(range(2, ndim))
     lengths = list(zip(axes, spatial, out, factors or [None] * dim, strict=True))
     uint8 = dtype == np.dtype(np.uint8).str
@@ -393,14 +381,14 @@ def _interpolate_plan(
             a: index_table(_nearest_index(L, M, f, exact, dim == 2, double), L)
             for a, L, M, f in lengths
         }
-        return _Interpolation("tables", out_shape, np_dtype, tables)
+        return _Interpolation("tables", tables)
     if mode == "area":
         tables = {a: _adaptive_table(L, M) for a, L, M, _ in lengths}
-        return _Interpolation("tables", out_shape, np_dtype, tables)
+        return _Interpolation("tables", tables)
     if uint8 or antialias:  # torch's separable path skips an axis that keeps its length
         lengths = [(a, L, M, f) for a, L, M, f in lengths if M != L]
         if not lengths:
-            return _Interpolation("copy", out_shape, np_dtype)
+            return _Interpolation("copy")
     if uint8:  # bilinear, bicubic, lanczos on uint8: torch's fixed point
         tables = {}
         for a, L, M, f in lengths:
@@ -408,13 +396,13 @@ def _interpolate_plan(
             folded = tap_table(taps, weights, L)  # clamped taps summed, then made int16
             q, bits = _int16(folded.weights)
             tables[a] = (folded.start, q, bits)
-        return _Interpolation("fixed", out_shape, np_dtype, tables)
+        return _Interpolation("fixed", tables)
     if antialias:  # floats: torch's separable antialias weights
         tables = {}
         for a, L, M, f in lengths:
             taps, weights = _aa_weights(mode, L, M, align_corners, f, True, 0.0)
             tables[a] = tap_table(taps, weights, L)
-        return _Interpolation("tables", out_shape, np_dtype, tables)
+        return _Interpolation("tables", tables)
     core: dict[str, Any] = {
         "axes": tuple(axes),
         "mode": "cubic" if mode == "bicubic" else "linear",
@@ -426,7 +414,7 @@ def _interpolate_plan(
         core["scale"] = tuple(factors)
     else:  # torch's linear modes copy an axis that keeps its length, whatever the factor
         core["scale"] = tuple(1.0 if M == L else f for _, L, M, f in lengths)
-    return _Interpolation("core", out_shape, np_dtype, core=core)
+    return _Interpolation("core", core=core)
 
 
 def _dtype_name(dtype: str) -> str:
@@ -583,7 +571,7 @@ def _conv_call(
         if value is None:
             arrays.append(None)
         elif _is_tensor(value):
-            arrays.append(_from_tensor(name, arg, value)[0])
+            arrays.append(_from_tensor(name, arg, value))
         else:
             arrays.append(as_array(f"compat.torch.{name}", arg, value))
     x, w, b = arrays
@@ -600,7 +588,7 @@ def _conv_call(
         )
     result = core(x, w, b, **kwargs, workers=workers)
     if tensor:
-        return _to_tensor(result, None)
+        return _to_tensor(result)
     return result
 
 

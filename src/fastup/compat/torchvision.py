@@ -424,7 +424,7 @@ def _resize_tensor(
     img: Any, size: Any, mode: str, max_size: Any, antialias: Any, workers: Any
 ) -> Any:
     try:  # a CPU tensor that does not require grad, of a dtype NumPy has (or bfloat16)
-        x, torch_dtype = _from_tensor("resize", "img", img)
+        x = _from_tensor("resize", "img", img)
     except (TypeError, ValueError) as exc:
         raise type(exc)(str(exc).replace("compat.torch.resize", _FUNC)) from None
     if x.ndim < 3:
@@ -446,7 +446,7 @@ def _resize_tensor(
     if plan.unchanged:
         return img
     out = _run(plan, x.reshape(-1, C, H, W), workers)
-    return _to_tensor(out.reshape(lead + (C,) + plan.out_hw), torch_dtype)
+    return _to_tensor(out.reshape(lead + (C,) + plan.out_hw))
 
 
 def _resize_array(
