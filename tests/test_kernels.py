@@ -469,7 +469,8 @@ def test_other_copies_pass_the_kernel_tests(isa, variable):
             "no:cacheprovider",
             __file__,
             "-k",
-            "resample2d or gemm_matches or unfold or phase_split or col2im or half_conversions",
+            "resample2d or gemm_matches or unfold or phase_split or col2im or half_conversions"
+            " or peer_pass or cv_rows or cv_area",
         ],
         env=env,
         capture_output=True,
@@ -826,7 +827,7 @@ def test_half_conversions_match_numpy_and_ml_dtypes(bfloat):
             np.testing.assert_array_equal(np.signbit(got_nan), np.signbit(values[:n][nan]))
 
 
-@pytest.mark.parametrize("inner", [1, 2, 3, 4, 5, 37])
+@pytest.mark.parametrize("inner", [1, 2, 3, 4, 5, 16, 37])
 @pytest.mark.parametrize("source", ["uint8", "int32"])
 def test_peer_pass_matches_the_integer_definition(inner, source):
     """``peer_pass`` (the peers' fixed-point pass, fastup.compat) computes
@@ -873,20 +874,94 @@ def test_peer_pass_matches_the_integer_definition(inner, source):
         )
 
 
-def test_cv_linear_rows_is_opencvs_vertical_pass():
-    """``cv_linear_rows`` (compat.cv2's uint8 INTER_LINEAR vertical pass) computes
-    clip((((s0 >> 4) b0) >> 16) + (((s1 >> 4) b1) >> 16) + 2) >> 2) row by row."""
-    rng = np.random.default_rng(5)
-    L, M, inner = 9, 13, 37
-    h = rng.integers(0, 255 * 2048, (L, inner)).astype(np.int32)
-    y0 = rng.integers(0, L, M).astype(np.intp)
-    y1 = np.minimum(y0 + 1, L - 1)
-    b0 = rng.integers(0, 2049, M).astype(np.int32)
-    b1 = (2048 - b0).astype(np.int32)
-    out = np.empty((M, inner), np.uint8)
-    _kernels.cv_linear_rows(h, out, y0, y1, b0, b1, L, M, inner, 2)
-    h64 = h.astype(np.int64)
-    want = (((h64[y0] >> 4) * b0[:, None]) >> 16) + (((h64[y1] >> 4) * b1[:, None]) >> 16)
-    np.testing.assert_array_equal(out, np.clip((want + 2) >> 2, 0, 255))
+@pytest.mark.parametrize("inner", [1, 2, 3, 4, 6, 16, 17, 40])
+@pytest.mark.parametrize("weights", ["int16", "22-bit"])
+def test_peer_pass_vector_paths(inner, weights):
+    """The AVX2 copy's paths of ``peer_pass`` on uint8 sources against int64 NumPy: pixels of 1
+    to 4 channels (two outputs per vector; odd output counts, thread blocks that start at an
+    odd output, the last rows' loads from a padded copy), rows of 16 and more elements (tap
+    pairs, an odd last tap, a scalar tail), weights of int16 and of 22 bits (Pillow's: split
+    into two int16 halves), uint8 and int32 results, clipped to narrower bounds too."""
+    from fastup.compat._passes import _numpy_pass
+
+    rng = np.random.default_rng(inner * 7 + len(weights))
+    for trial in range(60):
+        P, L, M = int(rng.integers(1, 6)), int(rng.integers(1, 40)), int(rng.integers(1, 24))
+        T = int(rng.integers(1, L + 1))
+        top = 2**15 if weights == "int16" else 2**22
+        q = rng.integers(-top // 4, top, (M, T))
+        # keep the int32 sums (with a rounding bias of up to 2**29) in range, as the callers do
+        room = (2**31 - 1 - 2**29) // 255
+        q = (q * np.minimum(1.0, room / np.maximum(np.abs(q).sum(axis=1), 1))[:, None]).astype(
+            np.int32
+        )
+        start = rng.integers(0, L - T + 1, M).astype(np.intp)
+        x = rng.integers(0, 256, (P, L, inner), dtype=np.uint8)
+        shift = int(rng.integers(0, 31))
+        for lo, hi, dtype in (
+            (0, 255, np.uint8),
+            (3, 200, np.uint8),
+            (-(2**31), 2**31 - 1, np.int32),
+        ):
+            s = shift if dtype == np.uint8 else 0
+            want = _numpy_pass(x, 1, start, q, s, lo, hi, None).astype(dtype)
+            got = np.empty((P, M, inner), dtype)
+            _kernels.peer_pass(x, got, start, q, P, L, M, inner, s, lo, hi, 1 + trial % 2)
+            np.testing.assert_array_equal(got, want, err_msg=f"{trial} {P, L, M, T, s, dtype}")
+
+
+@pytest.mark.parametrize("kind", ["linear", "cubic", "lanczos4"])
+def test_cv_rows_are_opencvs_vertical_passes(kind):
+    """``cv_rows`` (compat.cv2's uint8 vertical passes) computes what compat.cv2's NumPy
+    ``_vertical`` does: OpenCV's linear rounding, cubic's float32 fused multiply-adds for the
+    first ``split`` elements of a row and (sum + 2**21) >> 22 after them, Lanczos-4's integer
+    sums; rows of every length around the vector width."""
+    from fastup.compat.cv2 import _cubic, _fixed, _lanczos4, _vertical
+
+    rng = np.random.default_rng(len(kind))
+    K = {"linear": 2, "cubic": 4, "lanczos4": 8}[kind]
+    for inner in (1, 7, 8, 9, 31, 32, 33, 100):
+        L, M = int(rng.integers(1, 12)), int(rng.integers(1, 14))
+        f = rng.uniform(0, 1, M).astype(np.float32)
+        if kind == "linear":
+            coeffs = np.stack([1 - f, f], axis=1)
+        else:
+            coeffs = _cubic(f) if kind == "cubic" else _lanczos4(f)
+        beta = _fixed(coeffs).astype(np.int32)
+        fbeta = (beta.astype(np.float32) * np.float32(2.0**-22)).astype(np.float32)
+        rows = np.clip(rng.integers(-2, L, M)[:, None] + np.arange(K), 0, L - 1).astype(np.intp)
+        largest = 255 * 2600  # the horizontal sums of 11-bit coefficients
+        h = rng.integers(-largest // 8, largest, (L, inner)).astype(np.int32)
+        for split in sorted({0, inner // 2, inner // 8 * 8, inner} if kind == "cubic" else {0}):
+            out = np.empty((M, inner), np.uint8)
+            _kernels.cv_rows(h, out, rows, beta, fbeta, kind, split, L, M, inner, 2)
+            want = _vertical(h, kind, rows, beta, fbeta, split)
+            np.testing.assert_array_equal(out, want, err_msg=f"{inner} {split}")
     with pytest.raises(ValueError, match="row index outside"):
-        _kernels.cv_linear_rows(h, out, y0 + L, y1, b0, b1, L, M, inner, 1)
+        _kernels.cv_rows(h, out, rows + L, beta, fbeta, kind, 0, L, M, inner, 1)
+
+
+@pytest.mark.parametrize("dtype", ["uint8", "uint16", "int16"])
+def test_cv_area_matches_the_cell_sums(dtype):
+    """``cv_area`` (compat.cv2's INTER_AREA by integer factors) against compat.cv2's NumPy
+    ``_area_cells``: full cells, partial cells at the bottom and the right, empty cells past
+    the image, 2x2's (sum + 2) >> 2 and the float32 scaling of the others."""
+    from fastup.compat.cv2 import _area_cells, _cells
+
+    rng = np.random.default_rng(len(dtype))
+    info = np.iinfo(dtype)
+    for trial in range(40):
+        H, W, C = (int(v) for v in rng.integers(1, 20, 3))
+        sy, sx = (int(v) for v in rng.integers(1, 6, 2))
+        if trial % 4 == 0:  # 2x2 on 1, 3 or 4 channels: the integer rounding
+            sy, sx, C = 2, 2, (1, 3, 4)[trial % 3]
+        Ho = -(-H // sy) + int(rng.integers(0, 2))
+        Wo = -(-W // sx) + int(rng.integers(0, 2))
+        x = rng.integers(info.min, info.max, (H, W, C), endpoint=True).astype(dtype)
+        shift2 = sx == sy == 2 and C in (1, 3, 4)
+        rt, rc = _cells([np.arange(o * sy, min(o * sy + sy, H)) for o in range(Ho)], H)
+        ct, cc = _cells([np.arange(o * sx, min(o * sx + sx, W)) for o in range(Wo)], W)
+        want = _area_cells(x, sy, sx, Ho, Wo, shift2, rt, ct, rc, cc)
+        got = np.empty((Ho, Wo, C), dtype)
+        _kernels.cv_area(x, got, H, W, C, Ho, Wo, sy, sx, shift2, 2)
+        np.testing.assert_array_equal(got, want, err_msg=f"{H, W, C, sy, sx, Ho, Wo}")

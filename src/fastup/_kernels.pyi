@@ -104,16 +104,30 @@ def peer_pass(
     hi: int,
     nthreads: int,
 ) -> None: ...
-def cv_linear_rows(
+def cv_rows(
     src: np.ndarray,
     dst: np.ndarray,
-    y0: npt.NDArray[np.intp],
-    y1: npt.NDArray[np.intp],
-    b0: npt.NDArray[np.int32],
-    b1: npt.NDArray[np.int32],
+    rows: npt.NDArray[np.intp],
+    beta: npt.NDArray[np.int32],
+    fbeta: npt.NDArray[np.float32],
+    kind: str,
+    split: int,
     L: int,
     M: int,
     I: int,
+    nthreads: int,
+) -> None: ...
+def cv_area(
+    src: np.ndarray,
+    dst: np.ndarray,
+    H: int,
+    W: int,
+    C: int,
+    Ho: int,
+    Wo: int,
+    sy: int,
+    sx: int,
+    shift2: bool,
     nthreads: int,
 ) -> None: ...
 def majority(

@@ -1023,8 +1023,9 @@ cdef extern from "_peer_fixed.h" nogil:
         int shift
         int64_t lo, hi
         int src32, dst32
-        int q16
         const uint8_t* src_end
+    int fastup_pf_prepare(fastup_pf* j)
+    void fastup_pf_release(fastup_pf* j)
     int fastup_pf_rows(const fastup_pf* j, const void* src, void* dst, Py_ssize_t r0,
                        Py_ssize_t r1)
 
@@ -1034,17 +1035,19 @@ def peer_pass(src, dst, const Py_ssize_t[::1] start, const int32_t[:, ::1] q, Py
               int nthreads):
     """dst[p, m, i] = clip((2**(shift-1) + sum_t q[m, t] src[p, start[m] + t, i]) >> shift,
     lo, hi) along the middle axis of C-contiguous (P, L, I) -> (P, M, I) arrays of uint8 or
-    int32 (sums in int32 for uint8 sources: the caller checks they cannot overflow; int64 for
-    int32 ones). Every tap must lie inside [0, L)."""
+    int32 (sums in int32 for uint8 sources, shift <= 31: the caller checks they cannot
+    overflow; int64 for int32 ones). Every tap must lie inside [0, L)."""
     cdef fastup_pf j
-    cdef Py_ssize_t m, t, T = q.shape[1]
+    cdef Py_ssize_t m, T = q.shape[1]
     cdef int src_size = src.dtype.itemsize, dst_size = dst.dtype.itemsize
     if start.shape[0] != M or q.shape[0] != M or T < 1 or min(P, L, M, I) < 1:
         raise ValueError("peer_pass: table or shape mismatch")
-    if not 0 <= shift <= 62 or src_size not in (1, 4) or dst_size not in (1, 4):
-        raise ValueError("peer_pass: shift in [0, 62], uint8 or int32 arrays")
-    if dst_size == 1 and (lo < 0 or hi > 255):
-        raise ValueError("peer_pass: a uint8 result is clipped within [0, 255]")
+    if not 0 <= shift <= (31 if src_size == 1 else 62) or src_size not in (1, 4) \
+            or dst_size not in (1, 4):
+        raise ValueError("peer_pass: uint8 or int32 arrays, shift in [0, 31] for uint8 sources "
+                         "and [0, 62] for int32 ones")
+    if dst_size == 1 and (lo < 0 or hi > 255) or dst_size == 4 and (lo < -2**31 or hi > 2**31 - 1):
+        raise ValueError("peer_pass: results clipped within the result type")
     for m in range(M):
         if start[m] < 0 or start[m] + T > L:
             raise ValueError("peer_pass: a window reaches outside the input")
@@ -1054,47 +1057,82 @@ def peer_pass(src, dst, const Py_ssize_t[::1] start, const int32_t[:, ::1] q, Py
     j.shift = shift
     j.lo, j.hi = lo, hi
     j.src32, j.dst32 = src_size == 4, dst_size == 4
-    j.q16 = 1
-    for m in range(M):
-        for t in range(T):
-            if not -32768 <= q[m, t] <= 32767:
-                j.q16 = 0
     cdef const uint8_t[::1] whole = _bytes(src, P * L * I)
     j.src_end = &whole[0] + P * L * I * src_size
-    _run_rows(<_rows_fn>fastup_pf_rows, &j, src, P * L * I * src_size, dst,
-              P * M * I * dst_size, P * M, nthreads)
+    if fastup_pf_prepare(&j):
+        raise MemoryError("peer_pass: cannot allocate the weight tables")
+    try:
+        _run_rows(<_rows_fn>fastup_pf_rows, &j, src, P * L * I * src_size, dst,
+                  P * M * I * dst_size, P * M, nthreads)
+    finally:
+        fastup_pf_release(&j)
 
 
 cdef extern from "_peer_fixed.h" nogil:
-    ctypedef struct fastup_cvl:
-        Py_ssize_t L, M, I
-        const Py_ssize_t* y0
-        const Py_ssize_t* y1
-        const int32_t* b0
-        const int32_t* b1
-    int fastup_cvl_rows(const fastup_cvl* j, const void* src, void* dst, Py_ssize_t r0,
+    ctypedef struct fastup_cvv:
+        Py_ssize_t L, M, I, K
+        int kind
+        const Py_ssize_t* rows
+        const int32_t* beta
+        const float* fbeta
+        Py_ssize_t split
+    int fastup_cvv_rows(const fastup_cvv* j, const void* src, void* dst, Py_ssize_t r0,
+                        Py_ssize_t r1)
+    ctypedef struct fastup_cva:
+        Py_ssize_t H, W, C, Ho, Wo, sy, sx
+        int type
+        int shift2
+        float scale
+    int fastup_cva_rows(const fastup_cva* j, const void* src, void* dst, Py_ssize_t r0,
                         Py_ssize_t r1)
 
 
-def cv_linear_rows(src, dst, const Py_ssize_t[::1] y0, const Py_ssize_t[::1] y1,
-                   const int32_t[::1] b0, const int32_t[::1] b1, Py_ssize_t L, Py_ssize_t M,
-                   Py_ssize_t I, int nthreads):
-    """OpenCV's uint8 INTER_LINEAR vertical pass (``_peer_fixed.h``): the int32 rows ``src``
-    (L, I) of horizontal sums into the uint8 rows ``dst`` (M, I)."""
-    cdef fastup_cvl j
-    cdef Py_ssize_t m
-    if not (y0.shape[0] == y1.shape[0] == b0.shape[0] == b1.shape[0] == M) or min(L, M, I) < 1:
-        raise ValueError("cv_linear_rows: table or shape mismatch")
+def cv_rows(src, dst, const Py_ssize_t[:, ::1] rows, const int32_t[:, ::1] beta,
+            const float[:, ::1] fbeta, str kind, Py_ssize_t split, Py_ssize_t L, Py_ssize_t M,
+            Py_ssize_t I, int nthreads):
+    """OpenCV's uint8 vertical passes (``_peer_fixed.h``): the int32 rows ``src`` (L, I) of
+    horizontal sums into the uint8 rows ``dst`` (M, I); ``kind`` "linear" (2 taps), "cubic"
+    (4; its first ``split`` elements of a row by the float32 path, ``fbeta``) or "lanczos4"
+    (8). The caller checks that the int32 sums cannot overflow."""
+    cdef fastup_cvv j
+    cdef Py_ssize_t m, k, K = rows.shape[1]
+    cdef dict kinds = {"linear": (0, 2), "cubic": (1, 4), "lanczos4": (2, 8)}
+    if kind not in kinds or kinds[kind][1] != K:
+        raise ValueError("cv_rows: kind linear (2 taps), cubic (4) or lanczos4 (8)")
+    if not (rows.shape[0] == beta.shape[0] == fbeta.shape[0] == M) or beta.shape[1] != K \
+            or fbeta.shape[1] != K or min(L, M, I) < 1 or not 0 <= split <= I:
+        raise ValueError("cv_rows: table or shape mismatch")
     if src.dtype.itemsize != 4 or dst.dtype.itemsize != 1:
-        raise ValueError("cv_linear_rows: int32 rows in, uint8 rows out")
+        raise ValueError("cv_rows: int32 rows in, uint8 rows out")
     for m in range(M):
-        if not (0 <= y0[m] < L and 0 <= y1[m] < L):
-            raise ValueError("cv_linear_rows: a row index outside the input")
-        if not (-2048 <= b0[m] <= 2048 and -2048 <= b1[m] <= 2048):
-            raise ValueError("cv_linear_rows: weights of 11 bits")
-    j.L, j.M, j.I = L, M, I
-    j.y0, j.y1, j.b0, j.b1 = &y0[0], &y1[0], &b0[0], &b1[0]
-    _run_rows(<_rows_fn>fastup_cvl_rows, &j, src, L * I * 4, dst, M * I, M, nthreads)
+        for k in range(K):
+            if not 0 <= rows[m, k] < L:
+                raise ValueError("cv_rows: a row index outside the input")
+    j.L, j.M, j.I, j.K = L, M, I, K
+    j.kind = kinds[kind][0]
+    j.rows, j.beta, j.fbeta = &rows[0, 0], &beta[0, 0], &fbeta[0, 0]
+    j.split = split
+    _run_rows(<_rows_fn>fastup_cvv_rows, &j, src, L * I * 4, dst, M * I, M, nthreads)
+
+
+def cv_area(src, dst, Py_ssize_t H, Py_ssize_t W, Py_ssize_t C, Py_ssize_t Ho, Py_ssize_t Wo,
+            Py_ssize_t sy, Py_ssize_t sx, bint shift2, int nthreads):
+    """OpenCV's ``INTER_AREA`` by the integer factors ``sy``, ``sx`` (``_peer_fixed.h``) of a
+    C-contiguous uint8, uint16 or int16 (H, W, C) image into (Ho, Wo, C) of the same type."""
+    cdef fastup_cva j
+    cdef dict types = {"u1": 0, "u2": 1, "i2": 2}
+    code = src.dtype.kind + str(src.dtype.itemsize)
+    if code not in types or dst.dtype != src.dtype:
+        raise ValueError("cv_area: uint8, uint16 or int16 images, the result of the same type")
+    if min(H, W, C, Ho, Wo, sy, sx) < 1 or Ho > (H + sy - 1) // sy + 1 \
+            or Wo > (W + sx - 1) // sx + 1:
+        raise ValueError("cv_area: sizes mismatch")
+    j.H, j.W, j.C, j.Ho, j.Wo, j.sy, j.sx = H, W, C, Ho, Wo, sy, sx
+    j.type = types[code]
+    j.shift2 = shift2
+    j.scale = <float>1.0 / <float>(sx * sy)
+    _run_rows(<_rows_fn>fastup_cva_rows, &j, src, H * W * C * src.dtype.itemsize, dst,
+              Ho * Wo * C * src.dtype.itemsize, Ho, nthreads)
 
 
 # --------------------------------------------------------------------------------------------

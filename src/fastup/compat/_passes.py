@@ -14,7 +14,8 @@ end (a peer's windows of different lengths); those taps are not read.
 Integer passes over uint8 or int32 data whose sums provably fit the peers' integer types run
 in the compiled kernel (``_kernels.peer_pass``: int32 sums of uint8 data, int64 of int32 data,
 threads over the output rows); the others, and float coefficients, in NumPy, one gather per
-tap. Both compute the same integers.
+tap. Both compute the same integers. A plan keeps a ``PeerPass`` per pass: the checks and
+the kernel's table are worked out once, not per image.
 """
 
 from __future__ import annotations
@@ -42,34 +43,76 @@ def weighted_pass(
 ) -> np.ndarray:
     """The pass described in the module docstring; the result has ``dtype`` (default: integers
     of a type that holds them, int32 or int64, for integer ``coeffs``; float64 for float ones)
-    and ``x``'s axes, ``axis`` of length M."""
-    start = np.asarray(start, dtype=np.intp)
-    coeffs = np.asarray(coeffs)
-    if coeffs.dtype.kind in "iu" and x.dtype in _KERNEL_SOURCES:
-        result = _kernel_pass(x, axis, start, coeffs, shift, lo, hi, dtype, workers)
-        if result is not None:
-            return result
-    return _numpy_pass(x, axis, start, coeffs, shift, lo, hi, dtype)
+    and ``x``'s axes, ``axis`` of length M. A plan that repeats a pass keeps a ``PeerPass``."""
+    prepared = PeerPass(x.shape[axis], x.dtype, start, coeffs, shift, lo, hi, dtype)
+    return prepared(x, axis, workers)
 
 
-def _kernel_pass(
-    x: np.ndarray,
-    axis: int,
+class PeerPass:
+    """``weighted_pass`` along an axis of length ``L`` of ``source`` arrays, its table checked
+    and laid out for the compiled kernel once: a plan keeps it and calls it per image."""
+
+    def __init__(
+        self,
+        L: int,
+        source: Any,
+        start: np.ndarray,
+        coeffs: np.ndarray,
+        shift: int = 0,
+        lo: int | None = None,
+        hi: int | None = None,
+        dtype: np.dtype | type | None = None,
+    ) -> None:
+        self.L = L
+        self.source = np.dtype(source)
+        self.start = np.asarray(start, dtype=np.intp)
+        self.coeffs = np.asarray(coeffs)
+        self.shift, self.lo, self.hi, self.dtype = shift, lo, hi, dtype
+        self.M = self.coeffs.shape[0]
+        self.kernel = None
+        if self.coeffs.dtype.kind in "iu" and self.source in _KERNEL_SOURCES:
+            self.kernel = _kernel_args(
+                L, self.source, self.start, self.coeffs, shift, lo, hi, dtype
+            )
+
+    def __call__(self, x: np.ndarray, axis: int, workers: Any = None) -> np.ndarray:
+        """The pass over ``x`` (of the ``source`` dtype, ``L`` long along ``axis``)."""
+        if x.shape[axis] != self.L or x.dtype != self.source:
+            raise ValueError("PeerPass: an array of another length or dtype than prepared for")
+        if self.kernel is None:
+            return _numpy_pass(
+                x, axis, self.start, self.coeffs, self.shift, self.lo, self.hi, self.dtype
+            )
+        start, q, low, high, target = self.kernel
+        axis = axis % x.ndim
+        source = np.ascontiguousarray(x)
+        P = int(np.prod(source.shape[:axis], dtype=np.int64))
+        inner = int(np.prod(source.shape[axis + 1 :], dtype=np.int64))
+        out = np.empty(source.shape[:axis] + (self.M,) + source.shape[axis + 1 :], dtype=target)
+        if out.size == 0:
+            return out
+        nthreads = _threads.team_size(_threads.resolve("compat", workers), out.size * q.shape[1])
+        _kernels.peer_pass(
+            source, out, start, q, P, self.L, self.M, inner, self.shift, low, high, nthreads
+        )
+        return out
+
+
+def _kernel_args(
+    L: int,
+    source: np.dtype,
     start: np.ndarray,
     coeffs: np.ndarray,
     shift: int,
     lo: int | None,
     hi: int | None,
     dtype: Any,
-    workers: Any,
-) -> np.ndarray | None:
-    """``weighted_pass`` by ``_kernels.peer_pass``, or None when the kernel's integer types
-    could overflow, a nonzero tap lies outside the input, or the result type is not uint8 or
-    int32."""
+) -> tuple[np.ndarray, np.ndarray, int, int, np.dtype] | None:
+    """The arguments of ``_kernels.peer_pass`` for the pass (windows, int32 weights, bounds,
+    result type), or None when the kernel's integer types could overflow, a nonzero tap lies
+    outside the input, or the result type is not uint8 or int32."""
     M, T = coeffs.shape
-    L = x.shape[axis]
-    axis = axis % x.ndim
-    if not 0 <= shift <= 62:
+    if not 0 <= shift <= (30 if source == np.uint8 else 62) or M == 0 or T == 0:
         return None
     taps = start[:, None] + np.arange(T)
     if ((coeffs != 0) & ((taps < 0) | (taps >= L))).any():
@@ -87,10 +130,10 @@ def _kernel_pass(
     positive = np.maximum(wide, 0).sum(axis=1).max(initial=0)
     negative = np.maximum(-wide, 0).sum(axis=1).max(initial=0)
     bias = (1 << (shift - 1)) if shift else 0
-    top = 255 if x.dtype == np.uint8 else 1 << 31
+    top = 255 if source == np.uint8 else 1 << 31
     if max(positive, negative) * top + bias >= (1 << 62):
         return None
-    if x.dtype == np.uint8 and (255 * positive + bias > _INT32.max or 255 * negative > 1 << 31):
+    if source == np.uint8 and (255 * positive + bias > _INT32.max or 255 * negative > 1 << 31):
         return None  # the peers' int32 sums would overflow: NumPy's int64 then
     if (wide > _INT32.max).any() or (wide < _INT32.min).any():
         return None
@@ -101,25 +144,16 @@ def _kernel_pass(
             return None
         dtype = np.int32
     target = np.dtype(dtype)
-    bounds = (0, 255) if target == np.uint8 else (int(_INT32.min), int(_INT32.max))
     if target not in _KERNEL_SOURCES:
         return None
+    bounds = (0, 255) if target == np.uint8 else (int(_INT32.min), int(_INT32.max))
     low = bounds[0] if lo is None else max(int(lo), bounds[0])
     high = bounds[1] if hi is None else min(int(hi), bounds[1])
     unclipped_low = lo is None and smallest < bounds[0]
     if target == np.int32 and (unclipped_low or hi is None and largest > bounds[1]):
         return None  # unclipped sums that would not fit
-    source = np.ascontiguousarray(x)
-    P = int(np.prod(source.shape[:axis], dtype=np.int64))
-    inner = int(np.prod(source.shape[axis + 1 :], dtype=np.int64))
-    shape = source.shape[:axis] + (M,) + source.shape[axis + 1 :]
-    out = np.empty(shape, dtype=target)
-    if out.size == 0:
-        return out
-    nthreads = _threads.team_size(_threads.resolve("compat", workers), out.size * T)
     q = np.ascontiguousarray(wide, dtype=np.int32)
-    _kernels.peer_pass(source, out, start, q, P, L, M, inner, shift, low, high, nthreads)
-    return out
+    return np.ascontiguousarray(start, dtype=np.intp), q, low, high, target
 
 
 def _numpy_pass(

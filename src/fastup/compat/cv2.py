@@ -67,7 +67,7 @@ from .. import _kernels, _threads
 from .._resize import run_plan, table_plan
 from .._tables import index_table, tap_table
 from .._validate import fail_type, fail_value
-from ._passes import weighted_pass
+from ._passes import PeerPass, weighted_pass
 
 __all__ = [
     "CHECKED",
@@ -507,19 +507,19 @@ def _fold(taps: np.ndarray, coeffs: np.ndarray, L: int) -> tuple[np.ndarray, np.
 
 
 def _horizontal_int(
-    x: np.ndarray, taps: np.ndarray, coeffs: np.ndarray, bits: int, workers: int = 1
-) -> np.ndarray:
-    """The exact integer sums ``sum_k coeffs[o, k] * x[:, taps[o, k]]`` along axis 1, by the
-    core's kernels in float32 (float64 when ``bits`` of products need it): integers all the
-    way, so exact. uint8 images: by the peers' integer pass (``weighted_pass``; int32)."""
-    if x.dtype == np.uint8:
-        start, folded = _fold(taps, coeffs, x.shape[1])
-        return weighted_pass(x, 1, start, folded, workers=workers)
-    work = np.float32 if bits <= 24 else np.float64
-    xf = x.astype(work)
-    table = tap_table(taps, coeffs.astype(np.float64), x.shape[1])
-    plan = table_plan(xf.shape, np.dtype(work), {1: table})
-    return run_plan(_FUNC, plan, xf, workers, None)[0].astype(np.int64)
+    shape: tuple[int, int, int], dtype: np.dtype, taps: np.ndarray, coeffs: np.ndarray, bits: int
+) -> Any:
+    """A callable giving the exact integer sums ``sum_k coeffs[o, k] * x[:, taps[o, k]]`` along
+    axis 1 of (H, W, C) arrays: uint8 images by the peers' integer pass (``PeerPass``; int32),
+    others by the core's kernels in float32 (float64 when ``bits`` of products need it):
+    integers all the way, so exact (int64)."""
+    H, W, C = shape
+    if dtype == np.uint8:
+        prepared = PeerPass(W, np.uint8, *_fold(taps, coeffs, W))
+        return lambda x: prepared(x, 1)
+    work = np.dtype(np.float32 if bits <= 24 else np.float64)
+    plan = table_plan(shape, work, {1: tap_table(taps, coeffs.astype(np.float64), W)})
+    return lambda x: run_plan(_FUNC, plan, x.astype(work), 1, None)[0].astype(np.int64)
 
 
 def _fixed_plan(
@@ -529,54 +529,78 @@ def _fixed_plan(
     xs: tuple[np.ndarray, np.ndarray],
 ) -> Any:
     """uint8 in OpenCV's fixed point: 11-bit coefficients, exact integer horizontal sums, and
-    the vertical pass of each kind with OpenCV's own rounding."""
+    the vertical pass of each kind with OpenCV's own rounding (``_kernels.cv_rows``; in NumPy,
+    ``_vertical``, when its int32 sums could overflow)."""
     H, W, C = shape
     alpha = _fixed(xs[1])
     beta = _fixed(ys[1])
     xtaps, ytaps = xs[0], ys[0]
-    M_w = xtaps.shape[0]
+    M_h, M_w = ytaps.shape[0], xtaps.shape[0]
     width = M_w * C
-    split = width // _LANES * _LANES  # cubic: the vector part of each output row
     # a horizontal sum is at most 255 * (sum of |alpha|) < 2**24: exact in float32
-    bits = int(np.ceil(np.log2(255 * np.abs(alpha).sum(axis=1).max() + 1)))
+    largest = 255 * int(np.abs(alpha).sum(axis=1).max())
+    bits = int(np.ceil(np.log2(largest + 1)))
+    horizontal = _horizontal_int(shape, np.dtype(np.uint8), xtaps, alpha, bits)
+    split = width // _LANES * _LANES if kind == "cubic" else 0  # cubic: the vector part
+    fbeta = np.zeros(beta.shape, np.float32)
     if kind == "cubic":
-        bscale = np.float32(1.0 / (_COEF_SCALE * _COEF_SCALE))
-        bvec = (beta.astype(np.float32) * bscale).astype(np.float32)
-    start, folded = _fold(ytaps, beta, H)
-    rows = [np.ascontiguousarray(ytaps[:, k], dtype=np.intp) for k in (0, 1)]
-    weights = [np.ascontiguousarray(beta[:, k], dtype=np.int32) for k in (0, 1)]
+        fbeta = (beta.astype(np.float32) * np.float32(1.0 / (_COEF_SCALE * _COEF_SCALE))).astype(
+            np.float32
+        )
+    # the vertical int32 sums: each horizontal sum lies in [-low, high], so sum_k beta_k h_k
+    # lies within (positive betas) * high + (negative betas) * low and its mirror
+    high = 255 * int(np.maximum(alpha, 0).sum(axis=1).max())
+    low = 255 * int(np.maximum(-alpha, 0).sum(axis=1).max())
+    bpos, bneg = np.maximum(beta, 0).sum(axis=1), np.maximum(-beta, 0).sum(axis=1)
+    sums = max(int((bpos * high + bneg * low).max()), int((bpos * low + bneg * high).max()))
+    compiled = kind == "linear" or sums + (1 << 21) < 2**31
+    rows = np.ascontiguousarray(ytaps, dtype=np.intp)
+    weights = np.ascontiguousarray(beta, dtype=np.int32)
+    team = 4 * M_h * width * rows.shape[1]
 
     def run(x: np.ndarray) -> np.ndarray:
-        h = _horizontal_int(x, xtaps, alpha, bits)  # (H, M_w, C) int32 (uint8 x) or int64
-        if kind == "linear" and h.dtype == np.int32:  # the compiled vertical pass
-            out = np.empty((ytaps.shape[0], M_w, C), np.uint8)
-            nthreads = _threads.team_size(_threads.resolve(_FUNC, None), 4 * out.size)
-            _kernels.cv_linear_rows(
-                np.ascontiguousarray(h), out, *rows, *weights, H, out.shape[0], width, nthreads
-            )
-            return out
-        if kind == "linear":
-            r0 = (h[ytaps[:, 0]] >> 4) * beta[:, 0, None, None] >> 16
-            r1 = (h[ytaps[:, 1]] >> 4) * beta[:, 1, None, None] >> 16
-            out = (r0 + r1 + 2) >> 2
-            return np.clip(out, 0, 255).astype(np.uint8)
-        if kind == "lanczos4":
-            return weighted_pass(h, 0, start, folded, 2 * _COEF_BITS, 0, 255, np.uint8)
-        # cubic: OpenCV's vector path (float32, fused multiply-adds from the last tap, rounded
-        # half to even) for the first `split` values of each row, its integer tail after
-        ints = weighted_pass(h, 0, start, folded, 2 * _COEF_BITS, 0, 255, np.uint8)
-        if split:
-            flat = h.reshape(H, width)[:, :split].astype(np.float64)
-            acc = None
-            for k in (3, 2, 1, 0):
-                product = flat[ytaps[:, k]] * bvec[:, k, None].astype(np.float64)
-                acc = product if acc is None else product + acc
-                acc = acc.astype(np.float32).astype(np.float64)
-            vec = np.clip(np.rint(acc), 0, 255).astype(np.uint8)
-            ints.reshape(-1, width)[:, :split] = vec
-        return ints
+        h = horizontal(x)  # (H, M_w, C) int32
+        if not compiled:
+            return _vertical(h, kind, rows, weights, fbeta, split)
+        out = np.empty((M_h, M_w, C), np.uint8)
+        nthreads = _threads.team_size(_threads.resolve(_FUNC, None), team)
+        _kernels.cv_rows(h, out, rows, weights, fbeta, kind, split, H, M_h, width, nthreads)
+        return out
 
     return run
+
+
+def _vertical(
+    h: np.ndarray,
+    kind: str,
+    rows: np.ndarray,
+    beta: np.ndarray,
+    fbeta: np.ndarray,
+    split: int,
+) -> np.ndarray:
+    """OpenCV's uint8 vertical passes in NumPy (int64, as ``_kernels.cv_rows`` computes them in
+    int32 when that cannot overflow): linear ``(b0 (h0 >> 4) >> 16) + (b1 (h1 >> 4) >> 16) + 2
+    >> 2``; cubic's vector path (float32, fused multiply-adds from the last tap, rounded half to
+    even) for the first ``split`` values of each output row and ``(sum + 2**21) >> 22`` after
+    them, as Lanczos-4 throughout; clipped to uint8."""
+    H = h.shape[0]
+    flat = h.reshape(H, -1).astype(np.int64)
+    b = beta.astype(np.int64)
+    if kind == "linear":
+        r0 = (flat[rows[:, 0]] >> 4) * b[:, 0, None] >> 16
+        r1 = (flat[rows[:, 1]] >> 4) * b[:, 1, None] >> 16
+        out = (r0 + r1 + 2) >> 2
+    else:
+        out = sum(flat[rows[:, k]] * b[:, k, None] for k in range(rows.shape[1]))
+        out = (out + (1 << 21)) >> 22
+        if split:
+            acc = None
+            for k in (3, 2, 1, 0):
+                product = flat[rows[:, k], :split] * fbeta[:, k, None].astype(np.float64)
+                acc = product if acc is None else product + acc
+                acc = acc.astype(np.float32).astype(np.float64)
+            out[:, :split] = np.rint(acc)
+    return np.clip(out, 0, 255).astype(np.uint8).reshape((rows.shape[0],) + h.shape[1:])
 
 
 def _fixed(coeffs: np.ndarray) -> np.ndarray:
@@ -627,15 +651,15 @@ def _exact_plan(
     xstart, xcoef = _exact_axis(W, out_w, inv_x, bits)
     xtaps = np.minimum(xstart[:, None] + np.arange(2), W - 1)
     ytaps = np.minimum(ystart[:, None] + np.arange(2), H - 1)
-    xfold = _fold(xtaps, xcoef, W)
-    yfold = _fold(ytaps, ycoef, H)
     product_bits = bits + 8 * dtype.itemsize + 1
+    if product_bits <= 24:
+        horizontal = _horizontal_int(shape, dtype, xtaps, xcoef, product_bits)
+    else:
+        horizontal = lambda x: weighted_pass(x, 1, *_fold(xtaps, xcoef, W))  # noqa: E731
+    yfold = _fold(ytaps, ycoef, H)
 
     def run(x: np.ndarray) -> np.ndarray:
-        if product_bits <= 24:
-            h = _horizontal_int(x, xtaps, xcoef, product_bits)
-        else:
-            h = weighted_pass(x, 1, xfold[0], xfold[1])
+        h = horizontal(x)
         return weighted_pass(h, 0, yfold[0], yfold[1], 2 * bits, info.min, info.max, dtype)
 
     return run
@@ -658,8 +682,6 @@ def _area_fast_plan(
     # the weights of every output: 1 / count over its (possibly partial) cell
     rtaps, rcount = _cells(rows, H)
     ctaps, ccount = _cells(cols, W)
-    full_h = H // sy
-    full_w = W // sx
     if dtype.kind == "f":  # the mean of each cell; full cells of float64 times OpenCV's
         # float(1 / area) instead of 1 / area (the float32 result does not see the difference)
         tables = {0: _cell_table(rtaps, rcount, H), 1: _cell_table(ctaps, ccount, W)}
@@ -676,28 +698,52 @@ def _area_fast_plan(
             return result
 
         return run_float64
-    info = np.iinfo(dtype)
     shift2 = sx == 2 and sy == 2 and C in (1, 3, 4)
-    scale = np.float32(1.0) / np.float32(sx * sy)
+    if dtype not in _AREA_KERNEL:  # int8, int32 (INTER_LINEAR_EXACT's 2x2 shrink)
+        return lambda x: _area_cells(x, sy, sx, out_h, out_w, shift2, rtaps, ctaps, rcount, ccount)
 
     def run(x: np.ndarray) -> np.ndarray:
-        xi = x.astype(np.int64)
-        # cell sums along each axis (exact integers), with counts
-        sums = _cell_sums(_cell_sums(xi, 0, rtaps), 1, ctaps)
-        count = (rcount[:, None] * ccount[None, :])[:, :, None]
-        full = np.zeros((out_h, out_w), dtype=bool)
-        full[: min(full_h, out_h), : min(full_w, out_w)] = True
-        full = full[:, :, None]
-        if shift2:
-            inner = (sums + 2) >> 2
-        else:
-            inner = np.rint(sums.astype(np.float32) * scale)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            border = np.rint(sums.astype(np.float32) / count.astype(np.float32))
-        out = np.where(full, inner, np.where(count > 0, border, 0))
-        return np.clip(out, info.min, info.max).astype(dtype)
+        out = np.empty((out_h, out_w, C), dtype)
+        nthreads = _threads.team_size(_threads.resolve(_FUNC, None), H * W * C)
+        _kernels.cv_area(x, out, H, W, C, out_h, out_w, sy, sx, shift2, nthreads)
+        return out
 
     return run
+
+
+_AREA_KERNEL = frozenset(np.dtype(t) for t in (np.uint8, np.uint16, np.int16))
+
+
+def _area_cells(
+    x: np.ndarray,
+    sy: int,
+    sx: int,
+    out_h: int,
+    out_w: int,
+    shift2: bool,
+    rtaps: np.ndarray,
+    ctaps: np.ndarray,
+    rcount: np.ndarray,
+    ccount: np.ndarray,
+) -> np.ndarray:
+    """``resizeAreaFast_`` on integers in NumPy (``_kernels.cv_area`` computes the same for
+    uint8, uint16 and int16): exact cell sums, full cells scaled by ``float32(1 / area)`` or
+    ``(sum + 2) >> 2``, partial cells divided by their count in float32, rounded half to even."""
+    H, W = x.shape[:2]
+    info = np.iinfo(x.dtype)
+    sums = _cell_sums(_cell_sums(x.astype(np.int64), 0, rtaps), 1, ctaps)
+    count = (rcount[:, None] * ccount[None, :])[:, :, None]
+    full = np.zeros((out_h, out_w), dtype=bool)
+    full[: min(H // sy, out_h), : min(W // sx, out_w)] = True
+    full = full[:, :, None]
+    if shift2:
+        inner = (sums + 2) >> 2
+    else:
+        inner = np.rint(sums.astype(np.float32) * (np.float32(1.0) / np.float32(sx * sy)))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        border = np.rint(sums.astype(np.float32) / count.astype(np.float32))
+    out = np.where(full, inner, np.where(count > 0, border, 0))
+    return np.clip(out, info.min, info.max).astype(x.dtype)
 
 
 def _cells(groups: list[np.ndarray], L: int) -> tuple[np.ndarray, np.ndarray]:

@@ -77,7 +77,7 @@ from fastup import _threads
 from fastup._resize import table_plan
 from fastup._tables import IndexTable, tap_table
 from fastup._validate import as_array, fail_type, fail_value, real, real_or_reals
-from fastup.compat._passes import weighted_pass
+from fastup.compat._passes import PeerPass, weighted_pass
 
 __all__ = [
     "BICUBIC",
@@ -379,6 +379,7 @@ class _Pass:
     start: np.ndarray  # intp (M,)
     coeffs: np.ndarray  # int32 (8-bit) or float64 (I;16, I) (M, T)
     rows: tuple[int, int] | None  # rows of the input the pass reads (horizontal first)
+    prepared: Any = None  # 8-bit: the PeerPass, its table laid out once
 
 
 @dataclass(frozen=True)
@@ -547,22 +548,31 @@ def _resample_plan(
     if kind == "u8":
         h_k, v_k = _fixed(h_k), _fixed(v_k)
     horizontal_first = not (H - height > 0 and H - height > (W - width) * 2)
-    passes = []
+
+    def add(axis: int, start: np.ndarray, k: np.ndarray, rows: Any, L: int) -> None:
+        prepared = None
+        if kind == "u8":
+            prepared = PeerPass(L, np.uint8, start, k, PRECISION_BITS, 0, 255, np.uint8)
+        passes.append(_Pass(axis, start, k, rows, prepared))
+
+    passes: list[_Pass] = []
     if horizontal_first:
         first = int(v_start[0])
         last = int(v_start[-1] + v_count[-1])
+        rows_in = H
         if need_h:
             rows = (first, last) if need_v else None
-            passes.append(_Pass(1, h_start, h_k, rows))
+            add(1, h_start, h_k, rows, W)
             if need_v:
                 v_start = _frozen(v_start - first)
+                rows_in = last - first
         if need_v:
-            passes.append(_Pass(0, v_start, v_k, None))
+            add(0, v_start, v_k, None, rows_in)
     else:
         if need_v:
-            passes.append(_Pass(0, v_start, v_k, None))
+            add(0, v_start, v_k, None, H)
         if need_h:
-            passes.append(_Pass(1, h_start, h_k, None))
+            add(1, h_start, h_k, None, W)
     return _replace(plan, passes=tuple(passes))
 
 
@@ -726,7 +736,7 @@ def _execute(plan: _Plan, x: np.ndarray) -> np.ndarray:
 
 def _apply(x: np.ndarray, p: _Pass, kind: str) -> np.ndarray:
     if kind == "u8":
-        return weighted_pass(x, p.axis, p.start, p.coeffs, PRECISION_BITS, 0, 255, np.uint8)
+        return p.prepared(x, p.axis)
     acc = weighted_pass(x, p.axis, p.start, p.coeffs)
     rounded = _round_up(acc)
     if kind == "i16":

@@ -43,7 +43,7 @@ from .._resize import _frozen, run_plan, table_plan
 from .._resize import resize as _core_resize
 from .._tables import index_table, tap_table
 from .._validate import as_array, is_bfloat16
-from ._passes import weighted_pass
+from ._passes import PeerPass
 
 __all__ = [
     "CHECKED",
@@ -238,7 +238,7 @@ class _Interpolation:
         self.kind = kind  # "tables", "core", "fixed" (uint8 two passes), "copy"
         self.tables = tables or {}
         self.core = core or {}
-        self._plans: dict[tuple[int, ...] | None, Any] = {}
+        self._plans: dict[Any, Any] = {}  # "tables": plans per order; "fixed": passes per axis
 
     def run(self, x: np.ndarray, order: tuple[int, ...] | None, workers: Any) -> np.ndarray:
         """The result for ``x``, which is the input transposed by ``order`` (None: as given)."""
@@ -257,8 +257,12 @@ class _Interpolation:
         # "fixed": torch's uint8 path, the last axis (W) first, then H
         current = x
         for a in sorted(self.tables, reverse=True):
-            start, q, bits = self.tables[a]
-            current = weighted_pass(current, axes(a), start, q, bits, 0, 255, np.uint8, workers)
+            prepared = self._plans.get(a)
+            if prepared is None:
+                start, q, bits = self.tables[a]
+                L = current.shape[axes(a)]  # the input's length: the same for every order
+                prepared = self._plans[a] = PeerPass(L, np.uint8, start, q, bits, 0, 255, np.uint8)
+            current = prepared(current, axes(a), workers)
         return current
 
 
