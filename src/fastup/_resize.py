@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import math
 import warnings
 from collections.abc import Sequence
@@ -820,11 +821,26 @@ class _Plan:
 
 def _frozen(value: Any) -> Any:
     """A hashable stand-in for an argument (lists and arrays become tuples)."""
+    if value is None or type(value) in (int, float, str, bool):
+        return value  # the common cases, first
     if isinstance(value, np.ndarray):
         value = value.tolist()
     if isinstance(value, (list, tuple)):
         return tuple(_frozen(v) for v in value)
     return value
+
+
+def resize_plan(func: str, shape: tuple[int, ...], dtype: Any, **arguments: Any) -> _Plan:
+    """The plan of ``resize(x, **arguments)`` for arrays of ``shape`` and ``dtype`` (checked as
+    ``resize`` checks them, remembered like its plans), for ``run_plan``: callers that map their
+    own calls onto a resize (``fastup.compat``) skip resize's argument handling per call."""
+    parameters = inspect.signature(resize).parameters
+    names = [n for n in parameters if n not in ("x", "workers", "out")]
+    unknown = set(arguments) - set(names)
+    if unknown:
+        raise TypeError(f"resize_plan: unknown arguments {sorted(unknown)}")
+    args = [arguments.get(n, parameters[n].default) for n in names]
+    return _get_plan(func, tuple(shape), np.dtype(dtype), *args)
 
 
 def _get_plan(func: str, shape: tuple[int, ...], dtype: np.dtype, *args: Any) -> _Plan:

@@ -20,6 +20,7 @@ the kernel's table are worked out once, not per image.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -86,8 +87,8 @@ class PeerPass:
         start, q, low, high, target = self.kernel
         axis = axis % x.ndim
         source = np.ascontiguousarray(x)
-        P = int(np.prod(source.shape[:axis], dtype=np.int64))
-        inner = int(np.prod(source.shape[axis + 1 :], dtype=np.int64))
+        P = math.prod(source.shape[:axis])
+        inner = math.prod(source.shape[axis + 1 :])
         out = np.empty(source.shape[:axis] + (self.M,) + source.shape[axis + 1 :], dtype=target)
         if out.size == 0:
             return out

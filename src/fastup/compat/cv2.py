@@ -224,6 +224,9 @@ def resize(
 def _dsize(dsize: Any) -> tuple[int, int] | None:
     if dsize is None:
         return None
+    if type(dsize) is tuple and len(dsize) == 2 and type(dsize[0]) is type(dsize[1]) is int:
+        if -(2**31) <= dsize[0] <= _INT_MAX and -(2**31) <= dsize[1] <= _INT_MAX:
+            return dsize  # the common case, before the slower checks
     expected = "None or a sequence of two integers (width, height)"
     if isinstance(dsize, (str, bytes)) or not hasattr(dsize, "__len__"):
         raise fail_type(_FUNC, "dsize", expected, dsize)
@@ -239,6 +242,8 @@ def _dsize(dsize: Any) -> tuple[int, int] | None:
 
 
 def _factor(name: str, value: Any) -> float:
+    if type(value) is float and math.isfinite(value) or type(value) is int:
+        return float(value)
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
         raise fail_type(_FUNC, name, "a real number", value)
     value = float(value)
@@ -248,6 +253,8 @@ def _factor(name: str, value: Any) -> float:
 
 
 def _flag(interpolation: Any) -> int:
+    if type(interpolation) is int and interpolation in _FLAG_NAMES:
+        return interpolation
     listed = ", ".join(f"{name} ({value})" for value, name in _FLAG_NAMES.items())
     if isinstance(interpolation, (bool, np.bool_)) or not isinstance(
         interpolation, numbers.Integral

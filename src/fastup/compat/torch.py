@@ -39,8 +39,7 @@ from typing import Any
 import numpy as np
 
 from .. import _deconv
-from .._resize import _frozen, run_plan, table_plan
-from .._resize import resize as _core_resize
+from .._resize import _frozen, resize_plan, run_plan, table_plan
 from .._tables import index_table, tap_table
 from .._validate import as_array, is_bfloat16
 from ._passes import PeerPass
@@ -86,6 +85,8 @@ _DTYPES = {
 _AXIS_NAMES = {1: ("W",), 2: ("H", "W"), 3: ("D", "H", "W")}
 
 
+_FUNC = "compat.torch.interpolate"
+
 # --------------------------------------------------------------------------------------------
 # tensors in, tensors out
 # --------------------------------------------------------------------------------------------
@@ -97,7 +98,7 @@ def _is_tensor(value: Any) -> bool:
 
 def _from_tensor(func: str, name: str, tensor: Any) -> np.ndarray:
     """A CPU tensor as an ndarray view (bfloat16 through ml_dtypes)."""
-    if tensor.device.type != "cpu":
+    if not tensor.is_cpu:
         raise ValueError(
             f"fastup.compat.torch.{func}: {name!r} must be a CPU tensor; got one on "
             f"{tensor.device} (call .cpu() first)."
@@ -246,14 +247,19 @@ class _Interpolation:
         if self.kind == "copy":
             return np.array(x, copy=True)
         if self.kind == "core":
-            spatial = tuple(axes(a) for a in self.core["axes"])
-            return _core_resize(x, **dict(self.core, axes=spatial), workers=workers)
+            plan = self._plans.get(order)
+            if plan is None:
+                spatial = tuple(axes(a) for a in self.core["axes"])
+                plan = self._plans[order] = resize_plan(
+                    _FUNC, x.shape, x.dtype, **dict(self.core, axes=spatial)
+                )
+            return run_plan(_FUNC, plan, x, _serial(plan, workers), None)[0]
         if self.kind == "tables":
             plan = self._plans.get(order)
             if plan is None:
                 tables = {axes(a): t for a, t in self.tables.items()}
                 plan = self._plans[order] = table_plan(x.shape, x.dtype, tables)
-            return run_plan("compat.torch.interpolate", plan, x, workers, None)[0]
+            return run_plan(_FUNC, plan, x, _serial(plan, workers), None)[0]
         # "fixed": torch's uint8 path, the last axis (W) first, then H
         current = x
         for a in sorted(self.tables, reverse=True):
@@ -264,6 +270,12 @@ class _Interpolation:
                 prepared = self._plans[a] = PeerPass(L, np.uint8, start, q, bits, 0, 255, np.uint8)
             current = prepared(current, axes(a), workers)
         return current
+
+
+def _serial(plan: Any, workers: Any) -> Any:
+    """``workers``, or 1 for a plan too small for a thread team when no count is given (as
+    fastup.resize's repeated calls do: no look-up of the default)."""
+    return 1 if workers is None and plan.serial else workers
 
 
 def _fail(message: str, kind: type[Exception] = ValueError) -> Exception:
