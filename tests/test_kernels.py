@@ -965,3 +965,34 @@ def test_cv_area_matches_the_cell_sums(dtype):
         got = np.empty((Ho, Wo, C), dtype)
         _kernels.cv_area(x, got, H, W, C, Ho, Wo, sy, sx, shift2, 2)
         np.testing.assert_array_equal(got, want, err_msg=f"{H, W, C, sy, sx, Ho, Wo}")
+
+
+def test_compat_intermediates_are_per_thread_and_not_returned():
+    """compat's two-pass uint8 emulations keep the intermediate of their passes in memory each
+    thread reuses (``_passes._scratch``): a result stays as it was after later calls, and
+    calls from several threads at once give the results of calls made one at a time."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from fastup.compat import cv2 as fc
+    from fastup.compat import pillow as fp
+    from fastup.compat import torch as ft
+
+    rng = np.random.default_rng(3)
+    images = [rng.integers(0, 256, (40 + 3 * i, 50 + i, 3), dtype=np.uint8) for i in range(6)]
+    calls = [
+        lambda x: fc.resize(x, (31, 17), interpolation=fc.INTER_CUBIC),
+        lambda x: fp.resize(x, (23, 29), fp.LANCZOS),
+        lambda x: ft.interpolate(
+            x.transpose(2, 0, 1)[None], (19, 27), mode="bilinear", antialias=True
+        ),
+    ]
+    serial = [[call(x) for x in images] for call in calls]
+    kept = [[r.copy() for r in row] for row in serial]
+    for row, copies in zip(serial, kept, strict=True):  # later calls left the results alone
+        for got, want in zip(row, copies, strict=True):
+            np.testing.assert_array_equal(got, want)
+    jobs = [(c, i) for c in range(len(calls)) for i in range(len(images))] * 4
+    with ThreadPoolExecutor(4) as pool:
+        results = list(pool.map(lambda job: calls[job[0]](images[job[1]]), jobs))
+    for (c, i), got in zip(jobs, results, strict=True):
+        np.testing.assert_array_equal(got, kept[c][i])

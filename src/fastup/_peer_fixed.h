@@ -213,13 +213,17 @@ static void fastup_pf_pixels_u8(const fastup_pf *j, const uint8_t *src, uint8_t 
  * S = 8 / G taps per step), pmaddwd by the weight pairs, int32 sums; G < 4 adds the lanes of
  * a channel at the end. Rows whose loads would pass the source's end are read from a copy in
  * ``pad`` (taps past a window weigh 0). */
-FASTUP_AVX2 static void fastup_pf_pixels_avx2(const fastup_pf *j, const uint8_t *src,
-                                              uint8_t *dst8, int32_t *dst32, ptrdiff_t r0,
-                                              ptrdiff_t r1, uint8_t *pad, ptrdiff_t reach)
+FASTUP_AVX2 static inline __attribute__((always_inline)) void
+fastup_pf_pixels_body(const fastup_pf *j, const uint8_t *src, uint8_t *dst8, int32_t *dst32,
+                      ptrdiff_t r0, ptrdiff_t r1, uint8_t *pad, ptrdiff_t reach,
+                      const ptrdiff_t I, const int split, const int to32)
 {
-    const ptrdiff_t I = j->I, L = j->L, M = j->M, steps = j->steps;
+    const ptrdiff_t L = j->L, M = j->M, steps = j->steps;
     const int G = fastup_pf_lanes(I), S = 8 / G;
-    const int split = j->vec == 2;
+    /* the job's fields in locals: the stores below could alias them for the compiler */
+    const ptrdiff_t *const start = j->start;
+    const int32_t *const plo = j->plo, *const phi = j->phi;
+    const uint8_t *const src_end = j->src_end;
     int8_t order[16];
     for (int k = 0; k < 16; k++) {
         const int c = (k / 4) % G, tap = 2 * ((k / 4) / G) + (k / 2) % 2;
@@ -231,75 +235,130 @@ FASTUP_AVX2 static void fastup_pf_pixels_avx2(const fastup_pf *j, const uint8_t 
     const __m128i count = _mm_cvtsi32_si128(j->shift);
     const __m256i lo = _mm256_set1_epi32((int32_t)j->lo), hi = _mm256_set1_epi32((int32_t)j->hi);
     const ptrdiff_t step_bytes = S * I;
+    /* int32 sums kept as they are (OpenCV's horizontal pass): no rounding, shift or clip */
+    const int plain = j->shift == 0 && j->lo <= INT32_MIN && j->hi >= INT32_MAX;
+    /* blocks of up to 4 rows (p) of the same outputs [m0, m1): each output pair's windows
+     * and weights are looked up once for the block */
     for (ptrdiff_t r = r0; r < r1;) {
-        const ptrdiff_t p = r / M, m0 = r % M;
+        const ptrdiff_t p0 = r / M, m0 = r % M;
         const ptrdiff_t m1 = (M < m0 + (r1 - r)) ? M : m0 + (r1 - r);
-        const uint8_t *row = src + p * L * I;
-        if (row + reach > j->src_end) { /* the last rows: read from a padded copy */
-            memcpy(pad, row, (size_t)(L * I));
-            row = pad;
+        ptrdiff_t nr = 1;
+        if (m0 == 0 && m1 == M)
+            while (nr < 4 && r + (nr + 1) * M <= r1)
+                nr++;
+        const uint8_t *rows[4];
+        for (ptrdiff_t k = 0; k < nr; k++) {
+            rows[k] = src + (p0 + k) * L * I;
+            if (rows[k] + reach > src_end) { /* the last rows: read from a padded copy */
+                uint8_t *copy = pad + k * (reach > L * I ? reach : L * I);
+                memcpy(copy, rows[k], (size_t)(L * I));
+                rows[k] = copy;
+            }
         }
         for (ptrdiff_t m = m0 & ~(ptrdiff_t)1; m < m1; m += 2) {
-            const uint8_t *s0 = row + j->start[m] * I;
-            const uint8_t *s1 = m + 1 < M ? row + j->start[m + 1] * I : s0;
-            const int32_t *wl = j->plo + (m / 2) * steps * 8, *wh = j->phi + (m / 2) * steps * 8;
-            __m256i acc = _mm256_setzero_si256(), acch = acc;
-            for (ptrdiff_t k = 0; k < steps; k++) {
-                const __m256i x = _mm256_shuffle_epi8(
-                    _mm256_inserti128_si256(
-                        _mm256_castsi128_si256(
-                            _mm_loadu_si128((const __m128i *)(s0 + k * step_bytes))),
-                        _mm_loadu_si128((const __m128i *)(s1 + k * step_bytes)), 1),
-                    mask);
-                acc = _mm256_add_epi32(
-                    acc, _mm256_madd_epi16(x, _mm256_loadu_si256((const __m256i *)(wl + 8 * k))));
+            const ptrdiff_t o0 = start[m] * I, o1 = (m + 1 < M ? start[m + 1] : start[m]) * I;
+            const int32_t *wl = plo + (m / 2) * steps * 8, *wh = phi + (m / 2) * steps * 8;
+            for (ptrdiff_t k = 0; k < nr; k++) {
+                const uint8_t *s0 = rows[k] + o0, *s1 = rows[k] + o1;
+                const ptrdiff_t p = p0 + k;
+                __m256i acc = _mm256_setzero_si256(), acch = acc;
+                for (ptrdiff_t t = 0; t < steps; t++) {
+                    const __m256i x = _mm256_shuffle_epi8(
+                        _mm256_inserti128_si256(
+                            _mm256_castsi128_si256(
+                                _mm_loadu_si128((const __m128i *)(s0 + t * step_bytes))),
+                            _mm_loadu_si128((const __m128i *)(s1 + t * step_bytes)), 1),
+                        mask);
+                    acc = _mm256_add_epi32(
+                        acc,
+                        _mm256_madd_epi16(x, _mm256_loadu_si256((const __m256i *)(wl + 8 * t))));
+                    if (split)
+                        acch = _mm256_add_epi32(
+                            acch, _mm256_madd_epi16(
+                                      x, _mm256_loadu_si256((const __m256i *)(wh + 8 * t))));
+                }
                 if (split)
-                    acch = _mm256_add_epi32(
-                        acch,
-                        _mm256_madd_epi16(x, _mm256_loadu_si256((const __m256i *)(wh + 8 * k))));
-            }
-            if (split)
-                acc = _mm256_add_epi32(acc, _mm256_slli_epi32(acch, 15));
-            if (G <= 2)
-                acc = _mm256_add_epi32(acc, _mm256_shuffle_epi32(acc, 0x4E));
-            if (G == 1)
-                acc = _mm256_add_epi32(acc, _mm256_shuffle_epi32(acc, 0xB1));
-            acc = _mm256_sra_epi32(_mm256_add_epi32(acc, bias), count);
-            acc = _mm256_min_epi32(_mm256_max_epi32(acc, lo), hi);
-            /* stores of constant sizes (a memcpy of I bytes would be a call per pixel) */
-            for (int h = 0; h < 2; h++) {
-                const ptrdiff_t mm = m + h;
-                if (mm < m0 || mm >= m1)
-                    continue;
-                const __m128i v = h ? _mm256_extracti128_si256(acc, 1)
-                                    : _mm256_castsi256_si128(acc);
-                const ptrdiff_t o = (p * M + mm) * I;
-                if (j->dst32) {
-                    int32_t *d = dst32 + o;
-                    switch (I) {
-                    case 4: _mm_storeu_si128((__m128i *)d, v); break;
-                    case 3:
-                        _mm_storel_epi64((__m128i *)d, v);
-                        d[2] = _mm_extract_epi32(v, 2);
-                        break;
-                    case 2: _mm_storel_epi64((__m128i *)d, v); break;
-                    default: d[0] = _mm_cvtsi128_si32(v);
-                    }
-                } else {
-                    const uint32_t bytes = (uint32_t)_mm_cvtsi128_si32(
-                        _mm_packus_epi16(_mm_packs_epi32(v, v), v));
-                    uint8_t *d = dst8 + o;
-                    switch (I) {
-                    case 4: memcpy(d, &bytes, 4); break;
-                    case 3: memcpy(d, &bytes, 2); d[2] = (uint8_t)(bytes >> 16); break;
-                    case 2: memcpy(d, &bytes, 2); break;
-                    default: d[0] = (uint8_t)bytes;
+                    acc = _mm256_add_epi32(acc, _mm256_slli_epi32(acch, 15));
+                if (G <= 2)
+                    acc = _mm256_add_epi32(acc, _mm256_shuffle_epi32(acc, 0x4E));
+                if (G == 1)
+                    acc = _mm256_add_epi32(acc, _mm256_shuffle_epi32(acc, 0xB1));
+                if (!plain) {
+                    acc = _mm256_sra_epi32(_mm256_add_epi32(acc, bias), count);
+                    acc = _mm256_min_epi32(_mm256_max_epi32(acc, lo), hi);
+                }
+                if (!to32) /* in-lane: each output's bytes at the start of its lane */
+                    acc = _mm256_packus_epi16(_mm256_packs_epi32(acc, acc), acc);
+                /* stores of constant sizes (a memcpy of I bytes would be a call per pixel); a
+                 * 3-channel pixel stores 4 when the next pixel of its row, stored later,
+                 * overwrites the 4th */
+                for (int h = 0; h < 2; h++) {
+                    const ptrdiff_t mm = m + h;
+                    if (mm < m0 || mm >= m1)
+                        continue;
+                    const __m128i v = h ? _mm256_extracti128_si256(acc, 1)
+                                        : _mm256_castsi256_si128(acc);
+                    const ptrdiff_t o = (p * M + mm) * I;
+                    const int wide = mm + 1 < m1;
+                    if (to32) {
+                        int32_t *d = dst32 + o;
+                        switch (I) {
+                        case 4: _mm_storeu_si128((__m128i *)d, v); break;
+                        case 3:
+                            if (wide) {
+                                _mm_storeu_si128((__m128i *)d, v);
+                            } else {
+                                _mm_storel_epi64((__m128i *)d, v);
+                                d[2] = _mm_extract_epi32(v, 2);
+                            }
+                            break;
+                        case 2: _mm_storel_epi64((__m128i *)d, v); break;
+                        default: d[0] = _mm_cvtsi128_si32(v);
+                        }
+                    } else {
+                        const uint32_t bytes = (uint32_t)_mm_cvtsi128_si32(v);
+                        uint8_t *d = dst8 + o;
+                        switch (I) {
+                        case 4: memcpy(d, &bytes, 4); break;
+                        case 3:
+                            if (wide) {
+                                memcpy(d, &bytes, 4);
+                            } else {
+                                memcpy(d, &bytes, 2);
+                                d[2] = (uint8_t)(bytes >> 16);
+                            }
+                            break;
+                        case 2: memcpy(d, &bytes, 2); break;
+                        default: d[0] = (uint8_t)bytes;
+                        }
                     }
                 }
             }
         }
-        r += m1 - m0;
+        r += (nr - 1) * M + (m1 - m0);
     }
+}
+
+/* fastup_pf_pixels_body compiled for each channel count, weight kind and result type (the
+ * constants take every branch out of its loop) */
+FASTUP_AVX2 static void fastup_pf_pixels_avx2(const fastup_pf *j, const uint8_t *src,
+                                              uint8_t *dst8, int32_t *dst32, ptrdiff_t r0,
+                                              ptrdiff_t r1, uint8_t *pad, ptrdiff_t reach)
+{
+#define FASTUP_PF_CASE(I_, SPLIT, TO32)                                                      \
+    if (j->I == I_ && (j->vec == 2) == SPLIT && j->dst32 == TO32) {                          \
+        fastup_pf_pixels_body(j, src, dst8, dst32, r0, r1, pad, reach, I_, SPLIT, TO32);   \
+        return;                                                                            \
+    }
+#define FASTUP_PF_CASES(I_)                                                                  \
+    FASTUP_PF_CASE(I_, 0, 0)                                                                 \
+    FASTUP_PF_CASE(I_, 1, 0) FASTUP_PF_CASE(I_, 0, 1) FASTUP_PF_CASE(I_, 1, 1)
+    FASTUP_PF_CASES(1)
+    FASTUP_PF_CASES(2)
+    FASTUP_PF_CASES(3)
+    FASTUP_PF_CASES(4)
+#undef FASTUP_PF_CASES
+#undef FASTUP_PF_CASE
 }
 
 /* Rows of I >= 16 uint8 elements: per output row, 16 elements of the two rows of a tap pair
@@ -385,7 +444,7 @@ static int fastup_pf_rows(const fastup_pf *j, const void *src, void *dst, ptrdif
                 last = j->start[m] > last ? j->start[m] : last;
             /* bytes from a row's start that its loads reach */
             const ptrdiff_t reach = (last + (j->steps - 1) * S) * I + 16;
-            uint8_t *pad = (uint8_t *)calloc((size_t)(reach > j->L * I ? reach : j->L * I), 1);
+            uint8_t *pad = (uint8_t *)calloc(4 * (size_t)(reach > j->L * I ? reach : j->L * I), 1);
             if (pad == NULL)
                 return -1;
             fastup_pf_pixels_avx2(j, (const uint8_t *)src, dst8, dst32, r0, r1, pad, reach);

@@ -523,7 +523,7 @@ def _horizontal_int(
     H, W, C = shape
     if dtype == np.uint8:
         prepared = PeerPass(W, np.uint8, *_fold(taps, coeffs, W))
-        return lambda x: prepared(x, 1)
+        return lambda x: prepared(x, 1, intermediate=True)  # read once by the next pass
     work = np.dtype(np.float32 if bits <= 24 else np.float64)
     plan = table_plan(shape, work, {1: tap_table(taps, coeffs.astype(np.float64), W)})
     return lambda x: run_plan(_FUNC, plan, x.astype(work), 1, None)[0].astype(np.int64)

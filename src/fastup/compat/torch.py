@@ -262,13 +262,15 @@ class _Interpolation:
             return run_plan(_FUNC, plan, x, _serial(plan, workers), None)[0]
         # "fixed": torch's uint8 path, the last axis (W) first, then H
         current = x
-        for a in sorted(self.tables, reverse=True):
+        order_of_passes = sorted(self.tables, reverse=True)
+        for a in order_of_passes:
             prepared = self._plans.get(a)
             if prepared is None:
                 start, q, bits = self.tables[a]
                 L = current.shape[axes(a)]  # the input's length: the same for every order
                 prepared = self._plans[a] = PeerPass(L, np.uint8, start, q, bits, 0, 255, np.uint8)
-            current = prepared(current, axes(a), workers)
+            last = a == order_of_passes[-1]
+            current = prepared(current, axes(a), workers, intermediate=not last)
         return current
 
 
