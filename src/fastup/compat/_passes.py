@@ -71,6 +71,7 @@ class PeerPass:
         self.coeffs = np.asarray(coeffs)
         self.shift, self.lo, self.hi, self.dtype = shift, lo, hi, dtype
         self.M = self.coeffs.shape[0]
+        self._layouts: dict[Any, Any] = {}  # per (shape, axis): the output's shape, sizes
         self.kernel = None
         if self.coeffs.dtype.kind in "iu" and self.source in _KERNEL_SOURCES:
             self.kernel = _kernel_args(
@@ -90,18 +91,21 @@ class PeerPass:
                 x, axis, self.start, self.coeffs, self.shift, self.lo, self.hi, self.dtype
             )
         start, q, low, high, target = self.kernel
-        axis = axis % x.ndim
-        source = np.ascontiguousarray(x)
-        P = math.prod(source.shape[:axis])
-        inner = math.prod(source.shape[axis + 1 :])
-        shape = source.shape[:axis] + (self.M,) + source.shape[axis + 1 :]
+        source = x if x.flags.c_contiguous else np.ascontiguousarray(x)
+        key = (x.shape, axis)
+        layout = self._layouts.get(key)
+        if layout is None:  # worked out once per input shape (a pipeline repeats a few)
+            axis = axis % x.ndim
+            shape = x.shape[:axis] + (self.M,) + x.shape[axis + 1 :]
+            P, inner = math.prod(x.shape[:axis]), math.prod(x.shape[axis + 1 :])
+            layout = self._layouts[key] = (shape, math.prod(shape), P, inner)
+        shape, size, P, inner = layout
         out = _scratch(shape, target, x) if intermediate else np.empty(shape, dtype=target)
-        if out.size == 0:
-            return out
-        nthreads = _threads.team_size(_threads.resolve("compat", workers), out.size * q.shape[1])
-        _kernels.peer_pass(
-            source, out, start, q, P, self.L, self.M, inner, self.shift, low, high, nthreads
-        )
+        if size:
+            nthreads = _threads.team_size(_threads.resolve("compat", workers), size * q.shape[1])
+            _kernels.peer_pass(
+                source, out, start, q, P, self.L, self.M, inner, self.shift, low, high, nthreads
+            )
         return out
 
 

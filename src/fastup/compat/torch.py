@@ -38,7 +38,7 @@ from typing import Any
 
 import numpy as np
 
-from .. import _deconv
+from .. import _deconv, _threads
 from .._resize import _frozen, resize_plan, run_plan, table_plan
 from .._tables import index_table, tap_table
 from .._validate import as_array, is_bfloat16
@@ -218,7 +218,7 @@ def interpolate(
     )
     order = _layout(x)
     if order is not None:  # channels_last: resize the contiguous view, keep the layout
-        inverse = tuple(np.argsort(order))
+        inverse = tuple(sorted(range(len(order)), key=order.__getitem__))
         result = plan.run(x.transpose(order), order, workers).transpose(inverse)
     else:
         result = plan.run(x, None, workers)
@@ -261,6 +261,7 @@ class _Interpolation:
                 plan = self._plans[order] = table_plan(x.shape, x.dtype, tables)
             return run_plan(_FUNC, plan, x, _serial(plan, workers), None)[0]
         # "fixed": torch's uint8 path, the last axis (W) first, then H
+        workers = _threads.resolve(_FUNC, workers)
         current = x
         order_of_passes = sorted(self.tables, reverse=True)
         for a in order_of_passes:

@@ -408,7 +408,7 @@ def _run(plan: _Plan, x: np.ndarray, workers: Any) -> np.ndarray:
     source = x.astype(np.float32) if plan.cast else x
     order = _layout(source)
     if order is not None:
-        inverse = tuple(np.argsort(order))
+        inverse = tuple(sorted(range(len(order)), key=order.__getitem__))
         out = plan.interpolation.run(source.transpose(order), order, workers).transpose(inverse)
     else:
         out = plan.interpolation.run(source, None, workers)
