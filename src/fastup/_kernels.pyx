@@ -23,7 +23,8 @@ Taps with an exact zero weight are skipped, so a NaN or inf next to, but outside
 support does not leak into it.
 """
 
-from cpython.buffer cimport PyBUF_SIMPLE, PyBUF_WRITABLE, PyBuffer_Release, PyObject_GetBuffer
+from cpython.buffer cimport (PyBUF_FORMAT, PyBUF_ND, PyBUF_SIMPLE, PyBUF_WRITABLE,
+                             PyBuffer_Release, PyObject_GetBuffer)
 from cython.parallel cimport prange
 from libc.stdint cimport int8_t, int16_t, int32_t, int64_t, uint8_t, uint16_t, uint32_t, uint64_t
 from libc.math cimport rint
@@ -1945,3 +1946,109 @@ def sample_transposed(const real_t[:, :, :] source, const Py_ssize_t[::1] geomet
                                 0, nb) != 0
     if failed:
         raise MemoryError("sample_transposed: cannot allocate the column buffers")
+
+
+# --------------------------------------------------------------------------------------------
+# Large outputs: the memory of freed ones kept for the next (no page faults to pay again)
+# --------------------------------------------------------------------------------------------
+
+cdef extern from "_gemm.h" nogil:
+    void* fastup_planes_malloc(size_t bytes)
+    void fastup_aligned_free(void* p)
+
+cdef extern from "Python.h":
+    int PyTraceMalloc_Track(unsigned int domain, size_t ptr, size_t size)
+    int PyTraceMalloc_Untrack(unsigned int domain, size_t ptr)
+
+# tracemalloc's domain of the blocks (NumPy's own, 389047, counts its arrays the same way): an
+# output in use is traced, a kept one is not
+cdef unsigned int TRACE_DOMAIN = 389047
+
+cdef enum:
+    POOL_SLOTS = 2
+cdef void* _pool_ptr[2]
+cdef Py_ssize_t _pool_size[2]
+cdef Py_ssize_t _pool_age[2]
+cdef Py_ssize_t _pool_clock = 0
+cdef Py_ssize_t POOL_MAX_BYTES = 1 << 28  # a block larger than this (256 MiB) is never kept
+
+
+cdef class OutputBlock:
+    """Memory for one output array (``np.frombuffer`` of it), taken from the blocks kept from
+    freed outputs when one of a fitting size is there, else allocated (2 MiB-aligned, huge
+    pages where Linux allows); when the last array using it is freed, kept for the next
+    output (at most two blocks), else released. The GIL guards the kept blocks."""
+    cdef void* ptr
+    cdef Py_ssize_t size
+    cdef readonly bint reused
+
+    def __cinit__(self, Py_ssize_t nbytes):
+        cdef int k, best = -1
+        if nbytes < 1:
+            raise ValueError("OutputBlock: a size of at least 1 byte")
+        for k in range(POOL_SLOTS):  # the smallest kept block that fits, within 25% waste
+            if (_pool_ptr[k] != NULL and nbytes <= _pool_size[k] <= nbytes + nbytes // 4
+                    and (best < 0 or _pool_size[k] < _pool_size[best])):
+                best = k
+        if best >= 0:
+            self.ptr, self.size, self.reused = _pool_ptr[best], _pool_size[best], True
+            _pool_ptr[best] = NULL
+        else:
+            self.ptr = fastup_planes_malloc(nbytes)
+            self.size, self.reused = nbytes, False
+            if self.ptr == NULL:
+                raise MemoryError(f"cannot allocate {nbytes:,} bytes")
+        PyTraceMalloc_Track(TRACE_DOMAIN, <size_t>self.ptr, <size_t>self.size)
+
+    def __getbuffer__(self, Py_buffer* view, int flags):
+        view.buf = self.ptr
+        view.obj = self
+        view.len = self.size
+        view.readonly = 0
+        view.itemsize = 1
+        view.format = NULL
+        if flags & PyBUF_FORMAT:
+            view.format = b"B"
+        view.ndim = 1
+        view.shape = NULL
+        if flags & PyBUF_ND:
+            view.shape = &self.size
+        view.strides = NULL
+        view.suboffsets = NULL
+        view.internal = NULL
+
+    def __releasebuffer__(self, Py_buffer* view):
+        pass
+
+    def __dealloc__(self):
+        global _pool_clock
+        cdef int k, slot = -1
+        if self.ptr == NULL:
+            return
+        PyTraceMalloc_Untrack(TRACE_DOMAIN, <size_t>self.ptr)
+        if self.size <= POOL_MAX_BYTES:
+            for k in range(POOL_SLOTS):  # a free slot, else the block kept longest
+                if _pool_ptr[k] == NULL:
+                    slot = k
+                    break
+                if slot < 0 or _pool_age[k] < _pool_age[slot]:
+                    slot = k
+            if _pool_ptr[slot] != NULL:
+                fastup_aligned_free(_pool_ptr[slot])
+            _pool_clock += 1
+            _pool_ptr[slot], _pool_size[slot], _pool_age[slot] = self.ptr, self.size, _pool_clock
+        else:
+            fastup_aligned_free(self.ptr)
+        self.ptr = NULL
+
+
+def release_kept_outputs():
+    """Release the memory kept from freed outputs (``OutputBlock``); returns its bytes."""
+    cdef int k
+    cdef Py_ssize_t total = 0
+    for k in range(POOL_SLOTS):
+        if _pool_ptr[k] != NULL:
+            total += _pool_size[k]
+            fastup_aligned_free(_pool_ptr[k])
+            _pool_ptr[k] = NULL
+    return total

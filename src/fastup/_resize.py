@@ -42,6 +42,7 @@ from ._validate import (
     is_bfloat16,
     kernel_target,
     normalised,
+    output_array,
     real,
     real_or_reals,
 )
@@ -302,7 +303,10 @@ def resize(
                 nthreads = 1  # no thread team for this little work, whatever the default
             else:
                 nthreads = _threads.resolve(func, workers)
-            result = np.empty(repeated.out_shape, repeated.dtype) if out is None else out
+            if out is None:
+                result = output_array(repeated.out_shape, repeated.dtype, repeated.nbytes)
+            else:
+                result = out
             repeated.run(x, result, nthreads)
             return result
     x = as_array(func, "x", x)
@@ -678,6 +682,11 @@ class _Plan:
         if self.mode == "majority":  # a count per footprint element
             return 4 * size * math.prod(t.taps for t in cast(dict, self.active).values())
         return size * sum(t.taps for t in cast(dict[int, WeightTable], self.active).values())
+
+    @cached_property
+    def nbytes(self) -> int:
+        """The output's size in bytes."""
+        return math.prod(self.out_shape) * self.dtype.itemsize
 
     @cached_property
     def serial(self) -> bool:
