@@ -514,7 +514,9 @@ def _run_block(ctx: _Context, block: _Block, parts: Any) -> np.ndarray:
         plan = _fixed_plan(ctx, block, x.shape, tables)
     else:
         plan = _core.table_plan(x.shape, ctx.dtype, tables, route=ctx.route)
-    result = _core.run_plan("dask.resize", plan, x, 1, None)[0]
+    # a plain new array: a kept output block (fastup._validate.output_array) would stay
+    # resident in a worker after dask frees the chunk, outside dask's memory accounting
+    result = _core.run_plan("dask.resize", plan, x, 1, np.empty(plan.out_shape, plan.dtype))[0]
     crop = tuple(
         slice(w0 - c0, w1 - c0)
         for (w0, w1), (c0, _) in zip(block.wanted, block.computed, strict=True)
