@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import timeit
 from collections.abc import Callable
+from functools import cache
 from typing import Any
 
 import numpy as np
@@ -21,11 +22,14 @@ import pytest
 
 import fastup
 
-_RNG = np.random.default_rng(0)
-_PHOTO = _RNG.integers(0, 256, (1600, 2560, 3), dtype=np.uint8)
-_SMALL_PHOTO = _RNG.integers(0, 256, (375, 500, 3), dtype=np.uint8)
-_SQUARE = _RNG.integers(0, 256, (512, 512, 3), dtype=np.uint8)
-_MAP = _RNG.random((1, 1, 16, 16), dtype=np.float32)
+
+@cache
+def _image(h: int, w: int) -> np.ndarray:
+    """A random uint8 RGB image, made when a case first needs it (not at collection)."""
+    return np.random.default_rng(h * w).integers(0, 256, (h, w, 3), dtype=np.uint8)
+
+
+_MAP = np.random.default_rng(0).random((1, 1, 16, 16), dtype=np.float32)
 
 
 def _torch_case(image: np.ndarray, size: tuple[int, int], mode: str, antialias: bool) -> Any:
@@ -57,7 +61,8 @@ def _pillow_case(image: np.ndarray, size: tuple[int, int]) -> Any:
     )  # fmt: skip
 
 
-def _cv2_case(image: np.ndarray, dsize: tuple[int, int], flag: str) -> Any:
+def _cv2_case(dsize: tuple[int, int], flag: str) -> Any:
+    image = _image(512, 512)
     cv2 = pytest.importorskip("cv2")
     from fastup.compat import cv2 as fc
 
@@ -85,17 +90,17 @@ def _float_case() -> Any:
 
 CASES: dict[str, Callable[[], Any]] = {
     "torch u8 500x375->224 bicubic AA": lambda: _torch_case(
-        _SMALL_PHOTO, (224, 224), "bicubic", True
+        _image(375, 500), (224, 224), "bicubic", True
     ),
     "torch u8 2560x1600->320x200 bilinear AA": lambda: _torch_case(
-        _PHOTO, (200, 320), "bilinear", True
+        _image(1600, 2560), (200, 320), "bilinear", True
     ),
-    "pillow RGB 2560x1600->320x200 bicubic": lambda: _pillow_case(_PHOTO, (320, 200)),
-    "cv2 u8 512->300x200 LINEAR": lambda: _cv2_case(_SQUARE, (300, 200), "INTER_LINEAR"),
-    "cv2 u8 512->1024 LINEAR": lambda: _cv2_case(_SQUARE, (1024, 1024), "INTER_LINEAR"),
-    "cv2 u8 512->1024 CUBIC": lambda: _cv2_case(_SQUARE, (1024, 1024), "INTER_CUBIC"),
-    "cv2 u8 512->1024 LANCZOS4": lambda: _cv2_case(_SQUARE, (1024, 1024), "INTER_LANCZOS4"),
-    "cv2 u8 512->256 AREA": lambda: _cv2_case(_SQUARE, (256, 256), "INTER_AREA"),
+    "pillow RGB 2560x1600->320x200 bicubic": lambda: _pillow_case(_image(1600, 2560), (320, 200)),
+    "cv2 u8 512->300x200 LINEAR": lambda: _cv2_case((300, 200), "INTER_LINEAR"),
+    "cv2 u8 512->1024 LINEAR": lambda: _cv2_case((1024, 1024), "INTER_LINEAR"),
+    "cv2 u8 512->1024 CUBIC": lambda: _cv2_case((1024, 1024), "INTER_CUBIC"),
+    "cv2 u8 512->1024 LANCZOS4": lambda: _cv2_case((1024, 1024), "INTER_LANCZOS4"),
+    "cv2 u8 512->256 AREA": lambda: _cv2_case((256, 256), "INTER_AREA"),
     "torch f32 16x16->32x32 bilinear": _float_case,
 }
 

@@ -968,9 +968,9 @@ def test_cv_area_matches_the_cell_sums(dtype):
 
 
 def test_compat_intermediates_are_per_thread_and_not_returned():
-    """compat's two-pass uint8 emulations keep the intermediate of their passes in memory each
-    thread reuses (``_passes._scratch``): a result stays as it was after later calls, and
-    calls from several threads at once give the results of calls made one at a time."""
+    """compat's two-pass uint8 emulations reuse the memory of freed intermediates
+    (``_validate.output_array``): a result stays as it was after later calls, and calls from
+    several threads at once give the results of calls made one at a time."""
     from concurrent.futures import ThreadPoolExecutor
 
     from fastup.compat import cv2 as fc

@@ -1980,7 +1980,6 @@ cdef class OutputBlock:
     output (at most two blocks), else released. The GIL guards the kept blocks."""
     cdef void* ptr
     cdef Py_ssize_t size
-    cdef readonly bint reused
 
     def __cinit__(self, Py_ssize_t nbytes):
         cdef int k, best = -1
@@ -1991,11 +1990,11 @@ cdef class OutputBlock:
                     and (best < 0 or _pool_size[k] < _pool_size[best])):
                 best = k
         if best >= 0:
-            self.ptr, self.size, self.reused = _pool_ptr[best], _pool_size[best], True
+            self.ptr, self.size = _pool_ptr[best], _pool_size[best]
             _pool_ptr[best] = NULL
         else:
             self.ptr = fastup_planes_malloc(nbytes)
-            self.size, self.reused = nbytes, False
+            self.size = nbytes
             if self.ptr == NULL:
                 raise MemoryError(f"cannot allocate {nbytes:,} bytes")
         PyTraceMalloc_Track(TRACE_DOMAIN, <size_t>self.ptr, <size_t>self.size)

@@ -21,12 +21,12 @@ the kernel's table are worked out once, not per image.
 from __future__ import annotations
 
 import math
-import threading
 from typing import Any
 
 import numpy as np
 
 from .. import _kernels, _threads
+from .._validate import output_array
 
 _INT32 = np.iinfo(np.int32)
 _KERNEL_SOURCES = (np.dtype(np.uint8), np.dtype(np.int32))
@@ -78,12 +78,10 @@ class PeerPass:
                 L, self.source, self.start, self.coeffs, shift, lo, hi, dtype
             )
 
-    def __call__(
-        self, x: np.ndarray, axis: int, workers: Any = None, intermediate: bool = False
-    ) -> np.ndarray:
-        """The pass over ``x`` (of the ``source`` dtype, ``L`` long along ``axis``);
-        ``intermediate``: a result the caller reads and drops before its next pass of this
-        thread, written into this thread's reused scratch memory (``_scratch``)."""
+    def __call__(self, x: np.ndarray, axis: int, workers: Any = None) -> np.ndarray:
+        """The pass over ``x`` (of the ``source`` dtype, ``L`` long along ``axis``), into a new
+        array (the core's ``output_array``: a large one reuses the memory of a freed one, an
+        intermediate of the previous call for instance)."""
         if x.shape[axis] != self.L or x.dtype != self.source:
             raise ValueError("PeerPass: an array of another length or dtype than prepared for")
         if self.kernel is None:
@@ -100,31 +98,13 @@ class PeerPass:
             P, inner = math.prod(x.shape[:axis]), math.prod(x.shape[axis + 1 :])
             layout = self._layouts[key] = (shape, math.prod(shape), P, inner)
         shape, size, P, inner = layout
-        out = _scratch(shape, target, x) if intermediate else np.empty(shape, dtype=target)
+        out = output_array(shape, target, size * target.itemsize)
         if size:
             nthreads = _threads.team_size(_threads.resolve("compat", workers), size * q.shape[1])
             _kernels.peer_pass(
                 source, out, start, q, P, self.L, self.M, inner, self.shift, low, high, nthreads
             )
         return out
-
-
-_SCRATCH = threading.local()
-_SCRATCH_LIMIT = 64 << 20  # larger intermediates are allocated (and freed) per call
-
-
-def _scratch(shape: tuple[int, ...], dtype: np.dtype, source: np.ndarray) -> np.ndarray:
-    """An array of ``shape`` and ``dtype`` in memory this thread reuses from call to call: the
-    intermediate of two passes (a fresh one of megabytes costs its page faults, a good part of
-    a pass). Its contents live until this thread's next intermediate; a ``source`` in that
-    memory (a third pass) gets a new array instead."""
-    nbytes = math.prod(shape) * dtype.itemsize
-    buffer = getattr(_SCRATCH, "buffer", None)
-    if nbytes > _SCRATCH_LIMIT or buffer is not None and np.may_share_memory(source, buffer):
-        return np.empty(shape, dtype)
-    if buffer is None or buffer.nbytes < nbytes:
-        buffer = _SCRATCH.buffer = np.empty(max(nbytes, 64), np.uint8)
-    return buffer[:nbytes].view(dtype).reshape(shape)
 
 
 def _kernel_args(

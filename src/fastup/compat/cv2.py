@@ -67,7 +67,7 @@ from .. import _kernels, _threads
 from .._resize import run_plan, table_plan
 from .._tables import index_table, tap_table
 from .._validate import fail_type, fail_value
-from ._passes import PeerPass, weighted_pass
+from ._passes import PeerPass
 
 __all__ = [
     "CHECKED",
@@ -504,7 +504,7 @@ def _lanczos4(x: np.ndarray) -> np.ndarray:
 
 def _fold(taps: np.ndarray, coeffs: np.ndarray, L: int) -> tuple[np.ndarray, np.ndarray]:
     """Clamped taps with integer coefficients as a window ``start + t`` (t < T) with the
-    coefficients of equal taps added (exact): the form ``weighted_pass`` takes."""
+    coefficients of equal taps added (exact): the form ``PeerPass`` takes."""
     M, K = taps.shape
     T = min(K, L)
     start = np.clip(taps[:, 0], 0, L - T)
@@ -523,7 +523,7 @@ def _horizontal_int(
     H, W, C = shape
     if dtype == np.uint8:
         prepared = PeerPass(W, np.uint8, *_fold(taps, coeffs, W))
-        return lambda x: prepared(x, 1, intermediate=True)  # read once by the next pass
+        return lambda x: prepared(x, 1)
     work = np.dtype(np.float32 if bits <= 24 else np.float64)
     plan = table_plan(shape, work, {1: tap_table(taps, coeffs.astype(np.float64), W)})
     return lambda x: run_plan(_FUNC, plan, x.astype(work), 1, None)[0].astype(np.int64)
@@ -662,12 +662,19 @@ def _exact_plan(
     if product_bits <= 24:
         horizontal = _horizontal_int(shape, dtype, xtaps, xcoef, product_bits)
     else:
-        horizontal = lambda x: weighted_pass(x, 1, *_fold(xtaps, xcoef, W))  # noqa: E731
+        wide = PeerPass(W, dtype, *_fold(xtaps, xcoef, W))
+        horizontal = lambda x: wide(x, 1)  # noqa: E731
     yfold = _fold(ytaps, ycoef, H)
+    vertical: dict[np.dtype, PeerPass] = {}  # per dtype of the horizontal sums, prepared once
 
     def run(x: np.ndarray) -> np.ndarray:
         h = horizontal(x)
-        return weighted_pass(h, 0, yfold[0], yfold[1], 2 * bits, info.min, info.max, dtype)
+        prepared = vertical.get(h.dtype)
+        if prepared is None:
+            prepared = vertical[h.dtype] = PeerPass(
+                H, h.dtype, yfold[0], yfold[1], 2 * bits, info.min, info.max, dtype
+            )
+        return prepared(h, 0)
 
     return run
 

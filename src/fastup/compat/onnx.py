@@ -353,12 +353,7 @@ def _resize_call(
     """Every check of a Resize call on an ``X`` of ``shape`` and ``dtype``; returns the
     function that computes it."""
     func = _RESIZE
-    unknown = sorted(set(attributes) - set(_RESIZE_ATTRIBUTES))
-    if unknown:
-        listed = ", ".join(repr(a) for a in _RESIZE_ATTRIBUTES)
-        raise TypeError(
-            f"fastup.{func}: unknown attribute {unknown[0]!r}; Resize-19's attributes are {listed}."
-        )
+    _known_attributes(func, "Resize-19", attributes, _RESIZE_ATTRIBUTES)
     given = {**_RESIZE_ATTRIBUTES, **attributes}
     mode = choice(func, "mode", _text(given["mode"]), RESIZE_MODES)
     ctm = choice(
@@ -778,18 +773,22 @@ def _ints(func: str, name: str, value: Any, count: int, minimum: int) -> list[in
     return [int(v) for v in value]
 
 
+def _known_attributes(func: str, op: str, attributes: dict[str, Any], known: Any) -> None:
+    """A TypeError naming the first attribute the operator ``op`` does not have."""
+    unknown = sorted(set(attributes) - set(known))
+    if unknown:
+        listed = ", ".join(repr(a) for a in known)
+        raise TypeError(
+            f"fastup.{func}: unknown attribute {unknown[0]!r}; {op}'s attributes are {listed}."
+        )
+
+
 def _conv_transpose_arguments(
     x: np.ndarray, w: np.ndarray, b: np.ndarray | None, attributes: dict[str, Any]
 ) -> dict[str, Any]:
     """Every check of a ConvTranspose call; returns fastup.conv_transpose's keywords."""
     func = _CONV_TRANSPOSE
-    unknown = sorted(set(attributes) - set(_CONV_TRANSPOSE_ATTRIBUTES))
-    if unknown:
-        listed = ", ".join(repr(a) for a in _CONV_TRANSPOSE_ATTRIBUTES)
-        raise TypeError(
-            f"fastup.{func}: unknown attribute {unknown[0]!r}; ConvTranspose-22's attributes "
-            f"are {listed}."
-        )
+    _known_attributes(func, "ConvTranspose-22", attributes, _CONV_TRANSPOSE_ATTRIBUTES)
     floats = "float16, bfloat16, float32 or float64"
     for name, array in (("X", x), ("W", w), ("B", b)):
         if array is None:

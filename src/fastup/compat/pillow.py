@@ -726,7 +726,7 @@ def _execute(plan: _Plan, x: np.ndarray) -> np.ndarray:
         out = x.byteswap() if plan.swap else x
         for p in plan.passes:
             source = out if p.rows is None else out[p.rows[0] : p.rows[1]]
-            out = _apply(source, p, plan.kind, p is not plan.passes[-1])
+            out = _apply(source, p, plan.kind)
         if plan.swap:
             out = out.byteswap()
     else:  # an image of no pixels: Pillow's result is black
@@ -736,9 +736,9 @@ def _execute(plan: _Plan, x: np.ndarray) -> np.ndarray:
     return out
 
 
-def _apply(x: np.ndarray, p: _Pass, kind: str, intermediate: bool = False) -> np.ndarray:
+def _apply(x: np.ndarray, p: _Pass, kind: str) -> np.ndarray:
     if kind == "u8":
-        return p.prepared(x, p.axis, intermediate=intermediate)
+        return p.prepared(x, p.axis)
     acc = weighted_pass(x, p.axis, p.start, p.coeffs)
     rounded = _round_up(acc)
     if kind == "i16":

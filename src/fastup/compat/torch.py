@@ -263,15 +263,13 @@ class _Interpolation:
         # "fixed": torch's uint8 path, the last axis (W) first, then H
         workers = _threads.resolve(_FUNC, workers)
         current = x
-        order_of_passes = sorted(self.tables, reverse=True)
-        for a in order_of_passes:
+        for a in sorted(self.tables, reverse=True):
             prepared = self._plans.get(a)
             if prepared is None:
                 start, q, bits = self.tables[a]
                 L = current.shape[axes(a)]  # the input's length: the same for every order
                 prepared = self._plans[a] = PeerPass(L, np.uint8, start, q, bits, 0, 255, np.uint8)
-            last = a == order_of_passes[-1]
-            current = prepared(current, axes(a), workers, intermediate=not last)
+            current = prepared(current, axes(a), workers)
         return current
 
 
