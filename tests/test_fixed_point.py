@@ -313,9 +313,16 @@ print(digest.hexdigest())
 
 
 def test_every_instruction_set_copy_gives_the_same_bytes():
-    """Fixed-point sums are exact integers: the portable copy, the AVX2 copy and the AVX-512
-    copy (where the machine has them) give the same bytes."""
-    settings = [{}, {"FASTUP_DISABLE_AVX2": "1"}, {"FASTUP_DISABLE_AVX512": "1"}]
+    """Fixed-point sums are exact integers: the portable copy, the AVX2 copy (its sums of rows
+    in tiles of 2 output rows) and the AVX-512 copy (where the machine has them: with VNNI,
+    tiles of 4 and, V first with 2-4 elements per pixel, planes; without, one row at a time)
+    give the same bytes."""
+    settings = [
+        {},
+        {"FASTUP_DISABLE_AVX2": "1"},
+        {"FASTUP_DISABLE_AVX512": "1"},
+        {"FASTUP_DISABLE_VNNI": "1"},
+    ]
     digests = {}
     for extra in settings:
         run = subprocess.run(
@@ -328,3 +335,36 @@ def test_every_instruction_set_copy_gives_the_same_bytes():
         assert run.returncode == 0, run.stderr[-3000:]
         digests[tuple(extra)] = run.stdout.strip()
     assert len(set(digests.values())) == 1, digests
+
+
+def _cpu_flags():
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("flags"):
+                    return set(line.split(":", 1)[1].split())
+    except OSError:
+        pass
+    return set()
+
+
+@pytest.mark.parametrize("c", [1, 2, 3, 4, 5])
+def test_planes_where_the_machine_has_vnni(c):
+    """V first with 2-4 elements per pixel, AVX512_VNNI + AVX512_VBMI machines sum the rows of
+    each plane of elements (and resample each plane along W): the route is taken exactly
+    there, and computes the definition's integers like every other route."""
+    ys, yw = _table(64, 8, "lanczos")
+    xs, xw = _table(256, 37, "lanczos")
+    plan = _kernels.FixedPlan(ys, yw, xs, xw, 2, 64, 256, c, 8, 37, 1, _KINDS["g1"], -1)
+    info = plan.info()
+    flags = _cpu_flags()
+    vnni = (
+        _kernels.simd_isa() == "avx512"
+        and {"avx512_vnni", "avx512vbmi", "avx512bw"} <= flags
+        and os.environ.get("FASTUP_DISABLE_VNNI", "") in ("", "0")
+    )
+    assert info["planar"] == (vnni and 2 <= c <= 4)
+    x = np.random.default_rng(c).integers(0, 256, (2, 64, 256, c), dtype=np.uint8)
+    out = np.empty((2, 8, 37, c), np.uint8)
+    plan.run(x, out, 2)
+    np.testing.assert_array_equal(out, _definition(x, ys, xs, info))

@@ -60,12 +60,26 @@ static int fastup_use_avx512vbmi(void) {
     if (answer < 0) answer = fastup_use_avx512bw() && __builtin_cpu_supports("avx512vbmi");
     return answer;
 }
+
+/* ... and int16 pair multiply-adds into int32 (AVX512_VNNI) beside those permutes: the
+ * fixed-point sums of rows (Ice Lake, Zen 4 and later). FASTUP_DISABLE_VNNI=1 turns this one
+ * off alone (the tests compare the copies with and without it). */
+#define FASTUP_AVX512VNNI \
+    __attribute__((target("avx512f,avx512bw,avx512vbmi,avx512vnni,avx2,fma")))
+static int fastup_use_avx512vnni(void) {
+    static int answer = -1;
+    if (answer < 0)
+        answer = fastup_use_avx512vbmi() && __builtin_cpu_supports("avx512vnni") &&
+                 !fastup_env_set("FASTUP_DISABLE_VNNI");
+    return answer;
+}
 #else
 #define FASTUP_HAVE_AVX2_PATH 0
 static inline int fastup_use_avx2(void) { return 0; }
 static inline int fastup_use_avx512(void) { return 0; }
 static inline int fastup_use_avx512bw(void) { return 0; }
 static inline int fastup_use_avx512vbmi(void) { return 0; }
+static inline int fastup_use_avx512vnni(void) { return 0; }
 #endif
 
 #endif

@@ -918,7 +918,7 @@ cdef int _run_rows(_rows_fn rows_of, const void* job, src, Py_ssize_t src_bytes,
 cdef extern from "_resample_fixed.h" nogil:
     ctypedef struct fastup_fx:
         Py_ssize_t P, H, W, C, Ho, Wo, Tx, Ty
-        int vfirst, hkind, short1, short2, bx, by, S, k1, k2
+        int vfirst, hkind, short1, short2, planar, bx, by, S, k1, k2
         int16_t* qx
         int16_t* qy
         double error
@@ -995,6 +995,7 @@ cdef class FixedPlan:
             "blocks": tuple(blocks),
             "vfirst": bool(self.f.vfirst), "hkind": _FX_KINDS[self.f.hkind],
             "short1": bool(self.f.short1), "short2": bool(self.f.short2),
+            "planar": bool(self.f.planar),
             "bx": self.f.bx, "by": self.f.by, "S": self.f.S, "k1": self.f.k1, "k2": self.f.k2,
             "error": self.f.error,
             "qx": _copy_int16(self.f.qx, nx).reshape(self.f.Wo, self.f.Tx),

@@ -41,6 +41,11 @@
  *   sums of rows (fastup_fx_v8: uint8 rows -> I; fastup_fx_v16: I rows -> uint8): pairs of
  *       rows interleaved and multiplied by pmaddwd, 8 int32 sums per instruction (AVX2);
  *       short (fastup_fx_vs): pmulhrsw on each row, 16 int16 sums per instruction;
+ *   sums of uint8 rows of V first in tiles (fastup_fx_v8t): neighbouring output rows share
+ *       most input rows, so each pair of input rows is widened once for 2 (AVX2) or 4
+ *       (AVX512_VNNI: vpermt2b widens, vpdpwssd multiplies and adds) output rows; with 2-4
+ *       elements per pixel the VNNI tiles write one plane per element ("planar"), and the W
+ *       pass runs G1 with one element per pixel on each plane (fastup_fx_g1p);
  *   along W, short output-parallel (SHORT, H first, uint8 rows): blocks of 16 outputs in two
  *       lanes of 8 whose taps lie within 16 bytes: one pshufb per tap gathers a lane's pixels,
  *       pmulhrsw multiplies 16 at a time;
@@ -104,6 +109,9 @@ typedef struct {
     int hkind;  /* FASTUP_FX_OP / G1 / ONE / SHORT / VOP / CV: the W pass of the AVX2 (VOP:
                    AVX-512) copy */
     int short1, short2; /* the first (W) / second (H) pass of H first is short */
+    int planar; /* V first, 2-4 elements per pixel, AVX512_VNNI: the sums of rows written as
+                   one plane per element, the W pass G1 on each plane (weights in wg as for
+                   C = 1) */
     int bx, by, S, k1, k2;
     ptrdiff_t *xs, *ys; /* window starts */
     int16_t *qx, *qy;   /* Wo x Tx, Ho x Ty */
@@ -379,6 +387,55 @@ static inline uint8_t fastup_fx_fin8(int32_t acc, int k) {
 FASTUP_FX_VPLAIN(fastup_fx_v8_plain, uint8_t, int16_t, fastup_fx_fin16)
 FASTUP_FX_VPLAIN(fastup_fx_v16_plain, int16_t, uint8_t, fastup_fx_fin8)
 
+
+/* Sums of rows for several output rows at once (V first): neighbouring output rows read
+ * mostly the same input rows (a shrink by s with a kernel of support r: 2 r of them for each
+ * input row), so the tiled kernels widen each pair of input rows once and multiply it into the
+ * sums of every output row of the tile whose window holds it. The pairs run over the union of
+ * the windows; output g's weights are 0 outside its own window, and its sums skip the pairs
+ * outside [lo[g], hi[g]). The sums are those of the per-row kernels (exact int32), so the
+ * bytes are the same. */
+#define FASTUP_FX_TILE 4       /* the most output rows of a tile */
+#define FASTUP_FX_TILE_PAIRS 96 /* the most pairs of input rows of a tile */
+typedef struct {
+    const uint8_t *ra[FASTUP_FX_TILE_PAIRS], *rb[FASTUP_FX_TILE_PAIRS]; /* the pairs' rows */
+    int32_t wp[FASTUP_FX_TILE][FASTUP_FX_TILE_PAIRS]; /* (q[t], q[t + 1]) as one int32 */
+    ptrdiff_t lo[FASTUP_FX_TILE], hi[FASTUP_FX_TILE], npair;
+    int G;
+} fastup_fx_tile;
+
+/* The tile of G output rows whose windows start at rows ys[g] of ``plane`` (rows of
+ * ``stride`` bytes), T weights each in q (G x T); -1 when their union has too many pairs. */
+static int fastup_fx_tile_make(fastup_fx_tile *tl, const uint8_t *plane, ptrdiff_t stride,
+                               const ptrdiff_t *ys, const int16_t *q, ptrdiff_t T, int G) {
+    ptrdiff_t u0 = ys[0], u1 = ys[0] + T, i;
+    int g;
+    for (g = 1; g < G; g++) {
+        if (ys[g] < u0) u0 = ys[g];
+        if (ys[g] + T > u1) u1 = ys[g] + T;
+    }
+    tl->npair = (u1 - u0 + 1) / 2;
+    if (tl->npair > FASTUP_FX_TILE_PAIRS) return -1;
+    tl->G = G;
+    for (i = 0; i < tl->npair; i++) {
+        ptrdiff_t r = u0 + 2 * i;
+        tl->ra[i] = plane + r * stride;
+        tl->rb[i] = r + 1 < u1 ? plane + (r + 1) * stride : tl->ra[i]; /* weight 0 */
+    }
+    for (g = 0; g < FASTUP_FX_TILE; g++) {
+        ptrdiff_t d = g < G ? ys[g] - u0 : 0;
+        tl->lo[g] = g < G ? d / 2 : 0;
+        tl->hi[g] = g < G ? (d + T + 1) / 2 : 0;
+        for (i = 0; i < tl->npair; i++) {
+            ptrdiff_t t0 = 2 * i - d, t1 = t0 + 1;
+            uint32_t a = g < G && t0 >= 0 && t0 < T ? (uint16_t)q[g * T + t0] : 0;
+            uint32_t b = g < G && t1 >= 0 && t1 < T ? (uint16_t)q[g * T + t1] : 0;
+            tl->wp[g][i] = (int32_t)(a | b << 16);
+        }
+    }
+    return 0;
+}
+
 /* ------------------------------------------------------------------------------------------
  * the AVX2 copy
  * ------------------------------------------------------------------------------------------ */
@@ -473,6 +530,178 @@ static FASTUP_AVX512BW void fastup_fx_v8_avx512(const uint8_t *const *rows, cons
         _mm512_storeu_si512((void *)(o + i), _mm512_permutex2var_epi64(p01, lo_idx, p23));
         _mm512_storeu_si512((void *)(o + i + 32), _mm512_permutex2var_epi64(p01, hi_idx, p23));
         if (i + 64 >= n) break;
+    }
+}
+
+/* A tile of 2 output rows (fastup_fx_tile), AVX2: each pair of input rows widened as in
+ * fastup_fx_v8_avx2 once for both. n >= 32. */
+static FASTUP_AVX2 void fastup_fx_v8t_avx2(const fastup_fx_tile *tl, ptrdiff_t n,
+                                           int16_t *const *o, int k) {
+    const __m256i bias = _mm256_set1_epi32(1 << (k - 1)), zero = _mm256_setzero_si256();
+    const __m128i sh = _mm_cvtsi32_si128(k);
+    const ptrdiff_t np = tl->npair, lo0 = tl->lo[0], hi0 = tl->hi[0], lo1 = tl->lo[1],
+                    hi1 = tl->hi[1];
+    ptrdiff_t i, t;
+    for (i = 0;; i += 32) {
+        __m256i c00 = bias, c01 = bias, c02 = bias, c03 = bias;
+        __m256i c10 = bias, c11 = bias, c12 = bias, c13 = bias;
+        if (i > n - 32) i = n - 32;
+        for (t = 0; t < np; t++) {
+            __m256i a = _mm256_loadu_si256((const __m256i *)(tl->ra[t] + i));
+            __m256i b = _mm256_loadu_si256((const __m256i *)(tl->rb[t] + i));
+            __m256i lo = _mm256_unpacklo_epi8(a, b), hi = _mm256_unpackhi_epi8(a, b);
+            __m256i p0 = _mm256_unpacklo_epi8(lo, zero), p1 = _mm256_unpackhi_epi8(lo, zero);
+            __m256i p2 = _mm256_unpacklo_epi8(hi, zero), p3 = _mm256_unpackhi_epi8(hi, zero);
+            if ((i & 63) == 0) {
+                _mm_prefetch((const char *)(tl->ra[t] + i + FASTUP_FX_AHEAD), _MM_HINT_T0);
+                _mm_prefetch((const char *)(tl->rb[t] + i + FASTUP_FX_AHEAD), _MM_HINT_T0);
+            }
+#define FASTUP_FX_T2(g)                                                                   \
+    if (t >= lo##g && t < hi##g) {                                                        \
+        __m256i w = _mm256_set1_epi32(tl->wp[g][t]);                                      \
+        c##g##0 = _mm256_add_epi32(c##g##0, _mm256_madd_epi16(p0, w));                    \
+        c##g##1 = _mm256_add_epi32(c##g##1, _mm256_madd_epi16(p1, w));                    \
+        c##g##2 = _mm256_add_epi32(c##g##2, _mm256_madd_epi16(p2, w));                    \
+        c##g##3 = _mm256_add_epi32(c##g##3, _mm256_madd_epi16(p3, w));                    \
+    }
+            FASTUP_FX_T2(0)
+            FASTUP_FX_T2(1)
+#undef FASTUP_FX_T2
+        }
+        /* c_g0: outputs 0-3 | 16-19, c_g1: 4-7 | 20-23, c_g2: 8-11 | 24-27, c_g3: 12-15 | 28-31 */
+#define FASTUP_FX_T2_STORE(g)                                                             \
+    if (g < tl->G) {                                                                      \
+        __m256i x0 = _mm256_packs_epi32(_mm256_sra_epi32(c##g##0, sh),                   \
+                                        _mm256_sra_epi32(c##g##1, sh));                   \
+        __m256i x2 = _mm256_packs_epi32(_mm256_sra_epi32(c##g##2, sh),                   \
+                                        _mm256_sra_epi32(c##g##3, sh));                   \
+        _mm256_storeu_si256((__m256i *)(o[g] + i), _mm256_permute2x128_si256(x0, x2, 0x20)); \
+        _mm256_storeu_si256((__m256i *)(o[g] + i + 16),                                   \
+                            _mm256_permute2x128_si256(x0, x2, 0x31));                     \
+    }
+        FASTUP_FX_T2_STORE(0)
+        FASTUP_FX_T2_STORE(1)
+#undef FASTUP_FX_T2_STORE
+        if (i + 32 >= n) break;
+    }
+}
+
+/* A tile of up to 4 output rows (fastup_fx_tile), AVX512_VNNI + AVX512_VBMI: E = 16 K
+ * elements of each at a time (K vectors of 16 int32 sums); each pair of input rows widened
+ * once by K vpermt2b (bytes of both rows side by side, the odd bytes zeroed by the mask) and
+ * multiplied into the sums of every output row that reads it by vpdpwssd.
+ * C = 0: in order (K = 4, vector v: elements 16 v + j), o[g] an I row;
+ * C = 2, 3, 4 (``planar``): vector v gathers one element of 16 pixels, so the sums are
+ * written as C planes of ``ps`` int16 each (o[g] + c ps: element c of every pixel); K = 3
+ * for C = 3 (48 bytes: 16 pixels), else 4 (C = 4: 16 pixels; C = 2: 32 pixels, vectors 0, 1
+ * element 0 of pixels 0-15, 16-31, vectors 2, 3 element 1). n >= E. */
+static FASTUP_AVX512VNNI inline __attribute__((always_inline)) void
+fastup_fx_v8t_vnni_body(const fastup_fx_tile *tl, ptrdiff_t n, int16_t *const *o, int k,
+                        const int C, ptrdiff_t ps) {
+    const int K = C == 3 ? 3 : 4, E = 16 * K;
+    const __m512i bias = _mm512_set1_epi32(1 << (k - 1));
+    const __m128i sh = _mm_cvtsi32_si128(k);
+    const __mmask64 even = 0x5555555555555555ULL;
+    const ptrdiff_t np = tl->npair, lo0 = tl->lo[0], hi0 = tl->hi[0], lo1 = tl->lo[1],
+                    hi1 = tl->hi[1], lo2 = tl->lo[2], hi2 = tl->hi[2], lo3 = tl->lo[3],
+                    hi3 = tl->hi[3];
+    __m512i idx0, idx1, idx2, idx3;
+    ptrdiff_t off[4]; /* vector v's place in the output row (C = 0) or plane */
+    ptrdiff_t i, t;
+    {
+        uint8_t b[4][64];
+        int v, j;
+        for (v = 0; v < 4; v++) {
+            for (j = 0; j < 16; j++) {
+                int e = C == 0 ? 16 * v + j        /* the byte of the vector's element j */
+                        : C == 2 ? 2 * (16 * (v % 2) + j) + v / 2
+                                 : C * j + v % C;
+                b[v][4 * j] = (uint8_t)e;             /* the first row's byte */
+                b[v][4 * j + 1] = 0;                  /* zeroed by the mask */
+                b[v][4 * j + 2] = (uint8_t)(64 + e);  /* the second row's */
+                b[v][4 * j + 3] = 0;
+            }
+            off[v] = C == 0 ? 16 * v : C == 2 ? (v / 2) * ps + 16 * (v % 2) : (v % C) * ps;
+        }
+        idx0 = _mm512_loadu_si512((const void *)b[0]);
+        idx1 = _mm512_loadu_si512((const void *)b[1]);
+        idx2 = _mm512_loadu_si512((const void *)b[2]);
+        idx3 = _mm512_loadu_si512((const void *)b[3]);
+    }
+    for (i = 0;; i += E) {
+        __m512i c00 = bias, c01 = bias, c02 = bias, c03 = bias;
+        __m512i c10 = bias, c11 = bias, c12 = bias, c13 = bias;
+        __m512i c20 = bias, c21 = bias, c22 = bias, c23 = bias;
+        __m512i c30 = bias, c31 = bias, c32 = bias, c33 = bias;
+        ptrdiff_t at;
+        int whole;
+        if (i > n - E) i = n - E; /* a multiple of C: n and E are */
+        whole = K == 4 || i + 64 <= n; /* else K = 3 loads its 48 bytes masked */
+        for (t = 0; t < np; t++) {
+            __m512i a = whole ? _mm512_loadu_si512((const void *)(tl->ra[t] + i))
+                              : _mm512_maskz_loadu_epi8(0xFFFFFFFFFFFFULL, tl->ra[t] + i);
+            __m512i b = whole ? _mm512_loadu_si512((const void *)(tl->rb[t] + i))
+                              : _mm512_maskz_loadu_epi8(0xFFFFFFFFFFFFULL, tl->rb[t] + i);
+            __m512i p0 = _mm512_maskz_permutex2var_epi8(even, a, idx0, b);
+            __m512i p1 = _mm512_maskz_permutex2var_epi8(even, a, idx1, b);
+            __m512i p2 = _mm512_maskz_permutex2var_epi8(even, a, idx2, b);
+            __m512i p3 = K == 4 ? _mm512_maskz_permutex2var_epi8(even, a, idx3, b) : p2;
+            _mm_prefetch((const char *)(tl->ra[t] + i + FASTUP_FX_AHEAD), _MM_HINT_T0);
+            _mm_prefetch((const char *)(tl->rb[t] + i + FASTUP_FX_AHEAD), _MM_HINT_T0);
+#define FASTUP_FX_T4(g)                                                                   \
+    if (t >= lo##g && t < hi##g) {                                                        \
+        __m512i w = _mm512_set1_epi32(tl->wp[g][t]);                                      \
+        c##g##0 = _mm512_dpwssd_epi32(c##g##0, p0, w);                                    \
+        c##g##1 = _mm512_dpwssd_epi32(c##g##1, p1, w);                                    \
+        c##g##2 = _mm512_dpwssd_epi32(c##g##2, p2, w);                                    \
+        if (K == 4) c##g##3 = _mm512_dpwssd_epi32(c##g##3, p3, w);                        \
+    }
+            FASTUP_FX_T4(0)
+            FASTUP_FX_T4(1)
+            FASTUP_FX_T4(2)
+            FASTUP_FX_T4(3)
+#undef FASTUP_FX_T4
+        }
+        /* the sums fit int16 (the plan's bound): narrowing stores */
+        at = C == 0 ? i : i / C;
+#define FASTUP_FX_T4_STORE(g)                                                             \
+    if (g < tl->G) {                                                                      \
+        int16_t *d = o[g] + at;                                                           \
+        _mm256_storeu_si256((__m256i *)(d + off[0]),                                      \
+                            _mm512_cvtepi32_epi16(_mm512_sra_epi32(c##g##0, sh)));        \
+        _mm256_storeu_si256((__m256i *)(d + off[1]),                                      \
+                            _mm512_cvtepi32_epi16(_mm512_sra_epi32(c##g##1, sh)));        \
+        _mm256_storeu_si256((__m256i *)(d + off[2]),                                      \
+                            _mm512_cvtepi32_epi16(_mm512_sra_epi32(c##g##2, sh)));        \
+        if (K == 4)                                                                       \
+            _mm256_storeu_si256((__m256i *)(d + off[3]),                                  \
+                                _mm512_cvtepi32_epi16(_mm512_sra_epi32(c##g##3, sh)));    \
+    }
+        FASTUP_FX_T4_STORE(0)
+        FASTUP_FX_T4_STORE(1)
+        FASTUP_FX_T4_STORE(2)
+        FASTUP_FX_T4_STORE(3)
+#undef FASTUP_FX_T4_STORE
+        if (i + E >= n) break;
+    }
+}
+
+/* fastup_fx_v8t_vnni_body for C = 0 (in order) or 2, 3, 4 (planes of ps) */
+static FASTUP_AVX512VNNI void fastup_fx_v8t_vnni(const fastup_fx_tile *tl, ptrdiff_t n,
+                                                 int16_t *const *o, int k, int C,
+                                                 ptrdiff_t ps) {
+    switch (C) {
+    case 2:
+        fastup_fx_v8t_vnni_body(tl, n, o, k, 2, ps);
+        break;
+    case 3:
+        fastup_fx_v8t_vnni_body(tl, n, o, k, 3, ps);
+        break;
+    case 4:
+        fastup_fx_v8t_vnni_body(tl, n, o, k, 4, ps);
+        break;
+    default:
+        fastup_fx_v8t_vnni_body(tl, n, o, k, 0, 0);
     }
 }
 
@@ -1010,6 +1239,101 @@ static FASTUP_AVX2 void fastup_fx_g1_avx2(const int16_t *s, int16_t *o, uint8_t 
             fastup_fx_g1_loop(s, o, d, f, 4, f->ng);
     }
 }
+/* The W pass of a planar I row (f->planar, V first): C = 2..4 planes of ps int16 -> the
+ * output row d. Each plane along W as G1 with one element per pixel (16 taps per pmaddwd, no
+ * pshufb; the same weights for every plane) into its row of ``tmp`` (C rows of Wo + 8 bytes),
+ * then the C rows interleaved into d. */
+static FASTUP_AVX2 inline __attribute__((always_inline)) void
+fastup_fx_g1p_loop(const int16_t *s, ptrdiff_t ps, uint8_t *d, uint8_t *tmp,
+                   const fastup_fx *f, const int C, ptrdiff_t ng) {
+    static const uint8_t m3[4][16] = {
+        /* bytes 0-15 of 8 pixels x 3 from (c0 c1) pairs, then from c2; bytes 16-23 alike */
+        {0, 1, 0x80, 2, 3, 0x80, 4, 5, 0x80, 6, 7, 0x80, 8, 9, 0x80, 10},
+        {0x80, 0x80, 0, 0x80, 0x80, 1, 0x80, 0x80, 2, 0x80, 0x80, 3, 0x80, 0x80, 4, 0x80},
+        {11, 0x80, 12, 13, 0x80, 14, 15, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80},
+        {0x80, 5, 0x80, 0x80, 6, 0x80, 0x80, 7, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80}};
+    const __m256i shuf = _mm256_setzero_si256(); /* unused with one element per pixel */
+    const __m256i bias = _mm256_set1_epi32(1 << (f->k2 - 1));
+    const __m128i sh = _mm_cvtsi32_si128(f->k2);
+    const ptrdiff_t Wo = f->Wo, rs = Wo + 8, full = Wo / 8 * 8;
+    ptrdiff_t x, c, i, t;
+    for (c = 0; c < C; c++) {
+        const int16_t *pl = s + c * ps;
+        uint8_t *b = tmp + c * rs;
+        for (x = 0; x < full; x += 8) { /* two groups of 4 pixels (fewer live sums) */
+            __m128i q[2], w16;
+            for (i = 0; i < 2; i++) {
+                __m256i a0 = fastup_fx_g1_pixel(pl, f, x + 4 * i, 1, ng, shuf);
+                __m256i a1 = fastup_fx_g1_pixel(pl, f, x + 4 * i + 1, 1, ng, shuf);
+                __m256i a2 = fastup_fx_g1_pixel(pl, f, x + 4 * i + 2, 1, ng, shuf);
+                __m256i a3 = fastup_fx_g1_pixel(pl, f, x + 4 * i + 3, 1, ng, shuf);
+                __m256i h = _mm256_hadd_epi32(_mm256_hadd_epi32(a0, a1), _mm256_hadd_epi32(a2, a3));
+                q[i] = _mm_add_epi32(_mm256_castsi256_si128(h), _mm256_extracti128_si256(h, 1));
+                q[i] = _mm_sra_epi32(_mm_add_epi32(q[i], _mm256_castsi256_si128(bias)), sh);
+            }
+            w16 = _mm_packs_epi32(q[0], q[1]);
+            _mm_storel_epi64((__m128i *)(b + x), _mm_packus_epi16(w16, w16));
+        }
+        for (; x < Wo; x++) {
+            const int16_t *p = pl + f->xs[x], *w = f->qx + f->Tx * x;
+            int32_t acc = 0;
+            for (t = 0; t < f->Tx; t++) acc += (int32_t)p[t] * w[t];
+            b[x] = fastup_fx_to8(acc, f->k2);
+        }
+    }
+    for (x = 0; x < full; x += 8) {
+        __m128i v0 = _mm_loadl_epi64((const __m128i *)(tmp + x));
+        __m128i v1 = _mm_loadl_epi64((const __m128i *)(tmp + rs + x));
+        if (C == 2) {
+            _mm_storeu_si128((__m128i *)(d + 2 * x), _mm_unpacklo_epi8(v0, v1));
+        } else if (C == 4) {
+            __m128i v2 = _mm_loadl_epi64((const __m128i *)(tmp + 2 * rs + x));
+            __m128i v3 = _mm_loadl_epi64((const __m128i *)(tmp + 3 * rs + x));
+            __m128i t0 = _mm_unpacklo_epi8(v0, v1), t1 = _mm_unpacklo_epi8(v2, v3);
+            _mm_storeu_si128((__m128i *)(d + 4 * x), _mm_unpacklo_epi16(t0, t1));
+            _mm_storeu_si128((__m128i *)(d + 4 * x + 16), _mm_unpackhi_epi16(t0, t1));
+        } else {
+            __m128i v2 = _mm_loadl_epi64((const __m128i *)(tmp + 2 * rs + x));
+            __m128i t0 = _mm_unpacklo_epi8(v0, v1);
+            __m128i lo = _mm_or_si128(
+                _mm_shuffle_epi8(t0, _mm_loadu_si128((const __m128i *)m3[0])),
+                _mm_shuffle_epi8(v2, _mm_loadu_si128((const __m128i *)m3[1])));
+            __m128i hi = _mm_or_si128(
+                _mm_shuffle_epi8(t0, _mm_loadu_si128((const __m128i *)m3[2])),
+                _mm_shuffle_epi8(v2, _mm_loadu_si128((const __m128i *)m3[3])));
+            _mm_storeu_si128((__m128i *)(d + 3 * x), lo);
+            _mm_storel_epi64((__m128i *)(d + 3 * x + 16), hi);
+        }
+    }
+    for (; x < Wo; x++)
+        for (c = 0; c < C; c++) d[C * x + c] = tmp[c * rs + x];
+}
+
+static FASTUP_AVX2 void fastup_fx_g1p_avx2(const int16_t *s, ptrdiff_t ps, uint8_t *d,
+                                           uint8_t *tmp, const fastup_fx *f) {
+    switch (f->C) {
+    case 2:
+        if (f->ng == 1)
+            fastup_fx_g1p_loop(s, ps, d, tmp, f, 2, 1);
+        else
+            fastup_fx_g1p_loop(s, ps, d, tmp, f, 2, f->ng);
+        break;
+    case 3:
+        if (f->ng == 1)
+            fastup_fx_g1p_loop(s, ps, d, tmp, f, 3, 1);
+        else if (f->ng == 3)
+            fastup_fx_g1p_loop(s, ps, d, tmp, f, 3, 3);
+        else
+            fastup_fx_g1p_loop(s, ps, d, tmp, f, 3, f->ng);
+        break;
+    default:
+        if (f->ng == 1)
+            fastup_fx_g1p_loop(s, ps, d, tmp, f, 4, 1);
+        else
+            fastup_fx_g1p_loop(s, ps, d, tmp, f, 4, f->ng);
+    }
+}
+
 #endif /* FASTUP_HAVE_AVX2_PATH */
 
 /* ------------------------------------------------------------------------------------------
@@ -1152,10 +1476,24 @@ static int fastup_fx_opv_build(fastup_fx *f) {
     return 0;
 }
 
+/* Whether the windows of every FASTUP_FX_TILE neighbouring output rows fit one tile. */
+static int fastup_fx_tiles_fit(const fastup_fx *f) {
+    ptrdiff_t y, g;
+    for (y = 0; y < f->Ho; y++) {
+        ptrdiff_t u0 = f->ys[y], u1 = f->ys[y] + f->Ty;
+        for (g = 1; g < FASTUP_FX_TILE && y + g < f->Ho; g++) {
+            if (f->ys[y + g] < u0) u0 = f->ys[y + g];
+            if (f->ys[y + g] + f->Ty > u1) u1 = f->ys[y + g] + f->Ty;
+        }
+        if ((u1 - u0 + 1) / 2 > FASTUP_FX_TILE_PAIRS) return 0;
+    }
+    return 1;
+}
+
 /* G1 weights: per output pixel, ng groups of 16 in the order fastup_fx_g1_load leaves the
  * taps (0 past the last tap). -1 when out of memory. */
 static int fastup_fx_g1_build(fastup_fx *f) {
-    ptrdiff_t C = f->C, G = C == 1 ? 16 : C == 2 ? 8 : 4, ng = (f->Tx + G - 1) / G, x, g, k;
+    ptrdiff_t C = f->planar ? 1 : f->C, G = C == 1 ? 16 : C == 2 ? 8 : 4, ng = (f->Tx + G - 1) / G, x, g, k;
     f->ng = ng;
     f->wg = (int16_t *)calloc((size_t)(f->Wo * ng * 16 + 16), sizeof(int16_t));
     if (f->wg == NULL) return -1;
@@ -1457,7 +1795,11 @@ static int fastup_fx_plan(fastup_fx *f, ptrdiff_t P, ptrdiff_t H, ptrdiff_t W, p
     if (kind == FASTUP_FX_VOP) f->hkind = kind = FASTUP_FX_OP; /* elsewhere: the AVX2 OP */
     if (kind == FASTUP_FX_SHORT) return fastup_fx_short_build(f, &fit_short) != 0 ? -1 : 0;
     if (kind == FASTUP_FX_OP) return fastup_fx_op_build(f, &fit_op) != 0 ? -1 : 0;
-    if (kind == FASTUP_FX_G1) return fastup_fx_g1_build(f) != 0 ? -1 : 0;
+    if (kind == FASTUP_FX_G1) {
+        f->planar = f->vfirst && C >= 2 && C <= 4 && W * C >= 64 && fastup_use_avx512vnni() &&
+                    fastup_fx_tiles_fit(f);
+        return fastup_fx_g1_build(f) != 0 ? -1 : 0;
+    }
     return 0;
 }
 
@@ -1524,16 +1866,90 @@ static inline void fastup_fx_hpass(const fastup_fx *f, const uint8_t *in, int16_
         fastup_fx_h8_plain(in, out, f);
 }
 
+/* Output rows r0..r1 of plan f, V first: the rows of each output row summed into an I row
+ * (a tile of up to 4 output rows at a time where a tiled kernel runs: into slots, rows of
+ * ``stride`` elements), then each I row along W into its output row. rows: room for Ty
+ * pointers; bytes: planar, C rows of Wo + 8 bytes. */
+static inline void fastup_fx_vfirst(const fastup_fx *f, const uint8_t *src, uint8_t *dst,
+                                    ptrdiff_t r0, ptrdiff_t r1, int avx2, int16_t *slots,
+                                    ptrdiff_t stride, const uint8_t **rows, uint8_t *bytes) {
+    ptrdiff_t inlen = f->W * f->C, outlen = f->Wo * f->C, T = f->Ty, r, t, g, n;
+    int tile = 1;
+#if FASTUP_HAVE_AVX2_PATH
+    fastup_fx_tile tl;
+    ptrdiff_t ps = f->W + FASTUP_FX_SLACK; /* planar: each plane's elements */
+    int vnni = avx2 == 2 && fastup_use_avx512vnni();
+    /* VNNI: tiles of 4 (always where planar: planned so); AVX2: of 2; AVX-512 without VNNI:
+     * its per-row kernel (faster there than AVX2 tiles) */
+    if (vnni && inlen >= 64)
+        tile = 4;
+    else if (avx2 == 1 && inlen >= 32)
+        tile = 2;
+#endif
+    for (r = r0; r < r1; r += n) {
+        ptrdiff_t p = r / f->Ho, y = r - p * f->Ho;
+        const uint8_t *plane = src + p * f->H * inlen;
+        n = tile;
+        if (n > r1 - r) n = r1 - r;
+        if (n > f->Ho - y) n = f->Ho - y;
+#if FASTUP_HAVE_AVX2_PATH
+        if ((n > 1 || f->planar) &&
+            fastup_fx_tile_make(&tl, plane, inlen, f->ys + y, f->qy + y * T, T, (int)n) == 0) {
+            int16_t *o[FASTUP_FX_TILE];
+            for (g = 0; g < n; g++) o[g] = slots + g * stride;
+            if (tile == 4)
+                fastup_fx_v8t_vnni(&tl, inlen, o, f->k1, f->planar ? (int)f->C : 0, ps);
+            else
+                fastup_fx_v8t_avx2(&tl, inlen, o, f->k1);
+        } else
+#endif
+        {
+            n = 1;
+            for (t = 0; t < T; t++) rows[t] = plane + (f->ys[y] + t) * inlen;
+#if FASTUP_HAVE_AVX2_PATH
+            if (avx2 == 2)
+                fastup_fx_v8_avx512(rows, f->qy + y * T, T, inlen, slots, f->k1);
+            else if (avx2)
+                fastup_fx_v8_avx2(rows, f->qy + y * T, T, inlen, slots, f->k1);
+            else
+#endif
+                fastup_fx_v8_plain(rows, f->qy + y * T, T, inlen, slots, f->k1);
+        }
+        for (g = 0; g < n; g++) { /* each I row along W */
+            const int16_t *in = slots + g * stride;
+            uint8_t *drow = dst + (r + g) * outlen;
+#if FASTUP_HAVE_AVX2_PATH
+            if (f->planar) { /* (planned where the tiles always fit) */
+                fastup_fx_g1p_avx2(in, ps, drow, bytes, f);
+                continue;
+            }
+            if (avx2 && f->hkind == FASTUP_FX_G1) {
+                fastup_fx_g1_avx2(in, NULL, drow, f);
+                continue;
+            }
+            if (avx2 && f->hkind == FASTUP_FX_CV) {
+                fastup_fx_cv16_avx2(in, drow, f, avx2);
+                continue;
+            }
+#endif
+            fastup_fx_h16_plain(in, drow, f);
+        }
+    }
+}
+
 /* Output rows r0..r1 (of P * Ho) of plan f; 0, or -1 when out of memory. avx2: 0 the
  * portable copy, 1 the AVX2 copy, 2 the AVX2 copy with the AVX-512 kernels. */
 static inline int fastup_fx_body(const fastup_fx *f, const uint8_t *src, uint8_t *dst,
                                  ptrdiff_t r0, ptrdiff_t r1, int avx2) {
     ptrdiff_t inlen = f->W * f->C, outlen = f->Wo * f->C, T = f->Ty, r, t, s;
-    ptrdiff_t stride = (f->vfirst ? inlen : outlen) + FASTUP_FX_SLACK;
-    ptrdiff_t nslots = f->vfirst ? 1 : T;
+    ptrdiff_t stride = f->planar   ? f->C * (f->W + FASTUP_FX_SLACK) /* C planes */
+                       : f->vfirst ? inlen + FASTUP_FX_SLACK
+                                   : outlen + FASTUP_FX_SLACK;
+    ptrdiff_t nslots = f->vfirst ? FASTUP_FX_TILE : T;
     int g1 = avx2 && f->hkind == FASTUP_FX_G1;
     int16_t *slots = (int16_t *)calloc((size_t)(nslots * stride), sizeof(int16_t));
     int16_t *wide = NULL;
+    uint8_t *bytes = f->planar ? (uint8_t *)malloc((size_t)(f->C * (f->Wo + 8))) : NULL;
     ptrdiff_t *tags = (ptrdiff_t *)malloc((size_t)nslots * sizeof(ptrdiff_t));
     const void **rows = (const void **)malloc((size_t)T * sizeof(void *));
     const int32_t m = f->short2 ? 1 << (16 - f->S) : 0;
@@ -1542,8 +1958,14 @@ static inline int fastup_fx_body(const fastup_fx *f, const uint8_t *src, uint8_t
                  fastup_pages_resident(dst + r0 * outlen, (double)((r1 - r0) * outlen));
     int status = 0;
     if (g1 && !f->vfirst) wide = (int16_t *)calloc((size_t)(inlen + FASTUP_FX_SLACK), 2);
-    if (slots == NULL || tags == NULL || rows == NULL || (g1 && !f->vfirst && wide == NULL)) {
+    if (slots == NULL || tags == NULL || rows == NULL || (g1 && !f->vfirst && wide == NULL) ||
+        (f->planar && bytes == NULL)) {
         status = -1;
+        goto done;
+    }
+    if (f->vfirst) {
+        fastup_fx_vfirst(f, src, dst, r0, r1, avx2, slots, stride, (const uint8_t **)rows,
+                         bytes);
         goto done;
     }
     for (s = 0; s < nslots; s++) tags[s] = -1;
@@ -1558,27 +1980,6 @@ static inline int fastup_fx_body(const fastup_fx *f, const uint8_t *src, uint8_t
         s0 = y0 % T; /* the ring slot of tap 0 */
         const int16_t *qy = f->qy + y * T;
         uint8_t *drow = dst + r * outlen;
-        if (f->vfirst) { /* the rows summed into one I row, then along W */
-            for (t = 0; t < T; t++) rows[t] = src + (p * f->H + y0 + t) * inlen;
-#if FASTUP_HAVE_AVX2_PATH
-            if (avx2) {
-                if (avx2 == 2)
-                    fastup_fx_v8_avx512((const uint8_t *const *)rows, qy, T, inlen, slots, f->k1);
-                else
-                    fastup_fx_v8_avx2((const uint8_t *const *)rows, qy, T, inlen, slots, f->k1);
-                if (g1)
-                    fastup_fx_g1_avx2(slots, NULL, drow, f);
-                else if (f->hkind == FASTUP_FX_CV)
-                    fastup_fx_cv16_avx2(slots, drow, f, avx2);
-                else
-                    fastup_fx_h16_plain(slots, drow, f);
-                continue;
-            }
-#endif
-            fastup_fx_v8_plain((const uint8_t *const *)rows, qy, T, inlen, slots, f->k1);
-            fastup_fx_h16_plain(slots, drow, f);
-            continue;
-        }
         for (t = 0; t < T; t++) { /* H first: the I rows this output row reads, cached */
             ptrdiff_t tag = p * f->H + y0 + t, k = s0 + t < T ? s0 + t : s0 + t - T;
             int16_t *slot = slots + k * stride;
@@ -1610,6 +2011,7 @@ done:
     if (stream) fastup_stream_fence(); /* order the streamed stores before the caller's reads */
     free(slots);
     free(wide);
+    free(bytes);
     free(tags);
     free((void *)rows);
     return status;
