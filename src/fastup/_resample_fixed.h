@@ -98,6 +98,8 @@ enum {
     FASTUP_FX_VOP = 4,
     FASTUP_FX_CV = 5
 };
+/* the fewest taps along W for which V first works on planes (fastup_fx.planar) */
+#define FASTUP_FX_PLANAR_TAPS 12
 /* the fewest elements per pixel for which the W pass works on channel vectors (CV) */
 #define FASTUP_FX_CV_MIN_C 16
 /* the most taps of a short pass */
@@ -1493,7 +1495,8 @@ static int fastup_fx_tiles_fit(const fastup_fx *f) {
 /* G1 weights: per output pixel, ng groups of 16 in the order fastup_fx_g1_load leaves the
  * taps (0 past the last tap). -1 when out of memory. */
 static int fastup_fx_g1_build(fastup_fx *f) {
-    ptrdiff_t C = f->planar ? 1 : f->C, G = C == 1 ? 16 : C == 2 ? 8 : 4, ng = (f->Tx + G - 1) / G, x, g, k;
+    ptrdiff_t C = f->planar ? 1 : f->C; /* planar: each plane has one element per pixel */
+    ptrdiff_t G = C == 1 ? 16 : C == 2 ? 8 : 4, ng = (f->Tx + G - 1) / G, x, g, k;
     f->ng = ng;
     f->wg = (int16_t *)calloc((size_t)(f->Wo * ng * 16 + 16), sizeof(int16_t));
     if (f->wg == NULL) return -1;
@@ -1796,8 +1799,10 @@ static int fastup_fx_plan(fastup_fx *f, ptrdiff_t P, ptrdiff_t H, ptrdiff_t W, p
     if (kind == FASTUP_FX_SHORT) return fastup_fx_short_build(f, &fit_short) != 0 ? -1 : 0;
     if (kind == FASTUP_FX_OP) return fastup_fx_op_build(f, &fit_op) != 0 ? -1 : 0;
     if (kind == FASTUP_FX_G1) {
-        f->planar = f->vfirst && C >= 2 && C <= 4 && W * C >= 64 && fastup_use_avx512vnni() &&
-                    fastup_fx_tiles_fit(f);
+        /* planes where the taps fill groups of 16 (the W pass then reduces one sum per
+         * element: cheaper than pshufb'd pixels only with many taps) */
+        f->planar = f->vfirst && C >= 2 && C <= 4 && Tx >= FASTUP_FX_PLANAR_TAPS &&
+                    W * C >= 64 && fastup_use_avx512vnni() && fastup_fx_tiles_fit(f);
         return fastup_fx_g1_build(f) != 0 ? -1 : 0;
     }
     return 0;
