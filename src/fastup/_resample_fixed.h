@@ -395,13 +395,14 @@ FASTUP_FX_VPLAIN(fastup_fx_v16_plain, int16_t, uint8_t, fastup_fx_fin8)
  * input row), so the tiled kernels widen each pair of input rows once and multiply it into the
  * sums of every output row of the tile whose window holds it. The pairs run over the union of
  * the windows; output g's weights are 0 outside its own window, and its sums skip the pairs
- * outside [lo[g], hi[g]). The sums are those of the per-row kernels (exact int32), so the
+ * outside [lo[g], hi[g]) (bit g of act[t]). The sums are those of the per-row kernels (exact int32), so the
  * bytes are the same. */
 #define FASTUP_FX_TILE 4       /* the most output rows of a tile */
 #define FASTUP_FX_TILE_PAIRS 96 /* the most pairs of input rows of a tile */
 typedef struct {
     const uint8_t *ra[FASTUP_FX_TILE_PAIRS], *rb[FASTUP_FX_TILE_PAIRS]; /* the pairs' rows */
     int32_t wp[FASTUP_FX_TILE][FASTUP_FX_TILE_PAIRS]; /* (q[t], q[t + 1]) as one int32 */
+    uint8_t act[FASTUP_FX_TILE_PAIRS]; /* bit g: output g reads the pair */
     ptrdiff_t lo[FASTUP_FX_TILE], hi[FASTUP_FX_TILE], npair;
     int G;
 } fastup_fx_tile;
@@ -434,6 +435,12 @@ static int fastup_fx_tile_make(fastup_fx_tile *tl, const uint8_t *plane, ptrdiff
             uint32_t b = g < G && t1 >= 0 && t1 < T ? (uint16_t)q[g * T + t1] : 0;
             tl->wp[g][i] = (int32_t)(a | b << 16);
         }
+    }
+    for (i = 0; i < tl->npair; i++) {
+        unsigned m = 0;
+        for (g = 0; g < G; g++)
+            if (tl->lo[g] <= i && i < tl->hi[g]) m |= 1u << g;
+        tl->act[i] = (uint8_t)m;
     }
     return 0;
 }
@@ -541,8 +548,7 @@ static FASTUP_AVX2 void fastup_fx_v8t_avx2(const fastup_fx_tile *tl, ptrdiff_t n
                                            int16_t *const *o, int k) {
     const __m256i bias = _mm256_set1_epi32(1 << (k - 1)), zero = _mm256_setzero_si256();
     const __m128i sh = _mm_cvtsi32_si128(k);
-    const ptrdiff_t np = tl->npair, lo0 = tl->lo[0], hi0 = tl->hi[0], lo1 = tl->lo[1],
-                    hi1 = tl->hi[1];
+    const ptrdiff_t np = tl->npair;
     ptrdiff_t i, t;
     for (i = 0;; i += 32) {
         __m256i c00 = bias, c01 = bias, c02 = bias, c03 = bias;
@@ -554,12 +560,13 @@ static FASTUP_AVX2 void fastup_fx_v8t_avx2(const fastup_fx_tile *tl, ptrdiff_t n
             __m256i lo = _mm256_unpacklo_epi8(a, b), hi = _mm256_unpackhi_epi8(a, b);
             __m256i p0 = _mm256_unpacklo_epi8(lo, zero), p1 = _mm256_unpackhi_epi8(lo, zero);
             __m256i p2 = _mm256_unpacklo_epi8(hi, zero), p3 = _mm256_unpackhi_epi8(hi, zero);
+            const unsigned act = tl->act[t];
             if ((i & 63) == 0) {
                 _mm_prefetch((const char *)(tl->ra[t] + i + FASTUP_FX_AHEAD), _MM_HINT_T0);
                 _mm_prefetch((const char *)(tl->rb[t] + i + FASTUP_FX_AHEAD), _MM_HINT_T0);
             }
 #define FASTUP_FX_T2(g)                                                                   \
-    if (t >= lo##g && t < hi##g) {                                                        \
+    if (act & (1u << g)) {                                                        \
         __m256i w = _mm256_set1_epi32(tl->wp[g][t]);                                      \
         c##g##0 = _mm256_add_epi32(c##g##0, _mm256_madd_epi16(p0, w));                    \
         c##g##1 = _mm256_add_epi32(c##g##1, _mm256_madd_epi16(p1, w));                    \
@@ -604,9 +611,7 @@ fastup_fx_v8t_vnni_body(const fastup_fx_tile *tl, ptrdiff_t n, int16_t *const *o
     const __m512i bias = _mm512_set1_epi32(1 << (k - 1));
     const __m128i sh = _mm_cvtsi32_si128(k);
     const __mmask64 even = 0x5555555555555555ULL;
-    const ptrdiff_t np = tl->npair, lo0 = tl->lo[0], hi0 = tl->hi[0], lo1 = tl->lo[1],
-                    hi1 = tl->hi[1], lo2 = tl->lo[2], hi2 = tl->hi[2], lo3 = tl->lo[3],
-                    hi3 = tl->hi[3];
+    const ptrdiff_t np = tl->npair;
     __m512i idx0, idx1, idx2, idx3;
     ptrdiff_t off[4]; /* vector v's place in the output row (C = 0) or plane */
     ptrdiff_t i, t;
@@ -648,10 +653,11 @@ fastup_fx_v8t_vnni_body(const fastup_fx_tile *tl, ptrdiff_t n, int16_t *const *o
             __m512i p1 = _mm512_maskz_permutex2var_epi8(even, a, idx1, b);
             __m512i p2 = _mm512_maskz_permutex2var_epi8(even, a, idx2, b);
             __m512i p3 = K == 4 ? _mm512_maskz_permutex2var_epi8(even, a, idx3, b) : p2;
+            const unsigned act = tl->act[t];
             _mm_prefetch((const char *)(tl->ra[t] + i + FASTUP_FX_AHEAD), _MM_HINT_T0);
             _mm_prefetch((const char *)(tl->rb[t] + i + FASTUP_FX_AHEAD), _MM_HINT_T0);
 #define FASTUP_FX_T4(g)                                                                   \
-    if (t >= lo##g && t < hi##g) {                                                        \
+    if (act & (1u << g)) {                                                        \
         __m512i w = _mm512_set1_epi32(tl->wp[g][t]);                                      \
         c##g##0 = _mm512_dpwssd_epi32(c##g##0, p0, w);                                    \
         c##g##1 = _mm512_dpwssd_epi32(c##g##1, p1, w);                                    \
