@@ -389,14 +389,13 @@ static inline uint8_t fastup_fx_fin8(int32_t acc, int k) {
 FASTUP_FX_VPLAIN(fastup_fx_v8_plain, uint8_t, int16_t, fastup_fx_fin16)
 FASTUP_FX_VPLAIN(fastup_fx_v16_plain, int16_t, uint8_t, fastup_fx_fin8)
 
-
 /* Sums of rows for several output rows at once (V first): neighbouring output rows read
  * mostly the same input rows (a shrink by s with a kernel of support r: 2 r of them for each
  * input row), so the tiled kernels widen each pair of input rows once and multiply it into the
  * sums of every output row of the tile whose window holds it. The pairs run over the union of
  * the windows; output g's weights are 0 outside its own window, and its sums skip the pairs
- * outside [lo[g], hi[g]) (bit g of act[t]). The sums are those of the per-row kernels (exact int32), so the
- * bytes are the same. */
+ * outside [lo[g], hi[g]) (bit g of act[t]). The sums are those of the per-row kernels (exact
+ * int32), so the bytes are the same. */
 #define FASTUP_FX_TILE 4       /* the most output rows of a tile */
 #define FASTUP_FX_TILE_PAIRS 96 /* the most pairs of input rows of a tile */
 typedef struct {
