@@ -565,7 +565,7 @@ static FASTUP_AVX2 void fastup_fx_v8t_avx2(const fastup_fx_tile *tl, ptrdiff_t n
                 _mm_prefetch((const char *)(tl->rb[t] + i + FASTUP_FX_AHEAD), _MM_HINT_T0);
             }
 #define FASTUP_FX_T2(g)                                                                   \
-    if (act & (1u << g)) {                                                        \
+    if (act & (1u << g)) {                                                                \
         __m256i w = _mm256_set1_epi32(tl->wp[g][t]);                                      \
         c##g##0 = _mm256_add_epi32(c##g##0, _mm256_madd_epi16(p0, w));                    \
         c##g##1 = _mm256_add_epi32(c##g##1, _mm256_madd_epi16(p1, w));                    \
@@ -656,7 +656,7 @@ fastup_fx_v8t_vnni_body(const fastup_fx_tile *tl, ptrdiff_t n, int16_t *const *o
             _mm_prefetch((const char *)(tl->ra[t] + i + FASTUP_FX_AHEAD), _MM_HINT_T0);
             _mm_prefetch((const char *)(tl->rb[t] + i + FASTUP_FX_AHEAD), _MM_HINT_T0);
 #define FASTUP_FX_T4(g)                                                                   \
-    if (act & (1u << g)) {                                                        \
+    if (act & (1u << g)) {                                                                \
         __m512i w = _mm512_set1_epi32(tl->wp[g][t]);                                      \
         c##g##0 = _mm512_dpwssd_epi32(c##g##0, p0, w);                                    \
         c##g##1 = _mm512_dpwssd_epi32(c##g##1, p1, w);                                    \
