@@ -631,3 +631,16 @@ def test_repeated_calls_take_the_plan_of_the_first(shape, dtype, size, kwargs):
         fastup.resize(inside, size, out=clash.reshape(first.shape), **kwargs)
     apart = both[x.nbytes :].view(first.dtype).reshape(first.shape)
     np.testing.assert_array_equal(fastup.resize(inside, size, out=apart, **kwargs), first)
+    # outs the repeated call cannot write directly take the long way, which refuses them as on
+    # the first call (not C-contiguous) or fills them (a misaligned view)
+    for strided in (
+        np.asfortranarray(np.zeros(first.shape, first.dtype)),
+        np.zeros(first.shape + (2,), first.dtype)[..., 0],
+    ):
+        if strided.flags.c_contiguous:  # one element wide: no other order
+            continue
+        with pytest.raises(ValueError, match="'out' must be C-contiguous"):
+            fastup.resize(x, size, out=strided, **kwargs)
+    misaligned = np.zeros(first.nbytes + 1, np.uint8)[1:].view(first.dtype).reshape(first.shape)
+    assert fastup.resize(x, size, out=misaligned, **kwargs) is misaligned
+    np.testing.assert_array_equal(misaligned, first)

@@ -68,6 +68,14 @@ class Resample2D:
     def run(self, src: np.ndarray, dst: np.ndarray, nthreads: int) -> None: ...
 
 def overlaps(a: np.ndarray, b: np.ndarray) -> bool: ...
+def repeat_ready(
+    x: np.ndarray,
+    out: np.ndarray | None,
+    shape: tuple[int, ...],
+    dtype: np.dtype,
+    alignment: int,
+    nbytes: int,
+) -> bool: ...
 
 class FixedPlan:
     suits: bool

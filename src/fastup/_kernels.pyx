@@ -23,8 +23,9 @@ Taps with an exact zero weight are skipped, so a NaN or inf next to, but outside
 support does not leak into it.
 """
 
-from cpython.buffer cimport (PyBUF_FORMAT, PyBUF_ND, PyBUF_SIMPLE, PyBUF_WRITABLE,
-                             PyBuffer_Release, PyObject_GetBuffer)
+from cpython.buffer cimport (PyBUF_FORMAT, PyBUF_ND, PyBUF_SIMPLE, PyBUF_STRIDES,
+                             PyBUF_WRITABLE, PyBuffer_IsContiguous, PyBuffer_Release,
+                             PyObject_GetBuffer)
 from cython.parallel cimport prange
 from libc.stdint cimport int8_t, int16_t, int32_t, int64_t, uint8_t, uint16_t, uint32_t, uint64_t
 from libc.math cimport rint
@@ -1257,6 +1258,37 @@ def overlaps(a, b):
     finally:
         PyBuffer_Release(&x)
     return meet
+
+
+def repeat_ready(x, out, tuple shape, dtype, Py_ssize_t alignment, Py_ssize_t nbytes):
+    """The checks of a repeated call (``resize``'s fast path) in one step: ``x`` (an ndarray
+    of a remembered shape, dtype and strides) C-contiguous and aligned, and ``out`` None or a
+    C-contiguous, aligned, writeable ndarray of ``shape`` and ``dtype`` (``nbytes`` bytes)
+    whose memory does not meet ``x``'s. False for anything else: the long way then says what
+    is wrong."""
+    cdef Py_buffer s
+    cdef Py_buffer d
+    cdef bint ok
+    PyObject_GetBuffer(x, &s, PyBUF_STRIDES)
+    try:
+        if not PyBuffer_IsContiguous(&s, b'C') or <size_t>s.buf % <size_t>alignment:
+            return False
+        if out is None:
+            return True
+        if out.shape != shape or not (out.dtype is dtype or out.dtype == dtype):
+            return False
+        try:
+            PyObject_GetBuffer(out, &d, PyBUF_STRIDES | PyBUF_WRITABLE)
+        except Exception:  # read-only
+            return False
+        ok = (PyBuffer_IsContiguous(&d, b'C') and d.len == nbytes
+              and <size_t>d.buf % <size_t>alignment == 0
+              and not (<char*>d.buf < <char*>s.buf + s.len
+                       and <char*>s.buf < <char*>d.buf + d.len and d.len > 0 and s.len > 0))
+        PyBuffer_Release(&d)
+        return ok
+    finally:
+        PyBuffer_Release(&s)
 
 
 cdef object _copy_int16(const int16_t* p, Py_ssize_t n):

@@ -282,22 +282,12 @@ def resize(
         # earlier call with this shape, layout and these arguments, whose checks all passed;
         # an out= of the right kind (else the long way, which says what is wrong with it).
         try:
-            key = (x.shape, x.dtype, x.strides) + args
+            key = (x.shape, x.dtype, x.strides, args)
             repeated = _REPEATED.get(key)
         except TypeError:  # an unhashable argument (a list, an array): the long way
             key = repeated = None
-        if (
-            repeated is not None
-            and x.flags.aligned
-            and (
-                out is None
-                or (
-                    out.shape == repeated.out_shape
-                    and out.dtype == repeated.dtype
-                    and out.flags.carray  # C-contiguous, aligned, writeable
-                    and not _kernels.overlaps(out, x)
-                )
-            )
+        if repeated is not None and _kernels.repeat_ready(
+            x, out, repeated.out_shape, repeated.dtype, repeated.alignment, repeated.nbytes
         ):
             if workers is None and repeated.serial:
                 nthreads = 1  # no thread team for this little work, whatever the default
@@ -687,6 +677,11 @@ class _Plan:
     def nbytes(self) -> int:
         """The output's size in bytes."""
         return math.prod(self.out_shape) * self.dtype.itemsize
+
+    @cached_property
+    def alignment(self) -> int:
+        """The alignment of the dtype's elements (NumPy's ``aligned``), in bytes."""
+        return self.dtype.alignment
 
     @cached_property
     def serial(self) -> bool:
