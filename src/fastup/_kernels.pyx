@@ -1269,7 +1269,10 @@ def repeat_ready(x, out, tuple shape, dtype, Py_ssize_t alignment, Py_ssize_t nb
     cdef Py_buffer s
     cdef Py_buffer d
     cdef bint ok
-    PyObject_GetBuffer(x, &s, PyBUF_STRIDES)
+    try:
+        PyObject_GetBuffer(x, &s, PyBUF_STRIDES)
+    except Exception:  # a dtype without a buffer format
+        return False
     try:
         if not PyBuffer_IsContiguous(&s, b'C') or <size_t>s.buf % <size_t>alignment:
             return False
