@@ -1244,22 +1244,6 @@ cdef void _convert16(const void* s, void* d, Py_ssize_t n, int kind, int nthread
             fastup_convert16(s, d, n, kind)
 
 
-def overlaps(a, b):
-    """Whether the memory of two C-contiguous arrays overlaps (their byte ranges meet)."""
-    cdef Py_buffer x
-    cdef Py_buffer y
-    cdef bint meet
-    PyObject_GetBuffer(a, &x, PyBUF_SIMPLE)
-    try:
-        PyObject_GetBuffer(b, &y, PyBUF_SIMPLE)
-        meet = (<char*>x.buf < <char*>y.buf + y.len and <char*>y.buf < <char*>x.buf + x.len
-                and x.len > 0 and y.len > 0)
-        PyBuffer_Release(&y)
-    finally:
-        PyBuffer_Release(&x)
-    return meet
-
-
 def repeat_ready(x, out, tuple shape, dtype, Py_ssize_t alignment, Py_ssize_t nbytes):
     """The checks of a repeated call (``resize``'s fast path) in one step: ``x`` (an ndarray
     of a remembered shape, dtype and strides) C-contiguous and aligned, and ``out`` None or a

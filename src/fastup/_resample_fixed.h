@@ -394,7 +394,7 @@ FASTUP_FX_VPLAIN(fastup_fx_v16_plain, int16_t, uint8_t, fastup_fx_fin8)
  * input row), so the tiled kernels widen each pair of input rows once and multiply it into the
  * sums of every output row of the tile whose window holds it. The pairs run over the union of
  * the windows; output g's weights are 0 outside its own window, and its sums skip the pairs
- * outside [lo[g], hi[g]) (bit g of act[t]). The sums are those of the per-row kernels (exact
+ * that do not meet it (bit g of act[t]). The sums are those of the per-row kernels (exact
  * int32), so the bytes are the same. */
 #define FASTUP_FX_TILE 4       /* the most output rows of a tile */
 #define FASTUP_FX_TILE_PAIRS 96 /* the most pairs of input rows of a tile */
@@ -402,20 +402,29 @@ typedef struct {
     const uint8_t *ra[FASTUP_FX_TILE_PAIRS], *rb[FASTUP_FX_TILE_PAIRS]; /* the pairs' rows */
     int32_t wp[FASTUP_FX_TILE][FASTUP_FX_TILE_PAIRS]; /* (q[t], q[t + 1]) as one int32 */
     uint8_t act[FASTUP_FX_TILE_PAIRS]; /* bit g: output g reads the pair */
-    ptrdiff_t lo[FASTUP_FX_TILE], hi[FASTUP_FX_TILE], npair;
+    ptrdiff_t npair;
     int G;
 } fastup_fx_tile;
+
+/* The union [*u0, *u1) of G windows of T rows starting at ys[g]. */
+static void fastup_fx_tile_union(const ptrdiff_t *ys, ptrdiff_t G, ptrdiff_t T, ptrdiff_t *u0,
+                                 ptrdiff_t *u1) {
+    ptrdiff_t g;
+    *u0 = ys[0];
+    *u1 = ys[0] + T;
+    for (g = 1; g < G; g++) {
+        if (ys[g] < *u0) *u0 = ys[g];
+        if (ys[g] + T > *u1) *u1 = ys[g] + T;
+    }
+}
 
 /* The tile of G output rows whose windows start at rows ys[g] of ``plane`` (rows of
  * ``stride`` bytes), T weights each in q (G x T); -1 when their union has too many pairs. */
 static int fastup_fx_tile_make(fastup_fx_tile *tl, const uint8_t *plane, ptrdiff_t stride,
                                const ptrdiff_t *ys, const int16_t *q, ptrdiff_t T, int G) {
-    ptrdiff_t u0 = ys[0], u1 = ys[0] + T, i;
+    ptrdiff_t u0, u1, i;
     int g;
-    for (g = 1; g < G; g++) {
-        if (ys[g] < u0) u0 = ys[g];
-        if (ys[g] + T > u1) u1 = ys[g] + T;
-    }
+    fastup_fx_tile_union(ys, G, T, &u0, &u1);
     tl->npair = (u1 - u0 + 1) / 2;
     if (tl->npair > FASTUP_FX_TILE_PAIRS) return -1;
     tl->G = G;
@@ -423,23 +432,17 @@ static int fastup_fx_tile_make(fastup_fx_tile *tl, const uint8_t *plane, ptrdiff
         ptrdiff_t r = u0 + 2 * i;
         tl->ra[i] = plane + r * stride;
         tl->rb[i] = r + 1 < u1 ? plane + (r + 1) * stride : tl->ra[i]; /* weight 0 */
+        tl->act[i] = 0;
     }
-    for (g = 0; g < FASTUP_FX_TILE; g++) {
-        ptrdiff_t d = g < G ? ys[g] - u0 : 0;
-        tl->lo[g] = g < G ? d / 2 : 0;
-        tl->hi[g] = g < G ? (d + T + 1) / 2 : 0;
+    for (g = 0; g < G; g++) { /* output g's weights and the pairs that meet its window */
+        ptrdiff_t d = ys[g] - u0;
         for (i = 0; i < tl->npair; i++) {
             ptrdiff_t t0 = 2 * i - d, t1 = t0 + 1;
-            uint32_t a = g < G && t0 >= 0 && t0 < T ? (uint16_t)q[g * T + t0] : 0;
-            uint32_t b = g < G && t1 >= 0 && t1 < T ? (uint16_t)q[g * T + t1] : 0;
+            uint32_t a = t0 >= 0 && t0 < T ? (uint16_t)q[g * T + t0] : 0;
+            uint32_t b = t1 >= 0 && t1 < T ? (uint16_t)q[g * T + t1] : 0;
             tl->wp[g][i] = (int32_t)(a | b << 16);
+            if (t1 >= 0 && t0 < T) tl->act[i] |= (uint8_t)(1u << g);
         }
-    }
-    for (i = 0; i < tl->npair; i++) {
-        unsigned m = 0;
-        for (g = 0; g < G; g++)
-            if (tl->lo[g] <= i && i < tl->hi[g]) m |= 1u << g;
-        tl->act[i] = (uint8_t)m;
     }
     return 0;
 }
@@ -1485,13 +1488,10 @@ static int fastup_fx_opv_build(fastup_fx *f) {
 
 /* Whether the windows of every FASTUP_FX_TILE neighbouring output rows fit one tile. */
 static int fastup_fx_tiles_fit(const fastup_fx *f) {
-    ptrdiff_t y, g;
+    ptrdiff_t y, u0, u1;
     for (y = 0; y < f->Ho; y++) {
-        ptrdiff_t u0 = f->ys[y], u1 = f->ys[y] + f->Ty;
-        for (g = 1; g < FASTUP_FX_TILE && y + g < f->Ho; g++) {
-            if (f->ys[y + g] < u0) u0 = f->ys[y + g];
-            if (f->ys[y + g] + f->Ty > u1) u1 = f->ys[y + g] + f->Ty;
-        }
+        ptrdiff_t G = f->Ho - y < FASTUP_FX_TILE ? f->Ho - y : FASTUP_FX_TILE;
+        fastup_fx_tile_union(f->ys + y, G, f->Ty, &u0, &u1);
         if ((u1 - u0 + 1) / 2 > FASTUP_FX_TILE_PAIRS) return 0;
     }
     return 1;
