@@ -644,3 +644,42 @@ def test_repeated_calls_take_the_plan_of_the_first(shape, dtype, size, kwargs):
     misaligned = np.zeros(first.nbytes + 1, np.uint8)[1:].view(first.dtype).reshape(first.shape)
     assert fastup.resize(x, size, out=misaligned, **kwargs) is misaligned
     np.testing.assert_array_equal(misaligned, first)
+
+
+@pytest.mark.parametrize(
+    ("shape", "dtype", "size", "kwargs"),
+    [
+        ((16, 16), np.float32, (32, 32), {}),
+        ((32, 32, 3), np.uint8, (64, 64), dict(axes=(0, 1))),
+        ((24, 20, 4), np.uint8, (9, 7), dict(axes=(0, 1), mode="cubic", antialias=True)),
+    ],
+)
+def test_a_repeated_call_of_one_kernel_is_checked_and_run_in_one_step(
+    monkeypatch, shape, dtype, size, kwargs
+):
+    """A repeated call whose plan is one prepared kernel (a fused float step, a uint8
+    fixed-point plan) runs it from ``_kernels.run_ready`` (the checks and the kernel on the
+    same buffers), allocating or into out=; outs it refuses go the long way."""
+    from fastup import _kernels
+
+    rng = np.random.default_rng(7)
+    x = random_values(shape, dtype, rng)
+    first = fastup.resize(x, size, workers=1, **kwargs)
+    done = []
+    real = _kernels.run_ready
+
+    def counted(*args):
+        done.append(real(*args))
+        return done[-1]
+
+    monkeypatch.setattr(_kernels, "run_ready", counted)
+    np.testing.assert_array_equal(fastup.resize(x, size, workers=1, **kwargs), first)
+    out = np.zeros_like(first)
+    assert fastup.resize(x, size, out=out, workers=2, **kwargs) is out
+    np.testing.assert_array_equal(out, first)
+    assert done == [True, True]
+    strided = np.zeros(first.shape + (2,), first.dtype)[..., 0]
+    with pytest.raises(ValueError, match="'out' must be C-contiguous"):
+        fastup.resize(x, size, out=strided, **kwargs)
+    assert done == [True, True, False]
+    assert not strided.any()

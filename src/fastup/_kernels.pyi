@@ -75,6 +75,15 @@ def repeat_ready(
     alignment: int,
     nbytes: int,
 ) -> bool: ...
+def run_ready(
+    kernel: Resample2D | FixedPlan,
+    x: np.ndarray,
+    out: np.ndarray,
+    shape: tuple[int, ...],
+    dtype: np.dtype,
+    alignment: int,
+    nthreads: int,
+) -> bool: ...
 
 class FixedPlan:
     suits: bool

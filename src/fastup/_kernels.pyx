@@ -1244,6 +1244,34 @@ cdef void _convert16(const void* s, void* d, Py_ssize_t n, int kind, int nthread
             fastup_convert16(s, d, n, kind)
 
 
+cdef bint _ready_pair(Py_buffer* s, Py_buffer* d, Py_ssize_t alignment, Py_ssize_t nbytes):
+    """The memory checks of a repeated call: ``s`` (x) C-contiguous and aligned; ``d`` (out,
+    exported writeable) C-contiguous, aligned, of ``nbytes`` bytes, apart from ``s``."""
+    return (PyBuffer_IsContiguous(s, b'C') and <size_t>s.buf % <size_t>alignment == 0
+            and PyBuffer_IsContiguous(d, b'C') and d.len == nbytes
+            and <size_t>d.buf % <size_t>alignment == 0
+            and not (<char*>d.buf < <char*>s.buf + s.len
+                     and <char*>s.buf < <char*>d.buf + d.len and d.len > 0 and s.len > 0))
+
+
+cdef bint _get_pair(x, out, tuple shape, dtype, Py_buffer* s, Py_buffer* d) except -1:
+    """The buffers of ``x`` and ``out`` (an ndarray of ``shape`` and ``dtype``, writeable) for
+    ``_ready_pair``: True with both held, False (none held) when one is refused or ``out`` is
+    of another shape or dtype."""
+    if out.shape != shape or not (out.dtype is dtype or out.dtype == dtype):
+        return False
+    try:
+        PyObject_GetBuffer(x, s, PyBUF_STRIDES)
+    except Exception:  # a dtype without a buffer format
+        return False
+    try:
+        PyObject_GetBuffer(out, d, PyBUF_STRIDES | PyBUF_WRITABLE)
+    except Exception:  # read-only
+        PyBuffer_Release(s)
+        return False
+    return True
+
+
 def repeat_ready(x, out, tuple shape, dtype, Py_ssize_t alignment, Py_ssize_t nbytes):
     """The checks of a repeated call (``resize``'s fast path) in one step: ``x`` (an ndarray
     of a remembered shape, dtype and strides) C-contiguous and aligned, and ``out`` None or a
@@ -1253,28 +1281,55 @@ def repeat_ready(x, out, tuple shape, dtype, Py_ssize_t alignment, Py_ssize_t nb
     cdef Py_buffer s
     cdef Py_buffer d
     cdef bint ok
-    try:
-        PyObject_GetBuffer(x, &s, PyBUF_STRIDES)
-    except Exception:  # a dtype without a buffer format
+    if out is None:
+        try:
+            PyObject_GetBuffer(x, &s, PyBUF_STRIDES)
+        except Exception:  # a dtype without a buffer format
+            return False
+        ok = PyBuffer_IsContiguous(&s, b'C') and <size_t>s.buf % <size_t>alignment == 0
+        PyBuffer_Release(&s)
+        return ok
+    if not _get_pair(x, out, shape, dtype, &s, &d):
+        return False
+    ok = _ready_pair(&s, &d, alignment, nbytes)
+    PyBuffer_Release(&d)
+    PyBuffer_Release(&s)
+    return ok
+
+
+def run_ready(kernel, x, out, tuple shape, dtype, Py_ssize_t alignment, int nthreads):
+    """A repeated call of a resize that is one prepared kernel (a ``Resample2D`` or a
+    ``FixedPlan``): ``repeat_ready``'s checks of ``x`` and ``out`` (an ndarray, given or
+    new), then the kernel on the buffers the checks got. True when done; False, nothing
+    written, when a check fails (the long way then says what is wrong)."""
+    cdef Py_buffer s
+    cdef Py_buffer d
+    cdef _rows_fn fn
+    cdef const void* job
+    cdef Py_ssize_t rows, src_bytes, dst_bytes
+    cdef Resample2D r2
+    cdef FixedPlan fx
+    if type(kernel) is Resample2D:
+        r2 = <Resample2D>kernel
+        fn, job, rows = <_rows_fn>fastup_rs2d_rows, &r2.job, r2.job.P * r2.job.Ho
+        src_bytes, dst_bytes = r2.src_bytes, r2.dst_bytes
+    else:
+        fx = <FixedPlan?>kernel
+        if not fx.suits:
+            return False
+        fn, job, rows = <_rows_fn>fastup_fx_rows, &fx.f, fx.f.P * fx.f.Ho
+        src_bytes = fx.f.P * fx.f.H * fx.f.W * fx.f.C
+        dst_bytes = rows * fx.f.Wo * fx.f.C
+    if not _get_pair(x, out, shape, dtype, &s, &d):
         return False
     try:
-        if not PyBuffer_IsContiguous(&s, b'C') or <size_t>s.buf % <size_t>alignment:
+        if not _ready_pair(&s, &d, alignment, dst_bytes) or s.len != src_bytes:
             return False
-        if out is None:
-            return True
-        if out.shape != shape or not (out.dtype is dtype or out.dtype == dtype):
-            return False
-        try:
-            PyObject_GetBuffer(out, &d, PyBUF_STRIDES | PyBUF_WRITABLE)
-        except Exception:  # read-only
-            return False
-        ok = (PyBuffer_IsContiguous(&d, b'C') and d.len == nbytes
-              and <size_t>d.buf % <size_t>alignment == 0
-              and not (<char*>d.buf < <char*>s.buf + s.len
-                       and <char*>s.buf < <char*>d.buf + d.len and d.len > 0 and s.len > 0))
-        PyBuffer_Release(&d)
-        return ok
+        if dst_bytes and _split_rows(fn, job, s.buf, d.buf, rows, nthreads):
+            raise MemoryError("cannot allocate the row buffers")
+        return True
     finally:
+        PyBuffer_Release(&d)
         PyBuffer_Release(&s)
 
 

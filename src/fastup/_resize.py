@@ -286,19 +286,32 @@ def resize(
             repeated = _REPEATED.get(key)
         except TypeError:  # an unhashable argument (a list, an array): the long way
             key = repeated = None
-        if repeated is not None and _kernels.repeat_ready(
-            x, out, repeated.out_shape, repeated.dtype, repeated.alignment, repeated.nbytes
-        ):
+        if repeated is not None:
             if workers is None and repeated.serial:
                 nthreads = 1  # no thread team for this little work, whatever the default
             else:
                 nthreads = _threads.resolve(func, workers)
-            if out is None:
-                result = output_array(repeated.out_shape, repeated.dtype, repeated.nbytes)
-            else:
-                result = out
-            repeated.run(x, result, nthreads)
-            return result
+            single = repeated.single  # one prepared kernel: checked and run in one step
+            if single is not None or _kernels.repeat_ready(
+                x, out, repeated.out_shape, repeated.dtype, repeated.alignment, repeated.nbytes
+            ):
+                if out is None:
+                    result = output_array(repeated.out_shape, repeated.dtype, repeated.nbytes)
+                else:
+                    result = out
+                if single is None:
+                    repeated.run(x, result, nthreads)
+                    return result
+                if _kernels.run_ready(
+                    single,
+                    x,
+                    result,
+                    repeated.out_shape,
+                    repeated.dtype,
+                    repeated.alignment,
+                    _threads.team_size(nthreads, repeated.work),
+                ):
+                    return result
     x = as_array(func, "x", x)
     plan = _get_plan(func, x.shape, x.dtype, *args)
     if axes is None and plan.channels_last_warning:
