@@ -348,6 +348,19 @@ def _cpu_flags():
     return set()
 
 
+def _vnni():
+    """Whether V first may take VNNI tiles and planes on this machine (AVX512_VNNI and
+    AVX512_VBMI, not disabled); None where /proc/cpuinfo cannot be read."""
+    flags = _cpu_flags()
+    if not flags:
+        return None
+    return (
+        _kernels.simd_isa() == "avx512"
+        and {"avx512_vnni", "avx512vbmi", "avx512bw"} <= flags
+        and os.environ.get("FASTUP_DISABLE_VNNI", "") in ("", "0")
+    )
+
+
 @pytest.mark.parametrize("c", [1, 2, 3, 4, 5])
 def test_planes_where_the_machine_has_vnni(c):
     """V first with 2-4 elements per pixel, AVX512_VNNI + AVX512_VBMI machines sum the rows of
@@ -357,17 +370,35 @@ def test_planes_where_the_machine_has_vnni(c):
     xs, xw = _table(256, 37, "lanczos")
     plan = _kernels.FixedPlan(ys, yw, xs, xw, 2, 64, 256, c, 8, 37, 1, _KINDS["g1"], -1)
     info = plan.info()
-    flags = _cpu_flags()
-    if flags:  # Linux: exactly where the machine has the instructions
-        vnni = (
-            _kernels.simd_isa() == "avx512"
-            and {"avx512_vnni", "avx512vbmi", "avx512bw"} <= flags
-            and os.environ.get("FASTUP_DISABLE_VNNI", "") in ("", "0")
-        )
+    vnni = _vnni()
+    if vnni is not None:  # Linux: exactly where the machine has the instructions
         assert info["planar"] == (vnni and 2 <= c <= 4)
     else:  # elsewhere: at least never for other pixel sizes
         assert not info["planar"] or 2 <= c <= 4
     x = np.random.default_rng(c).integers(0, 256, (2, 64, 256, c), dtype=np.uint8)
     out = np.empty((2, 8, 37, c), np.uint8)
     plan.run(x, out, 2)
+    np.testing.assert_array_equal(out, _definition(x, ys, xs, info))
+
+
+@pytest.mark.parametrize(
+    ("c", "n_out", "taps", "planar"),
+    [(3, 90, 9, True), (3, 100, 8, False), (4, 90, 9, False), (2, 60, 13, True)],
+)
+def test_planes_from_fewer_taps_for_rgb(c, n_out, taps, planar):
+    """Three elements per pixel take planes from 9 taps along W on (2, 4: from 12), where the
+    machine has VNNI; every plan computes the definition's integers."""
+    ys, yw = _table(64, 24, "cubic")
+    xs, xw = _table(190, n_out, "cubic")
+    assert xw.shape[1] == taps
+    plan = _kernels.FixedPlan(ys, yw, xs, xw, 1, 64, 190, c, 24, n_out, 1, _KINDS["g1"], -1)
+    info = plan.info()
+    vnni = _vnni()
+    if vnni is not None:
+        assert info["planar"] == (vnni and planar)
+    else:
+        assert not info["planar"] or planar
+    x = np.random.default_rng(taps).integers(0, 256, (1, 64, 190, c), dtype=np.uint8)
+    out = np.empty((1, 24, n_out, c), np.uint8)
+    plan.run(x, out, 1)
     np.testing.assert_array_equal(out, _definition(x, ys, xs, info))

@@ -98,8 +98,12 @@ enum {
     FASTUP_FX_VOP = 4,
     FASTUP_FX_CV = 5
 };
-/* the fewest taps along W for which V first works on planes (fastup_fx.planar) */
+/* the fewest taps along W for which V first works on planes (fastup_fx.planar): 12, and 9
+ * for 3 elements per pixel, whose G1 groups hold 4 taps in 12 of 16 words (from 9 taps on,
+ * 3 groups per pixel cost more than a sum per plane: P2's bicubic shrink 215 -> 171 us; 8
+ * taps, 2 groups, are cheaper as they are: 154 vs 173 us) */
 #define FASTUP_FX_PLANAR_TAPS 12
+#define FASTUP_FX_PLANAR_TAPS_RGB 9
 /* the fewest elements per pixel for which the W pass works on channel vectors (CV) */
 #define FASTUP_FX_CV_MIN_C 16
 /* the most taps of a short pass */
@@ -1806,7 +1810,8 @@ static int fastup_fx_plan(fastup_fx *f, ptrdiff_t P, ptrdiff_t H, ptrdiff_t W, p
     if (kind == FASTUP_FX_G1) {
         /* planes where the taps fill groups of 16 (the W pass then reduces one sum per
          * element: cheaper than pshufb'd pixels only with many taps) */
-        f->planar = f->vfirst && C >= 2 && C <= 4 && Tx >= FASTUP_FX_PLANAR_TAPS &&
+        f->planar = f->vfirst && C >= 2 && C <= 4 &&
+                    Tx >= (C == 3 ? FASTUP_FX_PLANAR_TAPS_RGB : FASTUP_FX_PLANAR_TAPS) &&
                     W * C >= 64 && fastup_use_avx512vnni() && fastup_fx_tiles_fit(f);
         return fastup_fx_g1_build(f) != 0 ? -1 : 0;
     }
