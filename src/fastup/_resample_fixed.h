@@ -136,6 +136,11 @@ typedef struct {
     /* G1: per output pixel, ng groups of 16 weights in the order of the pshufb'd taps */
     ptrdiff_t ng;
     int16_t *wg;
+    /* G1 of V first for RGB (not planar): pixels x + k and x + k + 4 of each block of 8
+     * side by side (one per 128-bit lane), nq groups of 2 taps: per block, k < 4 and
+     * group, 16 weights (per lane: the pair of taps of each element, then a zero pair) */
+    ptrdiff_t nq;
+    int16_t *wq;
     /* VOP: the long W pass of H first on AVX512_VBMI machines (chosen there over OP, G1 and
      * ONE when most blocks fit: the sums are the same): blocks of 16 outputs whose taps lie
      * within 64 bytes (vfit, else one at a time),
@@ -1221,8 +1226,66 @@ fastup_fx_g1_loop(const int16_t *s, int16_t *o, uint8_t *d, const fastup_fx *f, 
     }
 }
 
+/* The G1 pass of V first for RGB (f->wq): 8 pixels at a time, pixels x + k and x + k + 4 in
+ * the two lanes of one vector (each lane a whole pixel: no lanes to fold), 2 taps per group,
+ * the 8 pixels packed to 24 bytes in order. The sums of fastup_fx_g1_loop with fewer
+ * shuffles (those of the shuffle port bound it). */
+static FASTUP_AVX2 inline __attribute__((always_inline)) void
+fastup_fx_g1q_loop(const int16_t *s, uint8_t *d, const fastup_fx *f, ptrdiff_t np) {
+    static const uint8_t taps[16] = {0, 1, 6, 7, 2, 3, 8, 9, 4, 5, 10, 11, 0x80, 0x80, 0x80, 0x80};
+    static const uint8_t pick[16] = {0, 1, 2, 4, 5, 6, 8, 9, 10, 12, 13, 14, 0x80, 0x80, 0x80, 0x80};
+    const __m256i shuf = _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)taps));
+    const __m256i bias = _mm256_set1_epi32(1 << (f->k2 - 1));
+    const __m128i sh = _mm_cvtsi32_si128(f->k2);
+    const ptrdiff_t full = f->Wo / 8 * 8;
+    ptrdiff_t x, k, g;
+    for (x = 0; x < full; x += 8) {
+        const __m256i *w = (const __m256i *)(f->wq + 16 * 4 * np * (x / 8));
+        __m256i v[4], u;
+        __m128i hi;
+        int32_t tail;
+        for (k = 0; k < 4; k++, w += np) {
+            const int16_t *pa = s + 3 * f->xs[x + k], *pb = s + 3 * f->xs[x + k + 4];
+            __m256i acc = _mm256_madd_epi16(
+                _mm256_shuffle_epi8(fastup_fx_lanes((const uint8_t *)pa, (const uint8_t *)pb),
+                                    shuf),
+                _mm256_loadu_si256(w));
+            for (g = 1; g < np; g++)
+                acc = _mm256_add_epi32(
+                    acc, _mm256_madd_epi16(
+                             _mm256_shuffle_epi8(fastup_fx_lanes((const uint8_t *)(pa + 6 * g),
+                                                                 (const uint8_t *)(pb + 6 * g)),
+                                                 shuf),
+                             _mm256_loadu_si256(w + g)));
+            v[k] = _mm256_sra_epi32(_mm256_add_epi32(acc, bias), sh);
+        }
+        /* pixels 0, 1 | 4, 5 and 2, 3 | 6, 7 -> bytes of pixels 0-3 | 4-7, 4 slots each */
+        u = _mm256_packus_epi16(_mm256_packs_epi32(v[0], v[1]), _mm256_packs_epi32(v[2], v[3]));
+        u = _mm256_shuffle_epi8(u,
+                                _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)pick)));
+        hi = _mm256_extracti128_si256(u, 1);
+        tail = _mm_extract_epi32(hi, 2);
+        /* pixels 0-3 (and 4 bytes that the next stores write), then 4-7 */
+        _mm_storeu_si128((__m128i *)(d + 3 * x), _mm256_castsi256_si128(u));
+        _mm_storel_epi64((__m128i *)(d + 3 * x + 12), hi);
+        memcpy(d + 3 * x + 20, &tail, 4);
+    }
+    if (x < f->Wo) fastup_fx_h16_one(s, d, 3 * x, 3 * f->Wo, f);
+}
+
 static FASTUP_AVX2 void fastup_fx_g1_avx2(const int16_t *s, int16_t *o, uint8_t *d,
                                           const fastup_fx *f) {
+    if (d != NULL && f->wq != NULL) { /* V first, RGB */
+        if (f->nq == 2)
+            fastup_fx_g1q_loop(s, d, f, 2);
+        else if (f->nq == 3)
+            fastup_fx_g1q_loop(s, d, f, 3);
+        else if (f->nq == 4)
+            fastup_fx_g1q_loop(s, d, f, 4);
+        else
+            fastup_fx_g1q_loop(s, d, f, f->nq);
+        return;
+    }
     switch (f->C) {
     case 1:
         if (f->ng == 1)
@@ -1523,6 +1586,24 @@ static int fastup_fx_g1_build(fastup_fx *f) {
                     t = 4 * g + 2 * lane + slot % 2;
                 if (t < f->Tx) f->wg[16 * (ng * x + g) + k] = f->qx[x * f->Tx + t];
             }
+    if (f->vfirst && !f->planar && C == 3 && f->Wo >= 8) {
+        ptrdiff_t np = (f->Tx + 1) / 2, nblk = f->Wo / 8, b, lane, c, j;
+        f->nq = np;
+        f->wq = (int16_t *)calloc((size_t)(nblk * 4 * np * 16), sizeof(int16_t));
+        if (f->wq == NULL) return -1;
+        for (b = 0; b < nblk; b++)
+            for (k = 0; k < 4; k++)
+                for (g = 0; g < np; g++)
+                    for (lane = 0; lane < 2; lane++)
+                        for (c = 0; c < C; c++)
+                            for (j = 0; j < 2; j++) {
+                                ptrdiff_t t = 2 * g + j;
+                                x = 8 * b + k + 4 * lane;
+                                if (t < f->Tx)
+                                    f->wq[16 * ((4 * b + k) * np + g) + 8 * lane + 2 * c + j] =
+                                        f->qx[x * f->Tx + t];
+                            }
+    }
     return 0;
 }
 
@@ -1540,6 +1621,7 @@ static void fastup_fx_free(fastup_fx *f) {
     free(f->mask);
     free(f->wb);
     free(f->wg);
+    free(f->wq);
     free(f->vfit);
     free(f->vbase);
     free(f->vidx);
@@ -1711,7 +1793,8 @@ static void fastup_fx_unbuild(fastup_fx *f) {
     free(f->mask);
     free(f->wb);
     free(f->wg);
-    f->kind = NULL, f->base = NULL, f->mask = NULL, f->wb = NULL, f->wg = NULL;
+    free(f->wq);
+    f->kind = NULL, f->base = NULL, f->mask = NULL, f->wb = NULL, f->wg = NULL, f->wq = NULL;
 }
 
 /* The plan of a uint8 resize of (P, H, W, C) -> (P, Ho, Wo, C) with the tables (xs, xw: Wo x
