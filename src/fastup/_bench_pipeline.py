@@ -418,10 +418,27 @@ def run_fastup(
     workers: int,
     out: np.ndarray | None = None,
 ) -> Runner:
-    kwargs = case.kwargs()
+    # the arguments written out, as a caller writes them: unpacking a dict of keywords
+    # (**kwargs) costs more than a small resize (0.5 of 3.1 us for P3's float32 call)
+    mode, axes = case.mode, (0, 1)
+    antialias, exclude_outside, cubic_a = (
+        PILLOW_SEMANTICS["antialias"],
+        PILLOW_SEMANTICS["exclude_outside"],
+        PILLOW_SEMANTICS["cubic_a"],
+    )
 
     def once() -> Any:
-        return fastup.resize(x, size, workers=workers, out=out, **kwargs)
+        return fastup.resize(
+            x,
+            size,
+            workers=workers,
+            out=out,
+            mode=mode,
+            axes=axes,
+            antialias=antialias,
+            exclude_outside=exclude_outside,
+            cubic_a=cubic_a,
+        )
 
     return repeat(once, case.calls)
 
