@@ -408,7 +408,11 @@ FASTUP_FX_VPLAIN(fastup_fx_v16_plain, int16_t, uint8_t, fastup_fx_fin8)
 #define FASTUP_FX_TILE 4       /* the most output rows of a tile */
 #define FASTUP_FX_TILE_PAIRS 96 /* the most pairs of input rows of a tile */
 typedef struct {
-    const uint8_t *ra[FASTUP_FX_TILE_PAIRS], *rb[FASTUP_FX_TILE_PAIRS]; /* the pairs' rows */
+    /* pair t: rows row0 + 2 t stride and the next, but the last pair of an odd union: its
+     * row with itself (the second weight 0); the kernels step through them by address */
+    const uint8_t *row0;
+    ptrdiff_t stride;
+    int odd;
     int32_t wp[FASTUP_FX_TILE][FASTUP_FX_TILE_PAIRS]; /* (q[t], q[t + 1]) as one int32 */
     uint8_t act[FASTUP_FX_TILE_PAIRS]; /* bit g: output g reads the pair */
     ptrdiff_t npair;
@@ -437,12 +441,10 @@ static int fastup_fx_tile_make(fastup_fx_tile *tl, const uint8_t *plane, ptrdiff
     tl->npair = (u1 - u0 + 1) / 2;
     if (tl->npair > FASTUP_FX_TILE_PAIRS) return -1;
     tl->G = G;
-    for (i = 0; i < tl->npair; i++) {
-        ptrdiff_t r = u0 + 2 * i;
-        tl->ra[i] = plane + r * stride;
-        tl->rb[i] = r + 1 < u1 ? plane + (r + 1) * stride : tl->ra[i]; /* weight 0 */
-        tl->act[i] = 0;
-    }
+    tl->row0 = plane + u0 * stride;
+    tl->stride = stride;
+    tl->odd = (int)((u1 - u0) & 1);
+    for (i = 0; i < tl->npair; i++) tl->act[i] = 0;
     for (g = 0; g < G; g++) { /* output g's weights and the pairs that meet its window */
         ptrdiff_t d = ys[g] - u0;
         for (i = 0; i < tl->npair; i++) {
@@ -559,22 +561,24 @@ static FASTUP_AVX2 void fastup_fx_v8t_avx2(const fastup_fx_tile *tl, ptrdiff_t n
                                            int16_t *const *o, int k) {
     const __m256i bias = _mm256_set1_epi32(1 << (k - 1)), zero = _mm256_setzero_si256();
     const __m128i sh = _mm_cvtsi32_si128(k);
-    const ptrdiff_t np = tl->npair;
+    const ptrdiff_t np = tl->npair, st = tl->stride, last = tl->odd ? np - 1 : -1;
     ptrdiff_t i, t;
     for (i = 0;; i += 32) {
         __m256i c00 = bias, c01 = bias, c02 = bias, c03 = bias;
         __m256i c10 = bias, c11 = bias, c12 = bias, c13 = bias;
         if (i > n - 32) i = n - 32;
-        for (t = 0; t < np; t++) {
-            __m256i a = _mm256_loadu_si256((const __m256i *)(tl->ra[t] + i));
-            __m256i b = _mm256_loadu_si256((const __m256i *)(tl->rb[t] + i));
+        const uint8_t *ra = tl->row0 + i;
+        for (t = 0; t < np; t++, ra += 2 * st) {
+            const uint8_t *rb = t != last ? ra + st : ra;
+            __m256i a = _mm256_loadu_si256((const __m256i *)ra);
+            __m256i b = _mm256_loadu_si256((const __m256i *)rb);
             __m256i lo = _mm256_unpacklo_epi8(a, b), hi = _mm256_unpackhi_epi8(a, b);
             __m256i p0 = _mm256_unpacklo_epi8(lo, zero), p1 = _mm256_unpackhi_epi8(lo, zero);
             __m256i p2 = _mm256_unpacklo_epi8(hi, zero), p3 = _mm256_unpackhi_epi8(hi, zero);
             const unsigned act = tl->act[t];
             if ((i & 63) == 0) {
-                _mm_prefetch((const char *)(tl->ra[t] + i + FASTUP_FX_AHEAD), _MM_HINT_T0);
-                _mm_prefetch((const char *)(tl->rb[t] + i + FASTUP_FX_AHEAD), _MM_HINT_T0);
+                _mm_prefetch((const char *)(ra + FASTUP_FX_AHEAD), _MM_HINT_T0);
+                _mm_prefetch((const char *)(rb + FASTUP_FX_AHEAD), _MM_HINT_T0);
             }
 #define FASTUP_FX_T2(g)                                                                   \
     if (act & (1u << g)) {                                                                \
@@ -622,7 +626,7 @@ fastup_fx_v8t_vnni_body(const fastup_fx_tile *tl, ptrdiff_t n, int16_t *const *o
     const __m512i bias = _mm512_set1_epi32(1 << (k - 1));
     const __m128i sh = _mm_cvtsi32_si128(k);
     const __mmask64 even = 0x5555555555555555ULL;
-    const ptrdiff_t np = tl->npair;
+    const ptrdiff_t np = tl->npair, st = tl->stride, last = tl->odd ? np - 1 : -1;
     __m512i idx0, idx1, idx2, idx3;
     ptrdiff_t off[4]; /* vector v's place in the output row (C = 0) or plane */
     ptrdiff_t i, t;
@@ -655,18 +659,23 @@ fastup_fx_v8t_vnni_body(const fastup_fx_tile *tl, ptrdiff_t n, int16_t *const *o
         int whole;
         if (i > n - E) i = n - E; /* a multiple of C: n and E are */
         whole = K == 4 || i + 64 <= n; /* else K = 3 loads its 48 bytes masked */
-        for (t = 0; t < np; t++) {
-            __m512i a = whole ? _mm512_loadu_si512((const void *)(tl->ra[t] + i))
-                              : _mm512_maskz_loadu_epi8(0xFFFFFFFFFFFFULL, tl->ra[t] + i);
-            __m512i b = whole ? _mm512_loadu_si512((const void *)(tl->rb[t] + i))
-                              : _mm512_maskz_loadu_epi8(0xFFFFFFFFFFFFULL, tl->rb[t] + i);
+        const uint8_t *ra = tl->row0 + i;
+        for (t = 0; t < np; t++, ra += 2 * st) {
+            const uint8_t *rb = t != last ? ra + st : ra;
+            __m512i a = whole ? _mm512_loadu_si512((const void *)ra)
+                              : _mm512_maskz_loadu_epi8(0xFFFFFFFFFFFFULL, ra);
+            __m512i b = whole ? _mm512_loadu_si512((const void *)rb)
+                              : _mm512_maskz_loadu_epi8(0xFFFFFFFFFFFFULL, rb);
+            /* each row loaded once, into a register: folded into the K vpermt2b as memory
+             * operands, its (mostly line-splitting) load would be repeated K times */
+            __asm__("" : "+v"(a), "+v"(b));
             __m512i p0 = _mm512_maskz_permutex2var_epi8(even, a, idx0, b);
             __m512i p1 = _mm512_maskz_permutex2var_epi8(even, a, idx1, b);
             __m512i p2 = _mm512_maskz_permutex2var_epi8(even, a, idx2, b);
             __m512i p3 = K == 4 ? _mm512_maskz_permutex2var_epi8(even, a, idx3, b) : p2;
             const unsigned act = tl->act[t];
-            _mm_prefetch((const char *)(tl->ra[t] + i + FASTUP_FX_AHEAD), _MM_HINT_T0);
-            _mm_prefetch((const char *)(tl->rb[t] + i + FASTUP_FX_AHEAD), _MM_HINT_T0);
+            _mm_prefetch((const char *)(ra + FASTUP_FX_AHEAD), _MM_HINT_T0);
+            _mm_prefetch((const char *)(rb + FASTUP_FX_AHEAD), _MM_HINT_T0);
 #define FASTUP_FX_T4(g)                                                                   \
     if (act & (1u << g)) {                                                                \
         __m512i w = _mm512_set1_epi32(tl->wp[g][t]);                                      \
