@@ -952,6 +952,7 @@ cdef class FixedPlan:
     """
     cdef fastup_fx f
     cdef readonly bint suits
+    cdef Py_ssize_t src_bytes, dst_bytes
 
     def __cinit__(self):
         memset(&self.f, 0, sizeof(fastup_fx))
@@ -973,6 +974,7 @@ cdef class FixedPlan:
         if status < 0:
             raise MemoryError("FixedPlan: out of memory")
         self.suits = status == 0
+        self.src_bytes, self.dst_bytes = P * H * W * C, P * Ho * Wo * C
 
     def __dealloc__(self):
         fastup_fx_free(&self.f)
@@ -1006,12 +1008,10 @@ cdef class FixedPlan:
     def run(self, src, dst, int nthreads):
         """Fills ``dst`` (P * Ho * Wo * C uint8, C-contiguous) from ``src`` (P * H * W * C
         uint8; the sizes are checked, the element types are the caller's to get right)."""
-        cdef Py_ssize_t rows = self.f.P * self.f.Ho
         if not self.suits:
             raise ValueError("FixedPlan.run: the tables do not suit the fixed point")
-        _run_rows(<_rows_fn>fastup_fx_rows, &self.f, src,
-                  self.f.P * self.f.H * self.f.W * self.f.C, dst, rows * self.f.Wo * self.f.C,
-                  rows, nthreads)
+        _run_rows(<_rows_fn>fastup_fx_rows, &self.f, src, self.src_bytes, dst, self.dst_bytes,
+                  self.f.P * self.f.Ho, nthreads)
 
 
 # --------------------------------------------------------------------------------------------
@@ -1244,10 +1244,15 @@ cdef void _convert16(const void* s, void* d, Py_ssize_t n, int kind, int nthread
             fastup_convert16(s, d, n, kind)
 
 
+cdef bint _ready_x(Py_buffer* s, Py_ssize_t alignment):
+    """The memory check of a repeated call's ``x``: C-contiguous and aligned."""
+    return PyBuffer_IsContiguous(s, b'C') and <size_t>s.buf % <size_t>alignment == 0
+
+
 cdef bint _ready_pair(Py_buffer* s, Py_buffer* d, Py_ssize_t alignment, Py_ssize_t nbytes):
-    """The memory checks of a repeated call: ``s`` (x) C-contiguous and aligned; ``d`` (out,
-    exported writeable) C-contiguous, aligned, of ``nbytes`` bytes, apart from ``s``."""
-    return (PyBuffer_IsContiguous(s, b'C') and <size_t>s.buf % <size_t>alignment == 0
+    """The memory checks of a repeated call: ``s`` (x) as ``_ready_x``; ``d`` (out, exported
+    writeable) C-contiguous, aligned, of ``nbytes`` bytes, apart from ``s``."""
+    return (_ready_x(s, alignment)
             and PyBuffer_IsContiguous(d, b'C') and d.len == nbytes
             and <size_t>d.buf % <size_t>alignment == 0
             and not (<char*>d.buf < <char*>s.buf + s.len
@@ -1286,7 +1291,7 @@ def repeat_ready(x, out, tuple shape, dtype, Py_ssize_t alignment, Py_ssize_t nb
             PyObject_GetBuffer(x, &s, PyBUF_STRIDES)
         except Exception:  # a dtype without a buffer format
             return False
-        ok = PyBuffer_IsContiguous(&s, b'C') and <size_t>s.buf % <size_t>alignment == 0
+        ok = _ready_x(&s, alignment)
         PyBuffer_Release(&s)
         return ok
     if not _get_pair(x, out, shape, dtype, &s, &d):
@@ -1318,8 +1323,7 @@ def run_ready(kernel, x, out, tuple shape, dtype, Py_ssize_t alignment, int nthr
         if not fx.suits:
             return False
         fn, job, rows = <_rows_fn>fastup_fx_rows, &fx.f, fx.f.P * fx.f.Ho
-        src_bytes = fx.f.P * fx.f.H * fx.f.W * fx.f.C
-        dst_bytes = rows * fx.f.Wo * fx.f.C
+        src_bytes, dst_bytes = fx.src_bytes, fx.dst_bytes
     if not _get_pair(x, out, shape, dtype, &s, &d):
         return False
     try:

@@ -1574,27 +1574,11 @@ static int fastup_fx_tiles_fit(const fastup_fx *f) {
 }
 
 /* G1 weights: per output pixel, ng groups of 16 in the order fastup_fx_g1_load leaves the
- * taps (0 past the last tap). -1 when out of memory. */
+ * taps (0 past the last tap); for RGB rows of V first (not planar), the two-pixel layout of
+ * fastup_fx_g1q_loop instead (wq), the only one its pass reads. -1 when out of memory. */
 static int fastup_fx_g1_build(fastup_fx *f) {
     ptrdiff_t C = f->planar ? 1 : f->C; /* planar: each plane has one element per pixel */
     ptrdiff_t G = C == 1 ? 16 : C == 2 ? 8 : 4, ng = (f->Tx + G - 1) / G, x, g, k;
-    f->ng = ng;
-    f->wg = (int16_t *)calloc((size_t)(f->Wo * ng * 16 + 16), sizeof(int16_t));
-    if (f->wg == NULL) return -1;
-    for (x = 0; x < f->Wo; x++)
-        for (g = 0; g < ng; g++)
-            for (k = 0; k < 16; k++) {
-                ptrdiff_t lane = k / 8, slot = k % 8, t;
-                if (C == 1)
-                    t = 16 * g + k;
-                else if (C == 2) /* words: (c0 t0 t1) (c1 t0 t1) (c0 t2 t3) (c1 t2 t3) */
-                    t = 8 * g + 4 * lane + 2 * (slot / 4) + slot % 2;
-                else if (C == 3 && slot >= 6)
-                    continue;
-                else /* C = 3, 4: (c t0 t1) for each element c */
-                    t = 4 * g + 2 * lane + slot % 2;
-                if (t < f->Tx) f->wg[16 * (ng * x + g) + k] = f->qx[x * f->Tx + t];
-            }
     if (f->vfirst && !f->planar && C == 3 && f->Wo >= 8) {
         ptrdiff_t np = (f->Tx + 1) / 2, nblk = f->Wo / 8, b, lane, c, j;
         f->nq = np;
@@ -1612,7 +1596,25 @@ static int fastup_fx_g1_build(fastup_fx *f) {
                                     f->wq[16 * ((4 * b + k) * np + g) + 8 * lane + 2 * c + j] =
                                         f->qx[x * f->Tx + t];
                             }
+        return 0;
     }
+    f->ng = ng;
+    f->wg = (int16_t *)calloc((size_t)(f->Wo * ng * 16 + 16), sizeof(int16_t));
+    if (f->wg == NULL) return -1;
+    for (x = 0; x < f->Wo; x++)
+        for (g = 0; g < ng; g++)
+            for (k = 0; k < 16; k++) {
+                ptrdiff_t lane = k / 8, slot = k % 8, t;
+                if (C == 1)
+                    t = 16 * g + k;
+                else if (C == 2) /* words: (c0 t0 t1) (c1 t0 t1) (c0 t2 t3) (c1 t2 t3) */
+                    t = 8 * g + 4 * lane + 2 * (slot / 4) + slot % 2;
+                else if (C == 3 && slot >= 6)
+                    continue;
+                else /* C = 3, 4: (c t0 t1) for each element c */
+                    t = 4 * g + 2 * lane + slot % 2;
+                if (t < f->Tx) f->wg[16 * (ng * x + g) + k] = f->qx[x * f->Tx + t];
+            }
     return 0;
 }
 
