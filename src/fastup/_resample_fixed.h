@@ -43,7 +43,7 @@
  *       short (fastup_fx_vs): pmulhrsw on each row, 16 int16 sums per instruction;
  *   sums of uint8 rows of V first in tiles (fastup_fx_v8t): neighbouring output rows share
  *       most input rows, so each pair of input rows is widened once for 2 (AVX2) or 4
- *       (AVX512_VNNI: vpermt2b widens, vpdpwssd multiplies and adds) output rows; with 2-4
+ *       (AVX512_VNNI: unpacks widen, vpdpwssd multiplies and adds) output rows; with 2-4
  *       elements per pixel the VNNI tiles write one plane per element ("planar"), and the W
  *       pass runs G1 with one element per pixel on each plane (fastup_fx_g1p);
  *   along W, short output-parallel (SHORT, H first, uint8 rows): blocks of 16 outputs in two
@@ -610,69 +610,58 @@ static FASTUP_AVX2 void fastup_fx_v8t_avx2(const fastup_fx_tile *tl, ptrdiff_t n
     }
 }
 
-/* A tile of up to 4 output rows (fastup_fx_tile), AVX512_VNNI + AVX512_VBMI: E = 16 K
- * elements of each at a time (K vectors of 16 int32 sums); each pair of input rows widened
- * once by K vpermt2b (bytes of both rows side by side, the odd bytes zeroed by the mask) and
- * multiplied into the sums of every output row that reads it by vpdpwssd.
- * C = 0: in order (K = 4, vector v: elements 16 v + j), o[g] an I row;
- * C = 2, 3, 4 (``planar``): vector v gathers one element of 16 pixels, so the sums are
- * written as C planes of ``ps`` int16 each (o[g] + c ps: element c of every pixel); K = 3
- * for C = 3 (48 bytes: 16 pixels), else 4 (C = 4: 16 pixels; C = 2: 32 pixels, vectors 0, 1
- * element 0 of pixels 0-15, 16-31, vectors 2, 3 element 1). n >= E. */
+/* A tile of up to 4 output rows (fastup_fx_tile), AVX512_VNNI + AVX512_VBMI: 64 elements
+ * of each at a time (4 vectors of 16 int32 sums); each pair of input rows widened once by 6
+ * unpacks (bytes of both rows side by side, then each byte beside a zero: vector v holds
+ * elements 16 L + 4 v .. 16 L + 4 v + 3 of each 128-bit lane L) and multiplied into the sums
+ * of every output row that reads it by vpdpwssd. (The unpacks are one port-5 uop each; the
+ * three vpermt2b that gathered the same pairs in order cost two cycles each there.) The sums
+ * narrowed and put in order (two packs and two vpermt2q) are stored
+ * C = 0: as an I row o[g];
+ * C = 2, 3, 4 (``planar``): as C planes of ``ps`` int16 each (o[g] + c ps: element c of
+ * every pixel), each plane's elements of the 64 gathered by one vpermt2w and stored masked.
+ * n >= 64. */
 static FASTUP_AVX512VNNI inline __attribute__((always_inline)) void
 fastup_fx_v8t_vnni_body(const fastup_fx_tile *tl, ptrdiff_t n, int16_t *const *o, int k,
                         const int C, ptrdiff_t ps) {
-    const int K = C == 3 ? 3 : 4, E = 16 * K;
-    const __m512i bias = _mm512_set1_epi32(1 << (k - 1));
+    const __m512i bias = _mm512_set1_epi32(1 << (k - 1)), zero = _mm512_setzero_si512();
+    const __m512i lanes0 = _mm512_set_epi64(11, 10, 3, 2, 9, 8, 1, 0);
+    const __m512i lanes1 = _mm512_set_epi64(15, 14, 7, 6, 13, 12, 5, 4);
     const __m128i sh = _mm_cvtsi32_si128(k);
-    const __mmask64 even = 0x5555555555555555ULL;
     const ptrdiff_t np = tl->npair, st = tl->stride, last = tl->odd ? np - 1 : -1;
-    __m512i idx0, idx1, idx2, idx3;
-    ptrdiff_t off[4]; /* vector v's place in the output row (C = 0) or plane */
+    /* planar: for a vector starting at element i with i % C == r, plane c's elements are
+     * m = m0 + C j of the 64 (m0 = (c - r) mod C): gathered by pick[r][c], cnt[r][c] of them,
+     * the first pixel (i + m0) / C */
+    int16_t pick[4][4][32];
+    int cnt[4][4], m0s[4][4];
     ptrdiff_t i, t;
-    {
-        uint8_t b[4][64];
-        int v, j;
-        for (v = 0; v < 4; v++) {
-            for (j = 0; j < 16; j++) {
-                int e = C == 0 ? 16 * v + j        /* the byte of the vector's element j */
-                        : C == 2 ? 2 * (16 * (v % 2) + j) + v / 2
-                                 : C * j + v % C;
-                b[v][4 * j] = (uint8_t)e;             /* the first row's byte */
-                b[v][4 * j + 1] = 0;                  /* zeroed by the mask */
-                b[v][4 * j + 2] = (uint8_t)(64 + e);  /* the second row's */
-                b[v][4 * j + 3] = 0;
+    if (C) {
+        int r, c, j;
+        for (r = 0; r < C; r++)
+            for (c = 0; c < C; c++) {
+                int m0 = (c - r + C) % C;
+                m0s[r][c] = m0;
+                cnt[r][c] = (64 - m0 + C - 1) / C;
+                for (j = 0; j < 32; j++) pick[r][c][j] = (int16_t)((m0 + C * j) & 63);
             }
-            off[v] = C == 0 ? 16 * v : C == 2 ? (v / 2) * ps + 16 * (v % 2) : (v % C) * ps;
-        }
-        idx0 = _mm512_loadu_si512((const void *)b[0]);
-        idx1 = _mm512_loadu_si512((const void *)b[1]);
-        idx2 = _mm512_loadu_si512((const void *)b[2]);
-        idx3 = _mm512_loadu_si512((const void *)b[3]);
     }
-    for (i = 0;; i += E) {
+    for (i = 0;; i += 64) {
         __m512i c00 = bias, c01 = bias, c02 = bias, c03 = bias;
         __m512i c10 = bias, c11 = bias, c12 = bias, c13 = bias;
         __m512i c20 = bias, c21 = bias, c22 = bias, c23 = bias;
         __m512i c30 = bias, c31 = bias, c32 = bias, c33 = bias;
-        ptrdiff_t at;
-        int whole;
-        if (i > n - E) i = n - E; /* a multiple of C: n and E are */
-        whole = K == 4 || i + 64 <= n; /* else K = 3 loads its 48 bytes masked */
+        if (i > n - 64) i = n - 64;
         const uint8_t *ra = tl->row0 + i;
         for (t = 0; t < np; t++, ra += 2 * st) {
             const uint8_t *rb = t != last ? ra + st : ra;
-            __m512i a = whole ? _mm512_loadu_si512((const void *)ra)
-                              : _mm512_maskz_loadu_epi8(0xFFFFFFFFFFFFULL, ra);
-            __m512i b = whole ? _mm512_loadu_si512((const void *)rb)
-                              : _mm512_maskz_loadu_epi8(0xFFFFFFFFFFFFULL, rb);
-            /* each row loaded once, into a register: folded into the K vpermt2b as memory
-             * operands, its (mostly line-splitting) load would be repeated K times */
+            __m512i a = _mm512_loadu_si512((const void *)ra);
+            __m512i b = _mm512_loadu_si512((const void *)rb);
+            /* each row loaded once, into a register (folded into both unpacks as a memory
+             * operand, the second row's mostly line-splitting load would be made twice) */
             __asm__("" : "+v"(a), "+v"(b));
-            __m512i p0 = _mm512_maskz_permutex2var_epi8(even, a, idx0, b);
-            __m512i p1 = _mm512_maskz_permutex2var_epi8(even, a, idx1, b);
-            __m512i p2 = _mm512_maskz_permutex2var_epi8(even, a, idx2, b);
-            __m512i p3 = K == 4 ? _mm512_maskz_permutex2var_epi8(even, a, idx3, b) : p2;
+            __m512i lo = _mm512_unpacklo_epi8(a, b), hi = _mm512_unpackhi_epi8(a, b);
+            __m512i p0 = _mm512_unpacklo_epi8(lo, zero), p1 = _mm512_unpackhi_epi8(lo, zero);
+            __m512i p2 = _mm512_unpacklo_epi8(hi, zero), p3 = _mm512_unpackhi_epi8(hi, zero);
             const unsigned act = tl->act[t];
             _mm_prefetch((const char *)(ra + FASTUP_FX_AHEAD), _MM_HINT_T0);
             _mm_prefetch((const char *)(rb + FASTUP_FX_AHEAD), _MM_HINT_T0);
@@ -682,7 +671,7 @@ fastup_fx_v8t_vnni_body(const fastup_fx_tile *tl, ptrdiff_t n, int16_t *const *o
         c##g##0 = _mm512_dpwssd_epi32(c##g##0, p0, w);                                    \
         c##g##1 = _mm512_dpwssd_epi32(c##g##1, p1, w);                                    \
         c##g##2 = _mm512_dpwssd_epi32(c##g##2, p2, w);                                    \
-        if (K == 4) c##g##3 = _mm512_dpwssd_epi32(c##g##3, p3, w);                        \
+        c##g##3 = _mm512_dpwssd_epi32(c##g##3, p3, w);                                    \
     }
             FASTUP_FX_T4(0)
             FASTUP_FX_T4(1)
@@ -690,27 +679,34 @@ fastup_fx_v8t_vnni_body(const fastup_fx_tile *tl, ptrdiff_t n, int16_t *const *o
             FASTUP_FX_T4(3)
 #undef FASTUP_FX_T4
         }
-        /* the sums fit int16 (the plan's bound): narrowing stores */
-        at = C == 0 ? i : i / C;
+        /* the sums fit int16 (the plan's bound): packs does not saturate */
 #define FASTUP_FX_T4_STORE(g)                                                             \
     if (g < tl->G) {                                                                      \
-        int16_t *d = o[g] + at;                                                           \
-        _mm256_storeu_si256((__m256i *)(d + off[0]),                                      \
-                            _mm512_cvtepi32_epi16(_mm512_sra_epi32(c##g##0, sh)));        \
-        _mm256_storeu_si256((__m256i *)(d + off[1]),                                      \
-                            _mm512_cvtepi32_epi16(_mm512_sra_epi32(c##g##1, sh)));        \
-        _mm256_storeu_si256((__m256i *)(d + off[2]),                                      \
-                            _mm512_cvtepi32_epi16(_mm512_sra_epi32(c##g##2, sh)));        \
-        if (K == 4)                                                                       \
-            _mm256_storeu_si256((__m256i *)(d + off[3]),                                  \
-                                _mm512_cvtepi32_epi16(_mm512_sra_epi32(c##g##3, sh)));    \
+        __m512i x = _mm512_packs_epi32(_mm512_sra_epi32(c##g##0, sh),                    \
+                                       _mm512_sra_epi32(c##g##1, sh));                    \
+        __m512i y = _mm512_packs_epi32(_mm512_sra_epi32(c##g##2, sh),                    \
+                                       _mm512_sra_epi32(c##g##3, sh));                    \
+        __m512i e0 = _mm512_permutex2var_epi64(x, lanes0, y); /* elements 0-31 */         \
+        __m512i e1 = _mm512_permutex2var_epi64(x, lanes1, y); /* 32-63 */                 \
+        if (C == 0) {                                                                     \
+            _mm512_storeu_si512((void *)(o[g] + i), e0);                                  \
+            _mm512_storeu_si512((void *)(o[g] + i + 32), e1);                             \
+        } else {                                                                          \
+            int r = (int)(i % C), c;                                                      \
+            for (c = 0; c < C; c++) {                                                     \
+                __m512i v = _mm512_permutex2var_epi16(                                    \
+                    e0, _mm512_loadu_si512((const void *)pick[r][c]), e1);                \
+                _mm512_mask_storeu_epi16(o[g] + c * ps + (i + m0s[r][c]) / C,             \
+                                         (__mmask32)(0xFFFFFFFFu >> (32 - cnt[r][c])), v); \
+            }                                                                             \
+        }                                                                                 \
     }
         FASTUP_FX_T4_STORE(0)
         FASTUP_FX_T4_STORE(1)
         FASTUP_FX_T4_STORE(2)
         FASTUP_FX_T4_STORE(3)
 #undef FASTUP_FX_T4_STORE
-        if (i + E >= n) break;
+        if (i + 64 >= n) break;
     }
 }
 
