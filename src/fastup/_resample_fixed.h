@@ -1321,99 +1321,203 @@ static FASTUP_AVX2 void fastup_fx_g1_avx2(const int16_t *s, int16_t *o, uint8_t 
             fastup_fx_g1_loop(s, o, d, f, 4, f->ng);
     }
 }
-/* The W pass of a planar I row (f->planar, V first): C = 2..4 planes of ps int16 -> the
- * output row d. Each plane along W as G1 with one element per pixel (16 taps per pmaddwd, no
- * pshufb; the same weights for every plane) into its row of ``tmp`` (C rows of Wo + 8 bytes),
- * then the C rows interleaved into d. */
-static FASTUP_AVX2 inline __attribute__((always_inline)) void
-fastup_fx_g1p_loop(const int16_t *s, ptrdiff_t ps, uint8_t *d, uint8_t *tmp,
-                   const fastup_fx *f, const int C, ptrdiff_t ng) {
+/* The sums of 16 pixels in order: A[j] holds pixel j's 16 partial sums. */
+static FASTUP_AVX512VNNI inline __attribute__((always_inline)) __m512i
+fastup_fx_hsum16x16(const __m512i *A) {
+    __m512i B[8], Cv[4], e0, e1, s01, s23;
+    int j;
+    for (j = 0; j < 8; j++) /* per 128-bit lane: (a0 + a2, b0 + b2, a1 + a3, b1 + b3) */
+        B[j] = _mm512_add_epi32(_mm512_unpacklo_epi32(A[2 * j], A[2 * j + 1]),
+                                _mm512_unpackhi_epi32(A[2 * j], A[2 * j + 1]));
+    for (j = 0; j < 4; j++) /* per lane: pixels 4 j .. 4 j + 3 */
+        Cv[j] = _mm512_add_epi32(_mm512_unpacklo_epi64(B[2 * j], B[2 * j + 1]),
+                                 _mm512_unpackhi_epi64(B[2 * j], B[2 * j + 1]));
+    /* lanes (0 + 1, 2 + 3) of two vectors side by side, then those pairs summed */
+    e0 = _mm512_shuffle_i32x4(Cv[0], Cv[1], 0x88), e1 = _mm512_shuffle_i32x4(Cv[0], Cv[1], 0xDD);
+    s01 = _mm512_add_epi32(e0, e1);
+    e0 = _mm512_shuffle_i32x4(Cv[2], Cv[3], 0x88), e1 = _mm512_shuffle_i32x4(Cv[2], Cv[3], 0xDD);
+    s23 = _mm512_add_epi32(e0, e1);
+    return _mm512_add_epi32(_mm512_shuffle_i32x4(s01, s23, 0x88),
+                            _mm512_shuffle_i32x4(s01, s23, 0xDD));
+}
+
+/* The sums of 16 pixels in order: A[m] holds pixel 2 m's 8 partial sums in its low half,
+ * pixel 2 m + 1's in its high half. */
+static FASTUP_AVX512VNNI inline __attribute__((always_inline)) __m512i
+fastup_fx_hsum16x8(const __m512i *A) {
+    __m512i B[4], C0, C1, f;
+    int j;
+    for (j = 0; j < 4; j++)
+        B[j] = _mm512_add_epi32(_mm512_unpacklo_epi32(A[2 * j], A[2 * j + 1]),
+                                _mm512_unpackhi_epi32(A[2 * j], A[2 * j + 1]));
+    /* lanes 0, 1: pixels 8 j + (0, 2, 4, 6); lanes 2, 3: 8 j + (1, 3, 5, 7) */
+    C0 = _mm512_add_epi32(_mm512_unpacklo_epi64(B[0], B[1]), _mm512_unpackhi_epi64(B[0], B[1]));
+    C1 = _mm512_add_epi32(_mm512_unpacklo_epi64(B[2], B[3]), _mm512_unpackhi_epi64(B[2], B[3]));
+    /* pixels (0 2 4 6) (1 3 5 7) (8 10 12 14) (9 11 13 15) */
+    f = _mm512_add_epi32(_mm512_shuffle_i32x4(C0, C1, 0x88), _mm512_shuffle_i32x4(C0, C1, 0xDD));
+    return _mm512_permutexvar_epi32(
+        _mm512_set_epi32(15, 11, 14, 10, 13, 9, 12, 8, 7, 3, 6, 2, 5, 1, 4, 0), f);
+}
+
+/* The W pass of the planar I rows of a tile (f->planar, V first; planned on AVX512_VNNI
+ * machines only): rows in[g], g < n <= 4, each C = 2..4 planes of ps int16 -> the output rows
+ * d[g]. Each plane along W (the same weights for every plane and row: G1 with one element per
+ * pixel, ng groups of 16 taps) into the rows of ``tmp`` (4 C rows of Wo + 8 bytes), 4 pixels
+ * of the 4 rows at a time: each pixel's taps multiplied by vpdpwssd, 32 per instruction (one
+ * group: two pixels per vector), each pixel's weights loaded once for the 4 rows, the 16
+ * vectors of sums reduced together; then each row's C planes interleaved into d[g]. (A tile
+ * of fewer rows computes row 0 in place of the missing ones and does not store them.) */
+static FASTUP_AVX512VNNI inline __attribute__((always_inline)) void
+fastup_fx_g1p_loop(const int16_t *const *in, ptrdiff_t n, ptrdiff_t ps, uint8_t *const *d,
+                   uint8_t *tmp, const fastup_fx *f, const int C, ptrdiff_t ng) {
     static const uint8_t m3[4][16] = {
         /* bytes 0-15 of 8 pixels x 3 from (c0 c1) pairs, then from c2; bytes 16-23 alike */
         {0, 1, 0x80, 2, 3, 0x80, 4, 5, 0x80, 6, 7, 0x80, 8, 9, 0x80, 10},
         {0x80, 0x80, 0, 0x80, 0x80, 1, 0x80, 0x80, 2, 0x80, 0x80, 3, 0x80, 0x80, 4, 0x80},
         {11, 0x80, 12, 13, 0x80, 14, 15, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80},
         {0x80, 5, 0x80, 0x80, 6, 0x80, 0x80, 7, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80}};
-    const __m256i shuf = _mm256_setzero_si256(); /* unused with one element per pixel */
-    const __m256i bias = _mm256_set1_epi32(1 << (f->k2 - 1));
+    const __m512i bias = _mm512_set1_epi32(1 << (f->k2 - 1)), zero = _mm512_setzero_si512();
     const __m128i sh = _mm_cvtsi32_si128(f->k2);
-    const ptrdiff_t Wo = f->Wo, rs = Wo + 8, full = Wo / 8 * 8;
-    ptrdiff_t x, c, i, t;
+    const ptrdiff_t Wo = f->Wo, rs = Wo + 8, full = Wo / 4 * 4, *xs = f->xs;
+    const int16_t *wg = f->wg;
+    ptrdiff_t x, c, g, t, j, k;
     for (c = 0; c < C; c++) {
-        const int16_t *pl = s + c * ps;
-        uint8_t *b = tmp + c * rs;
-        for (x = 0; x < full; x += 8) { /* two groups of 4 pixels (fewer live sums) */
-            __m128i q[2], w16;
-            for (i = 0; i < 2; i++) {
-                __m256i a0 = fastup_fx_g1_pixel(pl, f, x + 4 * i, 1, ng, shuf);
-                __m256i a1 = fastup_fx_g1_pixel(pl, f, x + 4 * i + 1, 1, ng, shuf);
-                __m256i a2 = fastup_fx_g1_pixel(pl, f, x + 4 * i + 2, 1, ng, shuf);
-                __m256i a3 = fastup_fx_g1_pixel(pl, f, x + 4 * i + 3, 1, ng, shuf);
-                __m256i h = _mm256_hadd_epi32(_mm256_hadd_epi32(a0, a1), _mm256_hadd_epi32(a2, a3));
-                q[i] = _mm_add_epi32(_mm256_castsi256_si128(h), _mm256_extracti128_si256(h, 1));
-                q[i] = _mm_sra_epi32(_mm_add_epi32(q[i], _mm256_castsi256_si128(bias)), sh);
+        const int16_t *pl[4];
+        for (g = 0; g < 4; g++) pl[g] = in[g < n ? g : 0] + c * ps;
+        for (x = 0; x < full; x += 4) {
+            __m512i A[16], v;
+            __m128i bytes;
+            if (ng == 1) { /* A[2 g + j / 2]: pixels x + j, x + j + 1 of row g side by side */
+                for (j = 0; j < 4; j += 2) {
+                    const __m512i w = _mm512_loadu_si512((const void *)(wg + 16 * (x + j)));
+                    const ptrdiff_t xa = xs[x + j], xb = xs[x + j + 1];
+#pragma GCC unroll 4
+                    for (g = 0; g < 4; g++) {
+                        __m512i ab = _mm512_inserti64x4(
+                            _mm512_castsi256_si512(_mm256_loadu_si256((const __m256i *)(pl[g] + xa))),
+                            _mm256_loadu_si256((const __m256i *)(pl[g] + xb)), 1);
+                        A[2 * g + j / 2] = _mm512_madd_epi16(ab, w);
+                    }
+                }
+                v = fastup_fx_hsum16x8(A);
+            } else { /* A[4 g + j]: pixel x + j of row g */
+#pragma GCC unroll 4
+                for (j = 0; j < 4; j++) {
+                    const int16_t *w = wg + 16 * ng * (x + j);
+                    const ptrdiff_t xa = xs[x + j];
+                    const __m512i w0 = _mm512_loadu_si512((const void *)w);
+                    const __m512i w1 = ng == 2 ? zero
+                                       : ng == 3
+                                           ? _mm512_zextsi256_si512(
+                                                 _mm256_loadu_si256((const __m256i *)(w + 32)))
+                                           : _mm512_loadu_si512((const void *)(w + 32));
+#pragma GCC unroll 4
+                    for (g = 0; g < 4; g++) {
+                        const int16_t *p = pl[g] + xa;
+                        __m512i acc = _mm512_madd_epi16(_mm512_loadu_si512((const void *)p), w0);
+                        if (ng == 3)
+                            acc = _mm512_dpwssd_epi32(
+                                acc,
+                                _mm512_zextsi256_si512(
+                                    _mm256_loadu_si256((const __m256i *)(p + 32))),
+                                w1);
+                        else if (ng >= 4) {
+                            acc = _mm512_dpwssd_epi32(
+                                acc, _mm512_loadu_si512((const void *)(p + 32)), w1);
+                            for (k = 4; k + 1 < ng; k += 2)
+                                acc = _mm512_dpwssd_epi32(
+                                    acc, _mm512_loadu_si512((const void *)(p + 16 * k)),
+                                    _mm512_loadu_si512((const void *)(w + 16 * k)));
+                            if (ng & 1) /* the last group alone: half a vector */
+                                acc = _mm512_dpwssd_epi32(
+                                    acc,
+                                    _mm512_zextsi256_si512(
+                                        _mm256_loadu_si256((const __m256i *)(p + 16 * k))),
+                                    _mm512_zextsi256_si512(
+                                        _mm256_loadu_si256((const __m256i *)(w + 16 * k))));
+                        }
+                        A[4 * g + j] = acc;
+                    }
+                }
+                v = fastup_fx_hsum16x16(A);
             }
-            w16 = _mm_packs_epi32(q[0], q[1]);
-            _mm_storel_epi64((__m128i *)(b + x), _mm_packus_epi16(w16, w16));
+            /* sums in order of (row, pixel): 4 bytes of each row */
+            v = _mm512_max_epi32(_mm512_sra_epi32(_mm512_add_epi32(v, bias), sh), zero);
+            bytes = _mm512_cvtusepi32_epi8(v);
+            for (g = 0; g < n; g++) {
+                int32_t q = _mm_extract_epi32(bytes, 0);
+                memcpy(tmp + (g * C + c) * rs + x, &q, 4);
+                bytes = _mm_srli_si128(bytes, 4);
+            }
         }
-        for (; x < Wo; x++) {
-            const int16_t *p = pl + f->xs[x], *w = f->qx + f->Tx * x;
-            int32_t acc = 0;
-            for (t = 0; t < f->Tx; t++) acc += (int32_t)p[t] * w[t];
-            b[x] = fastup_fx_to8(acc, f->k2);
-        }
+        for (g = 0; g < n; g++)
+            for (x = full; x < Wo; x++) {
+                const int16_t *p = pl[g] + xs[x], *w = f->qx + f->Tx * x;
+                int32_t acc = 0;
+                for (t = 0; t < f->Tx; t++) acc += (int32_t)p[t] * w[t];
+                tmp[(g * C + c) * rs + x] = fastup_fx_to8(acc, f->k2);
+            }
     }
-    for (x = 0; x < full; x += 8) {
-        __m128i v0 = _mm_loadl_epi64((const __m128i *)(tmp + x));
-        __m128i v1 = _mm_loadl_epi64((const __m128i *)(tmp + rs + x));
-        if (C == 2) {
-            _mm_storeu_si128((__m128i *)(d + 2 * x), _mm_unpacklo_epi8(v0, v1));
-        } else if (C == 4) {
-            __m128i v2 = _mm_loadl_epi64((const __m128i *)(tmp + 2 * rs + x));
-            __m128i v3 = _mm_loadl_epi64((const __m128i *)(tmp + 3 * rs + x));
-            __m128i t0 = _mm_unpacklo_epi8(v0, v1), t1 = _mm_unpacklo_epi8(v2, v3);
-            _mm_storeu_si128((__m128i *)(d + 4 * x), _mm_unpacklo_epi16(t0, t1));
-            _mm_storeu_si128((__m128i *)(d + 4 * x + 16), _mm_unpackhi_epi16(t0, t1));
-        } else {
-            __m128i v2 = _mm_loadl_epi64((const __m128i *)(tmp + 2 * rs + x));
-            __m128i t0 = _mm_unpacklo_epi8(v0, v1);
-            __m128i lo = _mm_or_si128(
-                _mm_shuffle_epi8(t0, _mm_loadu_si128((const __m128i *)m3[0])),
-                _mm_shuffle_epi8(v2, _mm_loadu_si128((const __m128i *)m3[1])));
-            __m128i hi = _mm_or_si128(
-                _mm_shuffle_epi8(t0, _mm_loadu_si128((const __m128i *)m3[2])),
-                _mm_shuffle_epi8(v2, _mm_loadu_si128((const __m128i *)m3[3])));
-            _mm_storeu_si128((__m128i *)(d + 3 * x), lo);
-            _mm_storel_epi64((__m128i *)(d + 3 * x + 16), hi);
+    for (g = 0; g < n; g++) {
+        const uint8_t *b = tmp + g * C * rs;
+        uint8_t *o = d[g];
+        for (x = 0; x + 8 <= Wo; x += 8) {
+            __m128i v0 = _mm_loadl_epi64((const __m128i *)(b + x));
+            __m128i v1 = _mm_loadl_epi64((const __m128i *)(b + rs + x));
+            if (C == 2) {
+                _mm_storeu_si128((__m128i *)(o + 2 * x), _mm_unpacklo_epi8(v0, v1));
+            } else if (C == 4) {
+                __m128i v2 = _mm_loadl_epi64((const __m128i *)(b + 2 * rs + x));
+                __m128i v3 = _mm_loadl_epi64((const __m128i *)(b + 3 * rs + x));
+                __m128i t0 = _mm_unpacklo_epi8(v0, v1), t1 = _mm_unpacklo_epi8(v2, v3);
+                _mm_storeu_si128((__m128i *)(o + 4 * x), _mm_unpacklo_epi16(t0, t1));
+                _mm_storeu_si128((__m128i *)(o + 4 * x + 16), _mm_unpackhi_epi16(t0, t1));
+            } else {
+                __m128i v2 = _mm_loadl_epi64((const __m128i *)(b + 2 * rs + x));
+                __m128i t0 = _mm_unpacklo_epi8(v0, v1);
+                __m128i lo = _mm_or_si128(
+                    _mm_shuffle_epi8(t0, _mm_loadu_si128((const __m128i *)m3[0])),
+                    _mm_shuffle_epi8(v2, _mm_loadu_si128((const __m128i *)m3[1])));
+                __m128i hi = _mm_or_si128(
+                    _mm_shuffle_epi8(t0, _mm_loadu_si128((const __m128i *)m3[2])),
+                    _mm_shuffle_epi8(v2, _mm_loadu_si128((const __m128i *)m3[3])));
+                _mm_storeu_si128((__m128i *)(o + 3 * x), lo);
+                _mm_storel_epi64((__m128i *)(o + 3 * x + 16), hi);
+            }
         }
+        for (; x < Wo; x++)
+            for (c = 0; c < C; c++) o[C * x + c] = b[c * rs + x];
     }
-    for (; x < Wo; x++)
-        for (c = 0; c < C; c++) d[C * x + c] = tmp[c * rs + x];
 }
 
-static FASTUP_AVX2 void fastup_fx_g1p_avx2(const int16_t *s, ptrdiff_t ps, uint8_t *d,
-                                           uint8_t *tmp, const fastup_fx *f) {
+static FASTUP_AVX512VNNI void fastup_fx_g1p_vnni(const int16_t *const *in, ptrdiff_t n,
+                                                 ptrdiff_t ps, uint8_t *const *d, uint8_t *tmp,
+                                                 const fastup_fx *f) {
+#define FASTUP_FX_G1P(C)                                                                  \
+    switch (f->ng) {                                                                      \
+    case 1:                                                                               \
+        fastup_fx_g1p_loop(in, n, ps, d, tmp, f, C, 1);                                   \
+        break;                                                                            \
+    case 2:                                                                               \
+        fastup_fx_g1p_loop(in, n, ps, d, tmp, f, C, 2);                                   \
+        break;                                                                            \
+    case 3:                                                                               \
+        fastup_fx_g1p_loop(in, n, ps, d, tmp, f, C, 3);                                   \
+        break;                                                                            \
+    default:                                                                              \
+        fastup_fx_g1p_loop(in, n, ps, d, tmp, f, C, f->ng);                               \
+    }
     switch (f->C) {
     case 2:
-        if (f->ng == 1)
-            fastup_fx_g1p_loop(s, ps, d, tmp, f, 2, 1);
-        else
-            fastup_fx_g1p_loop(s, ps, d, tmp, f, 2, f->ng);
+        FASTUP_FX_G1P(2)
         break;
     case 3:
-        if (f->ng == 1)
-            fastup_fx_g1p_loop(s, ps, d, tmp, f, 3, 1);
-        else if (f->ng == 3)
-            fastup_fx_g1p_loop(s, ps, d, tmp, f, 3, 3);
-        else
-            fastup_fx_g1p_loop(s, ps, d, tmp, f, 3, f->ng);
+        FASTUP_FX_G1P(3)
         break;
     default:
-        if (f->ng == 1)
-            fastup_fx_g1p_loop(s, ps, d, tmp, f, 4, 1);
-        else
-            fastup_fx_g1p_loop(s, ps, d, tmp, f, 4, f->ng);
+        FASTUP_FX_G1P(4)
     }
+#undef FASTUP_FX_G1P
 }
 
 #endif /* FASTUP_HAVE_AVX2_PATH */
@@ -1974,7 +2078,7 @@ static inline void fastup_fx_hpass(const fastup_fx *f, const uint8_t *in, int16_
 /* Output rows r0..r1 of plan f, V first: the rows of each output row summed into an I row
  * (a tile of up to 4 output rows at a time where a tiled kernel runs: into slots, rows of
  * ``stride`` elements), then each I row along W into its output row. rows: room for Ty
- * pointers; bytes: planar, C rows of Wo + 8 bytes. */
+ * pointers; bytes: planar, 4 C rows of Wo + 8 bytes. */
 static inline void fastup_fx_vfirst(const fastup_fx *f, const uint8_t *src, uint8_t *dst,
                                     ptrdiff_t r0, ptrdiff_t r1, int avx2, int16_t *slots,
                                     ptrdiff_t stride, const uint8_t **rows, uint8_t *bytes) {
@@ -2020,14 +2124,19 @@ static inline void fastup_fx_vfirst(const fastup_fx *f, const uint8_t *src, uint
 #endif
                 fastup_fx_v8_plain(rows, f->qy + y * T, T, inlen, slots, f->k1);
         }
+#if FASTUP_HAVE_AVX2_PATH
+        if (f->planar) { /* the tile's rows along W (planned where the tiles always fit) */
+            const int16_t *in[FASTUP_FX_TILE];
+            uint8_t *drows[FASTUP_FX_TILE];
+            for (g = 0; g < n; g++) in[g] = slots + g * stride, drows[g] = dst + (r + g) * outlen;
+            fastup_fx_g1p_vnni(in, n, ps, drows, bytes, f);
+            continue;
+        }
+#endif
         for (g = 0; g < n; g++) { /* each I row along W */
             const int16_t *in = slots + g * stride;
             uint8_t *drow = dst + (r + g) * outlen;
 #if FASTUP_HAVE_AVX2_PATH
-            if (f->planar) { /* (planned where the tiles always fit) */
-                fastup_fx_g1p_avx2(in, ps, drow, bytes, f);
-                continue;
-            }
             if (avx2 && f->hkind == FASTUP_FX_G1) {
                 fastup_fx_g1_avx2(in, NULL, drow, f);
                 continue;
@@ -2054,7 +2163,8 @@ static inline int fastup_fx_body(const fastup_fx *f, const uint8_t *src, uint8_t
     int g1 = avx2 && f->hkind == FASTUP_FX_G1;
     int16_t *slots = (int16_t *)calloc((size_t)(nslots * stride), sizeof(int16_t));
     int16_t *wide = NULL;
-    uint8_t *bytes = f->planar ? (uint8_t *)malloc((size_t)(f->C * (f->Wo + 8))) : NULL;
+    uint8_t *bytes =
+        f->planar ? (uint8_t *)malloc((size_t)(FASTUP_FX_TILE * f->C * (f->Wo + 8))) : NULL;
     ptrdiff_t *tags = (ptrdiff_t *)malloc((size_t)nslots * sizeof(ptrdiff_t));
     const void **rows = (const void **)malloc((size_t)T * sizeof(void *));
     const int32_t m = f->short2 ? 1 << (16 - f->S) : 0;
