@@ -477,6 +477,65 @@ static FASTUP_AVX2 void fastup_vrown_avx2(const float *const *rows, const float 
     }
 }
 
+/* fastup_vrown_avx2 on rows of 16-bit integers (sgn: int16, else uint16), each element
+ * converted to float as it is read (exactly, as fastup_load_row converts it): the same sums,
+ * without a converted copy of every input row (the copy cost as much as the sums). */
+static FASTUP_AVX2 void fastup_vrown16_avx2(const void *const *rows, const float *w,
+                                            ptrdiff_t T, ptrdiff_t n, float *acc, int sgn) {
+    const uint16_t *live[256];
+    float wl[256];
+    __m256 wv[256];
+    ptrdiff_t L = 0, i, t;
+    for (t = 0; t < T && L < 256; t++)
+        if (rows[t] != NULL) {
+            live[L] = (const uint16_t *)rows[t];
+            wl[L] = w[t];
+            wv[L++] = _mm256_set1_ps(w[t]);
+        }
+    if (L == 0) {
+        memset(acc, 0, (size_t)n * sizeof(float));
+        return;
+    }
+#define FASTUP_CVT16(p, s)                                                                    \
+    _mm256_cvtepi32_ps(s ? _mm256_cvtepi16_epi32(_mm_loadu_si128((const __m128i *)(p)))       \
+                         : _mm256_cvtepu16_epi32(_mm_loadu_si128((const __m128i *)(p))))
+#define FASTUP_VROWN16(s)                                                                     \
+    for (i = 0; i + 32 <= n; i += 32) {                                                       \
+        __m256 a0 = _mm256_mul_ps(wv[0], FASTUP_CVT16(live[0] + i, s));                       \
+        __m256 a1 = _mm256_mul_ps(wv[0], FASTUP_CVT16(live[0] + i + 8, s));                   \
+        __m256 a2 = _mm256_mul_ps(wv[0], FASTUP_CVT16(live[0] + i + 16, s));                  \
+        __m256 a3 = _mm256_mul_ps(wv[0], FASTUP_CVT16(live[0] + i + 24, s));                  \
+        _mm_prefetch((const char *)(live[0] + i + 128), _MM_HINT_T0);                         \
+        for (t = 1; t < L; t++) {                                                             \
+            const uint16_t *r = live[t] + i;                                                  \
+            _mm_prefetch((const char *)(r + 128), _MM_HINT_T0);                               \
+            a0 = _mm256_fmadd_ps(wv[t], FASTUP_CVT16(r, s), a0);                              \
+            a1 = _mm256_fmadd_ps(wv[t], FASTUP_CVT16(r + 8, s), a1);                          \
+            a2 = _mm256_fmadd_ps(wv[t], FASTUP_CVT16(r + 16, s), a2);                         \
+            a3 = _mm256_fmadd_ps(wv[t], FASTUP_CVT16(r + 24, s), a3);                         \
+        }                                                                                     \
+        _mm256_storeu_ps(acc + i, a0);                                                        \
+        _mm256_storeu_ps(acc + i + 8, a1);                                                    \
+        _mm256_storeu_ps(acc + i + 16, a2);                                                   \
+        _mm256_storeu_ps(acc + i + 24, a3);                                                   \
+    }
+    if (sgn) {
+        FASTUP_VROWN16(1)
+    } else {
+        FASTUP_VROWN16(0)
+    }
+#undef FASTUP_VROWN16
+#undef FASTUP_CVT16
+    for (; i < n; i++) { /* the same sums, one output at a time */
+        float v;
+#define FASTUP_X16(t) (sgn ? (float)(int16_t)live[t][i] : (float)live[t][i])
+        v = wl[0] * FASTUP_X16(0);
+        for (t = 1; t < L; t++) v = fmaf(wl[t], FASTUP_X16(t), v);
+#undef FASTUP_X16
+        acc[i] = v;
+    }
+}
+
 /* n floats -> integer type ``type`` at dst, AVX2: saturate, round half to even (the default
  * rounding of vcvtps2dq, as the magic-number rounding of fastup_store_row), narrow. */
 static FASTUP_AVX2 void fastup_store_int_avx2(int type, const float *v, ptrdiff_t n,
@@ -827,14 +886,19 @@ static void fastup_hx1_free(fastup_hx1 *h1) {
  * W first (vfirst == 0): input rows resampled along W are cached (slot = iy mod Ty, tagged
  * with the row), and each output row sums Ty of them: the W work is done once per input row.
  * H first (vfirst == 1): each output row sums Ty input rows (converted to float through the
- * same kind of cache unless they are float32) into one row, then resamples it along W: the W
- * work is done once per output row, better when H shrinks. */
+ * same kind of cache unless they are float32, or 16-bit integers on AVX2, converted by the sums
+ * as they read them) into one row, then resamples it along W: the W work is done once per
+ * output row, better when H shrinks. */
 FASTUP_INLINE int fastup_rs2d_body(const fastup_rs2d *j, const void *src, void *dst,
                                    ptrdiff_t r0, ptrdiff_t r1, int avx2) {
     ptrdiff_t inlen = j->W * j->C, outlen = j->Wo * j->C;
     ptrdiff_t T = j->ys != NULL ? j->Ty : 1;
     int vfirst = j->ys != NULL && j->vfirst;
     int f32in = j->src_type == FASTUP_F32;
+    /* AVX2, H first, 16-bit integers: the sums read the input rows themselves (not rows of 2
+     * or 4 taps, summed by fastup_vrows_avx2 in another order) */
+    int fused16 = avx2 && vfirst && (j->src_type == FASTUP_U16 || j->src_type == FASTUP_I16) &&
+                  T != 2 && T != 4 && T <= 256;
     /* float32 results are written in place, or (a large output, AVX2) staged and streamed */
     int stream = avx2 && j->dst_type == FASTUP_F32 &&
                  (double)(j->P * j->Ho) * (double)outlen * 4.0 >= (double)FASTUP_STREAM_BYTES &&
@@ -842,7 +906,7 @@ FASTUP_INLINE int fastup_rs2d_body(const fastup_rs2d *j, const void *src, void *
                                        (double)(r1 - r0) * (double)outlen * 4.0);
     int inplace = j->dst_type == FASTUP_F32 && !stream, smode = stream ? 2 : avx2;
     /* the cache: resampled rows (W first), converted input rows (H first), or none */
-    ptrdiff_t nslots = !vfirst ? (j->ys != NULL ? T : 1) : (f32in ? 0 : T);
+    ptrdiff_t nslots = !vfirst ? (j->ys != NULL ? T : 1) : (f32in || fused16 ? 0 : T);
     ptrdiff_t stride = (vfirst ? inlen : outlen) + 8;
     size_t dsize = fastup_type_size(j->dst_type);
     ptrdiff_t r, s, t;
@@ -925,6 +989,11 @@ FASTUP_INLINE int fastup_rs2d_body(const fastup_rs2d *j, const void *src, void *
                 rows[t] = (const float *)src + (p * j->H + iy) * inlen;
                 continue;
             }
+            if (fused16) { /* (read as 16-bit integers by fastup_vrown16_avx2) */
+                rows[t] = (const float *)(const void *)((const int16_t *)src +
+                                                        (p * j->H + iy) * inlen);
+                continue;
+            }
             tag = p * j->H + iy;
             s = s0 + t < nslots ? s0 + t : s0 + t - nslots; /* iy mod nslots (T == nslots) */
             if (tags[s] != tag) {
@@ -944,8 +1013,14 @@ FASTUP_INLINE int fastup_rs2d_body(const fastup_rs2d *j, const void *src, void *
             fastup_vstep(rows, part, j->yw + y * T, T, outlen, j->dst_type, drow, buf, inplace,
                          smode);
         } else {
-            fastup_vstep(rows, part, j->yw + y * T, T, inlen, FASTUP_F32, (char *)line, buf, 1,
-                         avx2);
+#if FASTUP_HAVE_AVX2_PATH
+            if (fused16)
+                fastup_vrown16_avx2((const void *const *)rows, j->yw + y * T, T, inlen, line,
+                                    j->src_type == FASTUP_I16);
+            else
+#endif
+                fastup_vstep(rows, part, j->yw + y * T, T, inlen, FASTUP_F32, (char *)line,
+                             buf, 1, avx2);
             fastup_hrow(j, line, inplace ? (float *)drow : hout, &h1, avx2);
             if (!inplace) fastup_store(j->dst_type, hout, outlen, drow, smode);
         }
