@@ -421,12 +421,33 @@ static FASTUP_AVX2 void fastup_hrow_dot_avx2(const float *s, float *o, ptrdiff_t
     }
 }
 
-/* acc[0:n] = sum_t w[t] * rows[t][0:n] over the live rows (NULL rows are not read), AVX2:
- * the first live row's product, then one fused multiply-add per further row, 32 outputs at a
- * time in registers (the rows are prefetched: many at once outrun the hardware prefetchers). */
-static FASTUP_AVX2 void fastup_vrown_avx2(const float *const *rows, const float *w, ptrdiff_t T,
-                                          ptrdiff_t n, float *acc) {
-    const float *live[256];
+/* Element i of row r as a float: float32 (kind 0), uint16 (1) or int16 (2), converted
+ * exactly (as fastup_load_row converts it); 8 of them from i on (AVX2). */
+static inline float fastup_ld1(const void *r, ptrdiff_t i, int kind) {
+    return kind == 0 ? ((const float *)r)[i]
+           : kind == 2 ? (float)((const int16_t *)r)[i]
+                       : (float)((const uint16_t *)r)[i];
+}
+
+static FASTUP_AVX2 inline __attribute__((always_inline)) __m256 fastup_ld8(const void *r,
+                                                                           ptrdiff_t i,
+                                                                           int kind) {
+    __m128i v;
+    if (kind == 0) return _mm256_loadu_ps((const float *)r + i);
+    v = _mm_loadu_si128((const __m128i *)((const int16_t *)r + i));
+    return _mm256_cvtepi32_ps(kind == 2 ? _mm256_cvtepi16_epi32(v) : _mm256_cvtepu16_epi32(v));
+}
+
+/* acc[0:n] = sum_t w[t] * rows[t][0:n] over the live rows (NULL rows are not read), rows of
+ * float32 or 16-bit integers (kind, as fastup_ld1: converted as they are read, without a float
+ * copy of each row), AVX2: the first live row's product, then one fused multiply-add per
+ * further row, 32 outputs at a time in registers (the rows are prefetched 256 bytes ahead:
+ * many at once outrun the hardware prefetchers). */
+static FASTUP_AVX2 inline __attribute__((always_inline)) void
+fastup_vrown_body(const void *const *rows, const float *w, ptrdiff_t T, ptrdiff_t n, float *acc,
+                  const int kind) {
+    const ptrdiff_t size = kind == 0 ? 4 : 2;
+    const void *live[256];
     float wl[256];
     __m256 wv[256];
     ptrdiff_t L = 0, i, t;
@@ -445,25 +466,26 @@ static FASTUP_AVX2 void fastup_vrown_avx2(const float *const *rows, const float 
         if (L == 0) memset(acc, 0, (size_t)n * sizeof(float));
         for (t = 0; L < 0 && t < T; t++) {
             if (rows[t] == NULL) continue;
-            for (i = 0; i < n; i++) acc[i] = started ? fmaf(w[t], rows[t][i], acc[i])
-                                                     : w[t] * rows[t][i];
+            for (i = 0; i < n; i++)
+                acc[i] = started ? fmaf(w[t], fastup_ld1(rows[t], i, kind), acc[i])
+                                 : w[t] * fastup_ld1(rows[t], i, kind);
             started = 1;
         }
         return;
     }
     for (i = 0; i + 32 <= n; i += 32) {
-        __m256 a0 = _mm256_mul_ps(wv[0], _mm256_loadu_ps(live[0] + i));
-        __m256 a1 = _mm256_mul_ps(wv[0], _mm256_loadu_ps(live[0] + i + 8));
-        __m256 a2 = _mm256_mul_ps(wv[0], _mm256_loadu_ps(live[0] + i + 16));
-        __m256 a3 = _mm256_mul_ps(wv[0], _mm256_loadu_ps(live[0] + i + 24));
-        _mm_prefetch((const char *)(live[0] + i + 64), _MM_HINT_T0);
+        __m256 a0 = _mm256_mul_ps(wv[0], fastup_ld8(live[0], i, kind));
+        __m256 a1 = _mm256_mul_ps(wv[0], fastup_ld8(live[0], i + 8, kind));
+        __m256 a2 = _mm256_mul_ps(wv[0], fastup_ld8(live[0], i + 16, kind));
+        __m256 a3 = _mm256_mul_ps(wv[0], fastup_ld8(live[0], i + 24, kind));
+        _mm_prefetch((const char *)live[0] + size * i + 256, _MM_HINT_T0);
         for (t = 1; t < L; t++) {
-            const float *r = live[t] + i;
-            _mm_prefetch((const char *)(r + 64), _MM_HINT_T0);
-            a0 = _mm256_fmadd_ps(wv[t], _mm256_loadu_ps(r), a0);
-            a1 = _mm256_fmadd_ps(wv[t], _mm256_loadu_ps(r + 8), a1);
-            a2 = _mm256_fmadd_ps(wv[t], _mm256_loadu_ps(r + 16), a2);
-            a3 = _mm256_fmadd_ps(wv[t], _mm256_loadu_ps(r + 24), a3);
+            const void *r = live[t];
+            _mm_prefetch((const char *)r + size * i + 256, _MM_HINT_T0);
+            a0 = _mm256_fmadd_ps(wv[t], fastup_ld8(r, i, kind), a0);
+            a1 = _mm256_fmadd_ps(wv[t], fastup_ld8(r, i + 8, kind), a1);
+            a2 = _mm256_fmadd_ps(wv[t], fastup_ld8(r, i + 16, kind), a2);
+            a3 = _mm256_fmadd_ps(wv[t], fastup_ld8(r, i + 24, kind), a3);
         }
         _mm256_storeu_ps(acc + i, a0);
         _mm256_storeu_ps(acc + i + 8, a1);
@@ -471,69 +493,24 @@ static FASTUP_AVX2 void fastup_vrown_avx2(const float *const *rows, const float 
         _mm256_storeu_ps(acc + i + 24, a3);
     }
     for (; i < n; i++) { /* the same sums, one output at a time */
-        float v = wl[0] * live[0][i];
-        for (t = 1; t < L; t++) v = fmaf(wl[t], live[t][i], v);
+        float v = wl[0] * fastup_ld1(live[0], i, kind);
+        for (t = 1; t < L; t++) v = fmaf(wl[t], fastup_ld1(live[t], i, kind), v);
         acc[i] = v;
     }
 }
 
-/* fastup_vrown_avx2 on rows of 16-bit integers (sgn: int16, else uint16), each element
- * converted to float as it is read (exactly, as fastup_load_row converts it): the same sums,
- * without a converted copy of every input row (the copy cost as much as the sums). */
+static FASTUP_AVX2 void fastup_vrown_avx2(const float *const *rows, const float *w, ptrdiff_t T,
+                                          ptrdiff_t n, float *acc) {
+    fastup_vrown_body((const void *const *)rows, w, T, n, acc, 0);
+}
+
+/* fastup_vrown_avx2 on rows of 16-bit integers (sgn: int16, else uint16) */
 static FASTUP_AVX2 void fastup_vrown16_avx2(const void *const *rows, const float *w,
                                             ptrdiff_t T, ptrdiff_t n, float *acc, int sgn) {
-    const uint16_t *live[256];
-    float wl[256];
-    __m256 wv[256];
-    ptrdiff_t L = 0, i, t;
-    for (t = 0; t < T && L < 256; t++)
-        if (rows[t] != NULL) {
-            live[L] = (const uint16_t *)rows[t];
-            wl[L] = w[t];
-            wv[L++] = _mm256_set1_ps(w[t]);
-        }
-    if (L == 0) {
-        memset(acc, 0, (size_t)n * sizeof(float));
-        return;
-    }
-#define FASTUP_CVT16(p, s)                                                                    \
-    _mm256_cvtepi32_ps(s ? _mm256_cvtepi16_epi32(_mm_loadu_si128((const __m128i *)(p)))       \
-                         : _mm256_cvtepu16_epi32(_mm_loadu_si128((const __m128i *)(p))))
-#define FASTUP_VROWN16(s)                                                                     \
-    for (i = 0; i + 32 <= n; i += 32) {                                                       \
-        __m256 a0 = _mm256_mul_ps(wv[0], FASTUP_CVT16(live[0] + i, s));                       \
-        __m256 a1 = _mm256_mul_ps(wv[0], FASTUP_CVT16(live[0] + i + 8, s));                   \
-        __m256 a2 = _mm256_mul_ps(wv[0], FASTUP_CVT16(live[0] + i + 16, s));                  \
-        __m256 a3 = _mm256_mul_ps(wv[0], FASTUP_CVT16(live[0] + i + 24, s));                  \
-        _mm_prefetch((const char *)(live[0] + i + 128), _MM_HINT_T0);                         \
-        for (t = 1; t < L; t++) {                                                             \
-            const uint16_t *r = live[t] + i;                                                  \
-            _mm_prefetch((const char *)(r + 128), _MM_HINT_T0);                               \
-            a0 = _mm256_fmadd_ps(wv[t], FASTUP_CVT16(r, s), a0);                              \
-            a1 = _mm256_fmadd_ps(wv[t], FASTUP_CVT16(r + 8, s), a1);                          \
-            a2 = _mm256_fmadd_ps(wv[t], FASTUP_CVT16(r + 16, s), a2);                         \
-            a3 = _mm256_fmadd_ps(wv[t], FASTUP_CVT16(r + 24, s), a3);                         \
-        }                                                                                     \
-        _mm256_storeu_ps(acc + i, a0);                                                        \
-        _mm256_storeu_ps(acc + i + 8, a1);                                                    \
-        _mm256_storeu_ps(acc + i + 16, a2);                                                   \
-        _mm256_storeu_ps(acc + i + 24, a3);                                                   \
-    }
-    if (sgn) {
-        FASTUP_VROWN16(1)
-    } else {
-        FASTUP_VROWN16(0)
-    }
-#undef FASTUP_VROWN16
-#undef FASTUP_CVT16
-    for (; i < n; i++) { /* the same sums, one output at a time */
-        float v;
-#define FASTUP_X16(t) (sgn ? (float)(int16_t)live[t][i] : (float)live[t][i])
-        v = wl[0] * FASTUP_X16(0);
-        for (t = 1; t < L; t++) v = fmaf(wl[t], FASTUP_X16(t), v);
-#undef FASTUP_X16
-        acc[i] = v;
-    }
+    if (sgn)
+        fastup_vrown_body(rows, w, T, n, acc, 2);
+    else
+        fastup_vrown_body(rows, w, T, n, acc, 1);
 }
 
 /* n floats -> integer type ``type`` at dst, AVX2: saturate, round half to even (the default
@@ -898,7 +875,7 @@ FASTUP_INLINE int fastup_rs2d_body(const fastup_rs2d *j, const void *src, void *
     /* AVX2, H first, 16-bit integers: the sums read the input rows themselves (not rows of 2
      * or 4 taps, summed by fastup_vrows_avx2 in another order) */
     int fused16 = avx2 && vfirst && (j->src_type == FASTUP_U16 || j->src_type == FASTUP_I16) &&
-                  T != 2 && T != 4 && T <= 256;
+                  T != 2 && T != 4;
     /* float32 results are written in place, or (a large output, AVX2) staged and streamed */
     int stream = avx2 && j->dst_type == FASTUP_F32 &&
                  (double)(j->P * j->Ho) * (double)outlen * 4.0 >= (double)FASTUP_STREAM_BYTES &&
