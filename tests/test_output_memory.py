@@ -4,8 +4,10 @@ reuses it instead of paying its page faults again. Reuse must never touch an arr
 use, its views included, and the arrays must behave as any other."""
 
 import copy
+import ctypes
 import gc
 import pickle
+import sys
 import threading
 
 import numpy as np
@@ -97,3 +99,30 @@ def test_release_returns_the_kept_bytes():
     del y
     assert _kernels.release_kept_outputs() >= size
     assert _kernels.release_kept_outputs() == 0
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="madvise is Linux's")
+def test_a_large_block_is_kept_and_right_after_the_system_took_its_pages():
+    """An output over 256 MiB is kept too, its pages the system's to take back when memory runs
+    short (MADV_FREE): the next output reuses the block, and pages taken back (zeroed here with
+    MADV_DONTNEED, as the system would) are written like the others."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.madvise.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int]
+    x = np.random.default_rng(1).random((2, (1 << 23) + 4096), dtype=np.float32)
+    _kernels.release_kept_outputs()
+    first = fastup.resize(x, scale=4.0, axes=1, mode="nearest")
+    assert first.nbytes > 256 << 20
+    address, nbytes = _data(first), first.nbytes
+    del first
+    gc.collect()
+    assert libc.madvise(address + (64 << 20), 64 << 20, 4) == 0  # MADV_DONTNEED: 64 MiB zeroed
+    second = fastup.resize(x + 1, scale=4.0, axes=1, mode="linear")
+    assert _data(second) == address
+    want = np.full_like(second, np.nan)  # the same call into memory of its own
+    fastup.resize(x + 1, scale=4.0, axes=1, mode="linear", out=want)
+    np.testing.assert_array_equal(second, want)
+    head = oracle.resize(x[:, :1024] + 1, scale=4.0, axes=1, mode="linear")  # reads x[:, :1001]
+    np.testing.assert_allclose(second[:, :4000], head[:, :4000], rtol=1e-6)
+    del second
+    gc.collect()
+    assert _kernels.release_kept_outputs() >= nbytes

@@ -66,6 +66,18 @@ static void *fastup_planes_malloc(size_t bytes) {
     return p;
 }
 
+/* Leave the pages of a kept buffer from fastup_planes_malloc to the system for when memory runs
+ * short (Linux MADV_FREE): until it takes them they stay mapped, and writing them again costs
+ * no page fault; a page it took reads as zeros and is mapped afresh when written. */
+static void fastup_planes_lend(void *p, size_t bytes) {
+#if defined(__linux__) && defined(MADV_FREE)
+    if (p != NULL && bytes >= FASTUP_HUGE_PAGE) madvise(p, bytes - bytes % 4096, MADV_FREE);
+#else
+    (void)p;
+    (void)bytes;
+#endif
+}
+
 /* Pack B[pc:pc+kc, jc:jc+nc] into panels of NR columns, zero-padded. Rows of B with unit
  * column stride are copied NR at a time (a fixed-size copy the compiler inlines), row after
  * row; a B with unit row stride (a transpose) is read along its contiguous columns, its whole

@@ -2033,6 +2033,7 @@ def sample_transposed(const real_t[:, :, :] source, const Py_ssize_t[::1] geomet
 
 cdef extern from "_gemm.h" nogil:
     void* fastup_planes_malloc(size_t bytes)
+    void fastup_planes_lend(void* p, size_t bytes)
     void fastup_aligned_free(void* p)
 
 cdef extern from "Python.h":
@@ -2049,14 +2050,18 @@ cdef void* _pool_ptr[2]
 cdef Py_ssize_t _pool_size[2]
 cdef Py_ssize_t _pool_age[2]
 cdef Py_ssize_t _pool_clock = 0
-cdef Py_ssize_t POOL_MAX_BYTES = 1 << 28  # a block larger than this (256 MiB) is never kept
+cdef Py_ssize_t POOL_MAX_BYTES = 1 << 30  # a block larger than this (1 GiB) is never kept
+# a kept block larger than this (256 MiB) is left to the system for when memory runs short
+cdef Py_ssize_t POOL_LENT_BYTES = 1 << 28
 
 
 cdef class OutputBlock:
     """Memory for one output array (``np.frombuffer`` of it), taken from the blocks kept from
     freed outputs when one of a fitting size is there, else allocated (2 MiB-aligned, huge
     pages where Linux allows); when the last array using it is freed, kept for the next
-    output (at most two blocks), else released. The GIL guards the kept blocks."""
+    output (at most two blocks, of at most 1 GiB each; the pages of one over 256 MiB are the
+    system's to take back when memory runs short), else released. The GIL guards the kept
+    blocks."""
     cdef void* ptr
     cdef Py_ssize_t size
 
@@ -2113,6 +2118,8 @@ cdef class OutputBlock:
                     slot = k
             if _pool_ptr[slot] != NULL:
                 fastup_aligned_free(_pool_ptr[slot])
+            if self.size > POOL_LENT_BYTES:
+                fastup_planes_lend(self.ptr, <size_t>self.size)
             _pool_clock += 1
             _pool_ptr[slot], _pool_size[slot], _pool_age[slot] = self.ptr, self.size, _pool_clock
         else:

@@ -250,10 +250,10 @@ KEPT_OUTPUT_BYTES = 4 << 20  # outputs this large live in memory kept when they 
 def output_array(shape: tuple[int, ...], dtype: np.dtype, nbytes: int) -> np.ndarray:
     """A new array for a result of ``nbytes``: ``np.empty``, or for a large one an array over
     an ``_kernels.OutputBlock``, whose memory is kept for the next large output when the
-    array is freed (at most two blocks, of at most 256 MiB each): the next call of a pipeline
-    then writes memory that is already mapped, instead of paying the page faults (and the
-    zeroing) of a fresh allocation again, which cost as much as the resize itself for a large
-    output."""
+    array is freed (at most two blocks, of at most 1 GiB each; see ``OutputBlock``): the next
+    call of a pipeline then writes memory that is already mapped, instead of paying the page
+    faults (and the zeroing) of a fresh allocation again, which cost as much as the resize
+    itself for a large output."""
     if nbytes < KEPT_OUTPUT_BYTES:
         return np.empty(shape, dtype)
     from . import _kernels
