@@ -193,27 +193,32 @@ typedef struct {
  * that no 16-byte load leaves the source. */
 static int fastup_bytes16_build(const ptrdiff_t *last, ptrdiff_t n_last, ptrdiff_t block,
                                 fastup_bytes16 *t) {
-    ptrdiff_t n = n_last * block, b, j, end = 0, o;
-    t->nb = n / 16;
+    ptrdiff_t b, j, end = 0, o = 0, i = 0, at[16];
+    t->nb = n_last * block / 16;
     t->fit = 0;
     t->lo = (int32_t *)malloc((size_t)(t->nb + 1) * sizeof(int32_t));
     t->mask = (uint8_t *)malloc((size_t)(t->nb + 1) * 16);
     if (t->lo == NULL || t->mask == NULL) return -1;
-    for (o = 0; o < n_last; o++) end = last[o] + block > end ? last[o] + block : end;
+    for (j = 0; j < n_last; j++) end = last[j] + block > end ? last[j] + block : end;
     for (b = 0; b < t->nb; b++) {
-        ptrdiff_t lo = -1, hi = -1;
-        for (j = 16 * b; j < 16 * b + 16; j++) {
-            ptrdiff_t at = last[j / block] + j % block;
-            lo = lo < 0 || at < lo ? at : lo;
-            hi = at > hi ? at : hi;
+        ptrdiff_t lo, hi;
+        for (j = 0; j < 16; j++) { /* output byte 16 b + j is byte i of output o */
+            at[j] = last[o] + i;
+            if (++i == block) {
+                i = 0;
+                o++;
+            }
+        }
+        lo = hi = at[0];
+        for (j = 1; j < 16; j++) {
+            lo = at[j] < lo ? at[j] : lo;
+            hi = at[j] > hi ? at[j] : hi;
         }
         /* a window that would pass the end is moved back to end there */
         if (lo + 16 > end) lo = end - 16;
         if (lo >= 0 && hi - lo < 16 && lo <= 2147483647) {
             t->lo[b] = (int32_t)lo;
-            for (j = 0; j < 16; j++)
-                t->mask[16 * b + j] =
-                    (uint8_t)(last[(16 * b + j) / block] + (16 * b + j) % block - lo);
+            for (j = 0; j < 16; j++) t->mask[16 * b + j] = (uint8_t)(at[j] - lo);
             t->fit++;
         } else {
             t->lo[b] = -1;

@@ -249,6 +249,8 @@ cdef void _gather_row(const uint8_t* s, uint8_t* out, const Py_ssize_t* last, Py
 
 # a streamed output keeps at most this many bytes of gathered rows per thread
 DEF STAGE_CACHE = 262144
+# a thread shuffles rows of small pixels (fastup_bytes16) only when it writes this many rows
+DEF GATHER_SHUFFLE_ROWS = 4
 
 cdef int _gather_rows(const uint8_t* src, uint8_t* dst, const Py_ssize_t* offsets,
                       const Py_ssize_t* dims, const Py_ssize_t* table_start, Py_ssize_t k,
@@ -285,8 +287,9 @@ cdef int _gather_rows(const uint8_t* src, uint8_t* dst, const Py_ssize_t* offset
     for slot in range(nslots):  # empty (tag[slot] is read only once held)
         held[slot] = NULL
     # AVX2: rows of small pixels (uint8 images) in blocks of 16 bytes shuffled from the source
-    # when most blocks' bytes lie within 16 source bytes (an upscale)
-    if block < 8 and rowbytes >= 64 and fastup_use_avx2():
+    # when most blocks' bytes lie within 16 source bytes (an upscale), if this thread writes
+    # rows enough to repay building the shuffles (a few bytes of work per output byte)
+    if block < 8 and rowbytes >= 64 and r1 - r0 >= GATHER_SHUFFLE_ROWS and fastup_use_avx2():
         shuffled = fastup_bytes16_build(last, n_last, block, &shuffle) == 0 and (
             4 * shuffle.fit >= 3 * shuffle.nb)
         if not shuffled:

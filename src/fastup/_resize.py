@@ -726,7 +726,7 @@ class _Plan:
                 _threads.team_size(nthreads, self.work),
             )
         elif self.mode == "nearest":
-            table, dims, block = self.gather_tables
+            table, dims, block = self.gather_tables(active)
             _kernels.gather(
                 source.reshape(-1).view(np.uint8),
                 target.reshape(-1).view(np.uint8),
@@ -781,13 +781,15 @@ class _Plan:
             None if self.route is None else self.route.active,
         )
 
-    @property
-    def gather_tables(self) -> tuple[np.ndarray, np.ndarray, int]:
-        """nearest: the byte-offset table, the dims and the block of ``_kernels.gather``."""
+    def gather_tables(
+        self, active: dict[int, IndexTable | WeightTable]
+    ) -> tuple[np.ndarray, np.ndarray, int]:
+        """nearest: the byte-offset table, the dims and the block of ``_kernels.gather``
+        (made from ``active``, this call's ``self.active``, unless the plan keeps them)."""
         if self.small:
             return self._gather_tables
         return _gather_tables(
-            self.in_shape, self.dtype.itemsize, cast(dict[int, IndexTable], self.active)
+            self.in_shape, self.dtype.itemsize, cast(dict[int, IndexTable], active)
         )
 
     @cached_property
