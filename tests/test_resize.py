@@ -454,6 +454,87 @@ def test_long_axis_tables_built_in_blocks_are_the_same(monkeypatch, mode, coordi
         np.testing.assert_array_equal(blocks.outside, whole.outside)
 
 
+def _as_map(table, v):
+    """A weight table applied to the vector v."""
+    taps = table.start[:, None] + np.arange(table.taps)
+    return (table.weights * v[taps]).sum(axis=1)
+
+
+@pytest.mark.parametrize(
+    ("in_len", "out_len", "scale", "exact"),
+    [
+        (7000, 28000, 4.0, True),  # x4: a period of 4 outputs, 1 input
+        (20000, 30000, 1.5, True),  # 3 outputs, 2 inputs
+        (160000, 20000, 0.125, True),  # a shrink: 1 output, 8 inputs
+        (30000, 45000, 1.5, False),  # from a scale: (o + 0.5) / 1.5
+        (100000, 30000, 0.3, True),  # 3 outputs, 10 inputs
+        (6000, 60000, 10.0, False),
+    ],
+)
+@pytest.mark.parametrize(
+    "coordinate_mode",
+    ["half_pixel", "align_corners", "asymmetric", "pytorch_half_pixel", "half_pixel_symmetric"],
+)
+def test_long_axes_that_repeat_are_built_from_one_period(
+    monkeypatch, in_len, out_len, scale, exact, coordinate_mode
+):
+    """A long axis whose coordinates repeat (x(o + P) = x(o) + Q) is built from its ends and
+    one period: the same map as the formulas evaluated at every output (within their rounding
+    at large coordinates), and nearest the same indices, in every mode."""
+    from fastup import _tables
+
+    spec = _tables.AxisSpec(in_len, out_len, scale, exact)
+    assert spec.out_len > _tables.SMALL_LENGTH
+    if coordinate_mode != "align_corners":  # align_corners: (M - 1) / (L - 1) has no period here
+        assert _tables._repeats(spec, coordinate_mode, 5.0) is not None
+    v = np.random.default_rng(in_len).random(in_len)
+    kinds = [
+        ("linear", {}),
+        ("cubic", {}),
+        ("lanczos", {}),
+        ("area", {}),
+        ("linear", dict(antialias=True)),
+        ("cubic", dict(antialias=True, exclude_outside=True, cubic_a=-0.5)),
+    ]
+    build, near = _tables.weight_table.__wrapped__, _tables.nearest_table.__wrapped__
+    repeated = [build(spec, coordinate_mode, m, **kw) for m, kw in kinds]
+    indices = [near(spec, coordinate_mode, n) for n in _tables.NEAREST_MODES]
+    monkeypatch.setattr(_tables, "_PERIOD_MAX", 0)  # every output from the formulas
+    assert _tables._repeats(spec, coordinate_mode, 5.0) is None
+    for table, (mode, kw) in zip(repeated, kinds, strict=True):
+        want = build(spec, coordinate_mode, mode, **kw)
+        assert table.outside is None and table.weights.shape[0] == out_len
+        assert np.all(table.start >= 0) and np.all(table.start + table.taps <= in_len)
+        np.testing.assert_allclose(_as_map(table, v), _as_map(want, v), rtol=0, atol=1e-9)
+    for table, nearest_mode in zip(indices, _tables.NEAREST_MODES, strict=True):
+        np.testing.assert_array_equal(table.index, near(spec, coordinate_mode, nearest_mode).index)
+
+
+def test_repeated_outputs_have_the_weights_of_exact_arithmetic():
+    """Far outputs repeat the period's weights, computed from small coordinates: linear x1.5
+    from a scale, output o has x(o) = (2o + 1) / 3 - 1/2 and the weights 1 - f, f (f its
+    fraction), within the rounding of a coordinate of a few units (1e-15); the formula
+    evaluated at those outputs, (o + 0.5) / 1.5 - 0.5 rounded near 2e6, is off by up to an
+    ulp of that (2e-10)."""
+    from fractions import Fraction
+
+    from fastup import _tables
+
+    L, M = 2_000_000, 3_000_000
+    spec = _tables.AxisSpec(L, M, 1.5, False)
+    table = _tables.weight_table.__wrapped__(spec, "half_pixel", "linear")
+    far = np.arange(M - 3000, M - 100)
+    x = [Fraction(2 * int(o) + 1, 3) - Fraction(1, 2) for o in far]
+    exact = np.array([float(v - math.floor(v)) for v in x])
+    np.testing.assert_array_equal(table.start[far], [math.floor(v) for v in x])
+    np.testing.assert_allclose(table.weights[far, 1], exact, rtol=0, atol=1e-15)
+    np.testing.assert_allclose(table.weights[far, 0], 1 - exact, rtol=0, atol=1e-15)
+    taps, formula, _, _ = _tables._tap_weights(
+        spec, "half_pixel", "linear", -0.75, False, far * 1.0
+    )
+    assert np.abs(formula[:, 1] - exact).max() > 1e-11  # what the period's copies avoid
+
+
 @pytest.mark.parametrize(
     ("shape", "size", "axes", "dtype"),
     [

@@ -51,6 +51,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
+from fractions import Fraction
 from functools import cached_property, lru_cache, wraps
 from typing import Any
 
@@ -89,6 +90,13 @@ _LONG_CACHE_SIZE = 2
 _LONG_CACHE_MAX_LENGTH = 1 << 19
 # Tables of longer axes are built this many outputs at a time.
 _TABLE_BLOCK = 1 << 16
+# A long axis (more than SMALL_LENGTH outputs) whose source coordinates repeat, x(o + P) =
+# x(o) + Q exactly (a scale of small terms: x2, x4, 3/2, 1/8; P at most _PERIOD_MAX), is built
+# from its two ends and one period of the outputs between them, which all the others repeat
+# Q inputs further on: a few passes over the table instead of a few dozen per output, and
+# every output's weights as exact as the first period's (the formulas evaluated at far
+# outputs round large coordinates: 2e-10 off at a coordinate of 2e6).
+_PERIOD_MAX = 1 << 12
 
 
 def _cache_small(builder: Callable[..., Any]) -> Callable[..., Any]:
@@ -146,7 +154,14 @@ class WeightTable:
     @cached_property
     def careful(self) -> np.ndarray:
         """intp: the outputs whose window holds a zero weight (that tap must not be read)."""
-        return _frozen(np.flatnonzero((self.weights == 0.0).any(axis=1)).astype(np.intp))
+        w = self.weights
+        if w.shape[1] > 8:
+            zero = (w == 0.0).any(axis=1)
+        else:  # column by column: NumPy's reduction along a short axis costs 4x more
+            zero = w[:, 0] == 0.0
+            for t in range(1, w.shape[1]):
+                zero |= w[:, t] == 0.0
+        return _frozen(np.flatnonzero(zero).astype(np.intp))
 
     @cached_property
     def weights32(self) -> np.ndarray:
@@ -214,7 +229,38 @@ def _clamp(a: np.ndarray, lo: float, hi: float) -> np.ndarray:
 
 @_cache_small
 def nearest_table(spec: AxisSpec, coordinate_mode: str, nearest_mode: str) -> IndexTable:
+    plan = _repeats(spec, coordinate_mode, 2.0) if spec.out_len > SMALL_LENGTH else None
+    if plan is not None:
+        base, P, Q, k = plan
+        rows = _nearest_index(spec, coordinate_mode, nearest_mode, np.arange(base, base + P))
+        last = _nearest_index(spec, coordinate_mode, nearest_mode, base + k * P + np.arange(P))
+        if np.array_equal(last, rows + k * Q):  # the period checked at its far end
+            M, middle = spec.out_len, base + P
+            index = np.empty(M, dtype=np.intp)
+            index[:middle] = _nearest_index(spec, coordinate_mode, nearest_mode, np.arange(middle))
+            shifts = Q * np.arange(1, k + 1)[:, None]
+            np.add(rows, shifts, out=index[middle : middle + k * P].reshape(k, P))
+            tail = np.arange(middle + k * P, M)
+            index[middle + k * P :] = _nearest_index(spec, coordinate_mode, nearest_mode, tail)
+            return IndexTable(_frozen(index), None, spec.in_len)
     x, outside = source_coordinates(spec, coordinate_mode)
+    index = _round(x, nearest_mode, spec.in_len)
+    return IndexTable(_frozen(index), outside if outside is None else _frozen(outside), spec.in_len)
+
+
+def _nearest_index(
+    spec: AxisSpec, coordinate_mode: str, nearest_mode: str, o: np.ndarray
+) -> np.ndarray:
+    """The nearest input of the outputs o (no tf_crop_and_resize: no outside mask)."""
+    return _round(
+        source_coordinates(spec, coordinate_mode, o.astype(np.float64))[0],
+        nearest_mode,
+        spec.in_len,
+    )
+
+
+def _round(x: np.ndarray, nearest_mode: str, in_len: int) -> np.ndarray:
+    """The input index of source coordinates x, clamped into [0, in_len)."""
     if nearest_mode == "round_prefer_floor":
         index = np.ceil(x - 0.5)
     elif nearest_mode == "round_prefer_ceil":
@@ -223,8 +269,44 @@ def nearest_table(spec: AxisSpec, coordinate_mode: str, nearest_mode: str) -> In
         index = np.floor(x)
     else:
         index = np.ceil(x)
-    index = _clamp(index, 0, spec.in_len - 1).astype(np.intp)
-    return IndexTable(_frozen(index), outside if outside is None else _frozen(outside), spec.in_len)
+    return _clamp(index, 0, in_len - 1).astype(np.intp)
+
+
+def _period(spec: AxisSpec, coordinate_mode: str) -> tuple[int, int] | None:
+    """(P, Q) with x(o + P) = x(o) + Q in exact arithmetic for every output o, P at most
+    _PERIOD_MAX; None when there is none as short."""
+    L, M = spec.in_len, spec.out_len
+    if coordinate_mode == "tf_crop_and_resize" or L < 2 or M < 2:
+        return None
+    if coordinate_mode == "align_corners":
+        step = Fraction(L - 1, M - 1)
+    elif spec.exact:
+        step = Fraction(L, M)
+    else:  # (o + 0.5) / scale or o / scale, plus a constant
+        step = 1 / Fraction(spec.scale)
+    if step.denominator > _PERIOD_MAX:
+        return None
+    return step.denominator, step.numerator
+
+
+def _repeats(
+    spec: AxisSpec, coordinate_mode: str, reach: float
+) -> tuple[int, int, int, int] | None:
+    """(base, P, Q, k): outputs base to base + (k + 1) P - 1 have their source coordinate at
+    least ``reach`` inputs inside the input's edges, so that output base + j P + r (r < P,
+    j <= k) is output base + r moved j Q inputs on (``_period``); None when the axis has no
+    such period or fewer than 3 periods away from its edges."""
+    period = _period(spec, coordinate_mode)
+    if period is None:
+        return None
+    P, Q = period
+    x0 = float(source_coordinates(spec, coordinate_mode, np.zeros(1))[0][0])
+    base = max(0, math.ceil((reach - x0) * P / Q))
+    last = min(spec.out_len - 1, math.floor((spec.in_len - 1 - reach - x0) * P / Q))
+    k = (last + 1 - base) // P - 1
+    if k < 2:
+        return None
+    return base, P, Q, k
 
 
 def kernel_weights(mode: str, t: np.ndarray, cubic_a: float) -> np.ndarray:
@@ -257,6 +339,12 @@ def weight_table(
     antialias: bool = False,
 ) -> WeightTable:
     L, M = spec.in_len, spec.out_len
+    if M > SMALL_LENGTH:
+        table = _repeated_weight_table(
+            spec, coordinate_mode, mode, cubic_a, exclude_outside, antialias
+        )
+        if table is not None:
+            return table
     if M <= _TABLE_BLOCK:
         o = np.arange(M, dtype=np.float64)
         taps, weights, normalise, outside = _tap_weights(
@@ -284,6 +372,61 @@ def weight_table(
     return WeightTable(
         _frozen(start), _frozen(folded), outside if outside is None else _frozen(outside), L
     )
+
+
+def _repeated_weight_table(
+    spec: AxisSpec,
+    coordinate_mode: str,
+    mode: str,
+    cubic_a: float,
+    exclude_outside: bool,
+    antialias: bool,
+) -> WeightTable | None:
+    """The weight table of a long axis whose coordinates repeat (see _PERIOD_MAX): its ends
+    and one period built from the formulas, the outputs between repeating that period; None
+    when the axis has no such period."""
+    L, M = spec.in_len, spec.out_len
+    if mode in ("area", "majority"):
+        width = L / M if spec.exact else 1.0 / spec.scale
+        reach, n = 0.5 * width + 2.0, int(math.ceil(width)) + 1
+    else:
+        stretch = 1.0 / spec.scale if antialias and spec.scale < 1.0 else 1.0
+        support = KERNEL_SUPPORT[mode] * stretch
+        reach, n = support + 2.0, max(1, int(math.ceil(2.0 * support)))
+    plan = _repeats(spec, coordinate_mode, reach + n)  # room to re-anchor windows, too
+    if plan is None:
+        return None
+    base, P, Q, k = plan
+
+    def rows(o0: int, o1: int) -> tuple[np.ndarray, np.ndarray]:
+        o = np.arange(o0, o1, dtype=np.float64)
+        taps, weights, normalise, _ = _tap_weights(
+            spec, coordinate_mode, mode, cubic_a, antialias, o
+        )
+        return _fold(taps, weights, L, exclude_outside, normalise, trim=False)
+
+    middle, end = base + P, base + (k + 1) * P
+    head_start, head = rows(0, middle)
+    far_start, far = rows(end - P, end)  # the period checked at its far end
+    if not (
+        np.array_equal(far_start, head_start[base:] + k * Q)
+        and np.allclose(far, head[base:], rtol=0.0, atol=1e-9)
+    ):
+        return None
+    tail_start, tail = rows(end, M)
+    head_first, head_span = _spans(head)
+    tail_first, tail_span = _spans(tail)
+    width = max(1, int(head_span.max(initial=0)), int(tail_span.max(initial=0)))
+    head_start, head = _reanchor(head_start, head, head_first, width, L)
+    tail_start, tail = _reanchor(tail_start, tail, tail_first, width, L)
+    start = np.empty(M, dtype=np.intp)
+    weights = np.empty((M, width))
+    start[:middle], weights[:middle] = head_start, head
+    shifts = Q * np.arange(1, k + 1)[:, None]
+    np.add(head_start[base:], shifts, out=start[middle:end].reshape(k, P))
+    weights[middle:end].reshape(k, P, width)[:] = head[base:]
+    start[end:], weights[end:] = tail_start, tail
+    return WeightTable(_frozen(start), _frozen(weights), None, L)
 
 
 def _tap_weights(
@@ -377,23 +520,35 @@ def _trim(start: np.ndarray, folded: np.ndarray, length: int) -> tuple[np.ndarra
     """Re-anchor each window at its first nonzero weight and keep as many columns as the
     longest run from a first to a last nonzero weight: fewer taps, and a zero weight inside a
     window (a tap the kernels must not read through, see ``WeightTable.careful``) only where a
-    row's weights have gaps or its window had to move back to fit in [0, length). Row blocks
-    of ``_TABLE_BLOCK`` keep the temporaries small for long axes."""
+    row's weights have gaps or its window had to move back to fit in [0, length)."""
+    first, span = _spans(folded)
+    return _reanchor(start, folded, first, max(1, int(span.max(initial=0))), length)
+
+
+def _spans(folded: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per row: its first nonzero weight, and last - first + 1 (0 for a row of zeros). Row
+    blocks of ``_TABLE_BLOCK`` keep the temporaries small for long axes."""
     M, n = folded.shape
     first = np.zeros(M, dtype=np.int32)
-    span = np.zeros(M, dtype=np.int32)  # last - first + 1, 0 for a row of zeros
+    span = np.zeros(M, dtype=np.int32)
     for r0 in range(0, M, _TABLE_BLOCK):
         nonzero = folded[r0 : r0 + _TABLE_BLOCK] != 0.0
         some = nonzero.any(axis=1)
         head = nonzero.argmax(axis=1)
         first[r0 : r0 + _TABLE_BLOCK] = np.where(some, head, 0)
         span[r0 : r0 + _TABLE_BLOCK] = np.where(some, n - nonzero[:, ::-1].argmax(axis=1) - head, 0)
-    width = max(1, int(span.max(initial=0)))
-    del span
+    return first, span
+
+
+def _reanchor(
+    start: np.ndarray, folded: np.ndarray, first: np.ndarray, width: int, length: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """The windows of ``width`` columns from each row's ``first`` column (moved back where
+    they would pass ``length``)."""
+    M, n = folded.shape
     if width == n and not first.any():
         return start.astype(np.intp), folded
     new_start = start + first
-    del first
     np.minimum(new_start, length - width, out=new_start)
     # in place when no column goes (rows only move), else into a narrower array
     trimmed = folded if width == n else np.empty((M, width))
