@@ -707,19 +707,28 @@ def test_sum_planes_is_the_float64_plane_sum_for_any_thread_count(plane):
 
 def test_weight_tables_of_long_axes_are_kept_up_to_a_bound(monkeypatch):
     """A table of a long axis (a 1-D signal) costs more to build than to resize with, so the
-    last few up to _LONG_CACHE_MAX_LENGTH outputs are kept; longer ones are rebuilt."""
+    last few of up to _LONG_CACHE_BYTES are kept; larger ones are rebuilt, and the kept ones
+    are the last used."""
     from fastup import _tables
 
-    monkeypatch.setattr(_tables, "_LONG_CACHE_MAX_LENGTH", 40000)
-    kept = _tables.AxisSpec(9000, 36000, 4.0, True)
+    monkeypatch.setattr(_tables, "_LONG_CACHE_BYTES", 1_300_000)
+    kept = _tables.AxisSpec(9000, 36000, 4.0, True)  # 36000 x (8 + 2 x 12) bytes
     assert kept.out_len > _tables.SMALL_LENGTH
     first = _tables.weight_table(kept, "half_pixel", "linear")
+    assert first.nbytes == 36000 * 32
     assert _tables.weight_table(kept, "half_pixel", "linear") is first
-    longer = _tables.AxisSpec(11000, 44000, 4.0, True)
-    first = _tables.weight_table(longer, "half_pixel", "linear")
-    again = _tables.weight_table(longer, "half_pixel", "linear")
-    assert again is not first
-    np.testing.assert_array_equal(again.weights, first.weights)
+    larger = _tables.AxisSpec(11000, 44000, 4.0, True)  # 44000 x 32 bytes
+    built = _tables.weight_table(larger, "half_pixel", "linear")
+    again = _tables.weight_table(larger, "half_pixel", "linear")
+    assert again is not built
+    np.testing.assert_array_equal(again.weights, built.weights)
+    others = [_tables.AxisSpec(9000 + k, 36000 + 4 * k, 4.0, True) for k in (1, 2)]
+    for spec in others:  # two more kept tables: the first is the oldest, and goes
+        _tables.weight_table(spec, "half_pixel", "linear")
+    assert _tables.weight_table(others[1], "half_pixel", "linear") is _tables.weight_table(
+        others[1], "half_pixel", "linear"
+    )
+    assert _tables.weight_table(kept, "half_pixel", "linear") is not first
 
 
 @pytest.mark.parametrize("seed", range(6))

@@ -49,6 +49,8 @@ centred on ``x``, divided by the width (so with half_pixel the box of output ``o
 from __future__ import annotations
 
 import math
+import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
@@ -81,13 +83,14 @@ _AREA_NOISE_ULPS = 64
 # Tables are cached: data pipelines resize many arrays of the same shape the same way. Tables
 # of up to SMALL_LENGTH outputs (images, feature maps) share a cache of _CACHE_SIZE, a few MB
 # at most (and resize plans keep such tables with them); the last _LONG_CACHE_SIZE tables of
-# longer axes up to _LONG_CACHE_MAX_LENGTH outputs (1-D signals) have a cache of their own,
-# tens of MB at most: building one costs more than resizing with it (about 200 ns per output
-# against a few ns). Longer axes rebuild theirs.
+# longer axes (1-D signals) of at most _LONG_CACHE_BYTES each (a million outputs of linear
+# weights, with their float32 copy) have a cache of their own: building one, and the float32
+# weights and the kernels' tables from it, costs more than resizing with it. Larger ones are
+# rebuilt.
 _CACHE_SIZE = 64
 SMALL_LENGTH = 16384
 _LONG_CACHE_SIZE = 2
-_LONG_CACHE_MAX_LENGTH = 1 << 19
+_LONG_CACHE_BYTES = 48 << 20
 # Tables of longer axes are built this many outputs at a time.
 _TABLE_BLOCK = 1 << 16
 # A long axis (more than SMALL_LENGTH outputs) whose source coordinates repeat, x(o + P) =
@@ -101,15 +104,26 @@ _PERIOD_MAX = 1 << 12
 
 def _cache_small(builder: Callable[..., Any]) -> Callable[..., Any]:
     cached = lru_cache(maxsize=_CACHE_SIZE)(builder)
-    cached_long = lru_cache(maxsize=_LONG_CACHE_SIZE)(builder)
+    kept: OrderedDict[Any, Any] = OrderedDict()  # long tables, the last used last
+    lock = threading.Lock()
 
     @wraps(builder)
     def build(spec: AxisSpec, *args: Any, **kwargs: Any) -> Any:
         if spec.out_len <= SMALL_LENGTH:
             return cached(spec, *args, **kwargs)
-        if spec.out_len <= _LONG_CACHE_MAX_LENGTH:
-            return cached_long(spec, *args, **kwargs)
-        return builder(spec, *args, **kwargs)
+        key = (spec, args, tuple(sorted(kwargs.items())))
+        with lock:
+            table = kept.get(key)
+            if table is not None:
+                kept.move_to_end(key)
+                return table
+        table = builder(spec, *args, **kwargs)
+        if table.nbytes <= _LONG_CACHE_BYTES:
+            with lock:
+                kept[key] = table
+                while len(kept) > _LONG_CACHE_SIZE:
+                    kept.popitem(last=False)
+        return table
 
     return build
 
@@ -131,6 +145,11 @@ class IndexTable:
     outside: np.ndarray | None  # bool (M,) or None
     in_len: int
 
+    @property
+    def nbytes(self) -> int:
+        """What the table holds, in bytes."""
+        return self.index.nbytes
+
     @cached_property
     def identity(self) -> bool:
         return (
@@ -150,6 +169,11 @@ class WeightTable:
     @property
     def taps(self) -> int:
         return self.weights.shape[1]
+
+    @property
+    def nbytes(self) -> int:
+        """What the table holds, in bytes, with the float32 weights it will make."""
+        return self.start.nbytes + self.weights.nbytes * 3 // 2
 
     @cached_property
     def careful(self) -> np.ndarray:
