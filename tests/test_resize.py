@@ -454,6 +454,35 @@ def test_long_axis_tables_built_in_blocks_are_the_same(monkeypatch, mode, coordi
         np.testing.assert_array_equal(blocks.outside, whole.outside)
 
 
+def test_long_plans_keep_their_prepared_kernels_with_kept_tables(monkeypatch):
+    """A long 1-D resize made again reuses its prepared kernel (the AVX2 tables along W, made
+    from the weights in about the time of the resize), for the last _LONG_JOBS long plans
+    whose tables are kept; a plan whose tables are too large to keep makes it every call.
+    The results are the same bits either way."""
+    from fastup import _resize, _tables
+
+    x = np.random.default_rng(3).random((1, 2, 9000), dtype=np.float32)
+    kw = dict(scale=4.0, axes=2, mode="linear")
+    plan = _resize.resize_plan("resize", x.shape, x.dtype, **kw)
+    assert not plan.small
+    first = fastup.resize(x, **kw)
+    jobs = plan.jobs(plan.active)
+    assert jobs is not None and len(jobs) == 1  # filled by the call
+    job = jobs[0]
+    again = fastup.resize(x, **kw)
+    assert plan.jobs(plan.active)[0] is job
+    np.testing.assert_array_equal(again, first)
+    for n in (9001, 9002):  # two more long plans: this one's kernel goes
+        fastup.resize(np.resize(x, (1, 2, n)), **kw)
+    assert plan.jobs(plan.active) == {}
+    monkeypatch.setattr(_tables, "_LONG_CACHE_BYTES", 1000)
+    assert plan.jobs(plan.active) is None
+    fresh = fastup.resize(x, **kw)
+    np.testing.assert_array_equal(fresh, first)
+    head = oracle.resize(x[..., :1024], **kw)[..., :4000]  # reads x[..., :1001]
+    np.testing.assert_allclose(first[..., :4000], head, rtol=1e-6)
+
+
 def _as_map(table, v):
     """A weight table applied to the vector v."""
     taps = table.start[:, None] + np.arange(table.taps)

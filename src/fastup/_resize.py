@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import inspect
 import math
+import threading
 import warnings
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
@@ -13,7 +15,7 @@ from typing import Any, NamedTuple, cast
 
 import numpy as np
 
-from . import _kernels, _threads
+from . import _kernels, _tables, _threads
 from ._tables import (
     COORDINATE_MODES,
     MODE_ALIASES,
@@ -701,11 +703,29 @@ class _Plan:
         """So little work that no step starts a thread team, whatever the thread count."""
         return self.work < 2 * _threads.MIN_WORK_PER_THREAD
 
+    def jobs(self, active: dict[int, IndexTable | WeightTable]) -> dict[int, Any] | None:
+        """The prepared fused kernels of the steps (``_kernels.Resample2D``), filled by the
+        first run: kept with a small plan; with a long one among the last _LONG_JOBS long
+        plans' when its tables (``active``, this call's) are small enough for fastup._tables
+        to keep; else None (made for each call)."""
+        if self.small:
+            return self._jobs
+        if any(t.nbytes > _tables._LONG_CACHE_BYTES for t in active.values()):
+            return None
+        with _long_jobs_lock:
+            kept = _long_jobs.get(id(self))
+            if kept is not None and kept[0] is self:
+                _long_jobs.move_to_end(id(self))
+                return kept[1]
+            jobs: dict[int, Any] = {}
+            _long_jobs[id(self)] = (self, jobs)  # the plan held: its id is not reused
+            while len(_long_jobs) > _LONG_JOBS:
+                _long_jobs.popitem(last=False)
+            return jobs
+
     @cached_property
-    def jobs(self) -> dict[int, _kernels.Resample2D] | None:
-        """The prepared fused kernels of the steps (kept when the plan is small), filled by
-        the first run."""
-        return {} if self.small else None
+    def _jobs(self) -> dict[int, Any]:
+        return {}
 
     def run(self, source: np.ndarray, target: np.ndarray, nthreads: int) -> None:
         """The resize of ``source`` (C-contiguous, aligned, native byte order, of ``in_shape``)
@@ -744,7 +764,7 @@ class _Plan:
                 target,
                 nthreads,
                 self.steps,
-                self.jobs,
+                self.jobs(active),
             )
         if self.coordinate_mode == "tf_crop_and_resize":
             _extrapolate(target, self.tables(), self.fill)
@@ -951,6 +971,12 @@ def _plan(
 
 # plans of recent calls (the tables themselves are cached in fastup._tables)
 _cached_plan = lru_cache(maxsize=256)(_plan)
+# the prepared kernels of the last _LONG_JOBS long plans (1-D signals) whose tables are kept,
+# by plan (``_Plan.jobs``): about as large as the tables along W they are made from, and made
+# in about the time of the resize itself
+_LONG_JOBS = 2
+_long_jobs: OrderedDict[int, tuple[_Plan, dict[int, Any]]] = OrderedDict()
+_long_jobs_lock = threading.Lock()
 
 
 def _mode(func: str, mode: Any) -> str:
