@@ -2,6 +2,7 @@
 and transpose, accumulation, thread invariance) and the table-window checks."""
 
 import itertools
+import operator
 import os
 import subprocess
 import sys
@@ -703,6 +704,22 @@ def test_sum_planes_is_the_float64_plane_sum_for_any_thread_count(plane):
     three = np.full((5, 3), np.nan)
     _kernels.sum_planes(source, three, 3)
     np.testing.assert_array_equal(three, one)
+
+
+def test_recent_keeps_the_last_used():
+    """_tables.Recent (the caches of long tables and long plans' kernels): the last ``size``
+    values put, a lookup moving its item first, so that the least recently used goes."""
+    from fastup._tables import Recent
+
+    recent = Recent(2)
+    recent.put("a", 1)
+    recent.put("b", 2)
+    assert recent.get("a") == 1  # now the last used
+    recent.put("c", 3)
+    assert recent.get("b") is None and recent.get("a") == 1 and recent.get("c") == 3
+    key = ["k"]
+    recent.put(key, 4)
+    assert recent.get(["k"], operator.is_) is None and recent.get(key, operator.is_) == 4
 
 
 def test_weight_tables_of_long_axes_are_kept_up_to_a_bound(monkeypatch):

@@ -456,7 +456,7 @@ def test_long_axis_tables_built_in_blocks_are_the_same(monkeypatch, mode, coordi
 
 def test_long_plans_keep_their_prepared_kernels_with_kept_tables(monkeypatch):
     """A long 1-D resize made again reuses its prepared kernel (the AVX2 tables along W, made
-    from the weights in about the time of the resize), for the last _LONG_JOBS long plans
+    from the weights in about the time of the resize), for the last two long plans
     whose tables are kept; a plan whose tables are too large to keep makes it every call.
     The results are the same bits either way."""
     from fastup import _resize, _tables

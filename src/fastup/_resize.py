@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import inspect
 import math
-import threading
+import operator
 import warnings
-from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
@@ -705,23 +704,18 @@ class _Plan:
 
     def jobs(self, active: dict[int, IndexTable | WeightTable]) -> dict[int, Any] | None:
         """The prepared fused kernels of the steps (``_kernels.Resample2D``), filled by the
-        first run: kept with a small plan; with a long one among the last _LONG_JOBS long
-        plans' when its tables (``active``, this call's) are small enough for fastup._tables
+        first run: kept with a small plan; with a long one among the last two long plans'
+        when its tables (``active``, this call's) are small enough for fastup._tables
         to keep; else None (made for each call)."""
         if self.small:
             return self._jobs
         if any(t.nbytes > _tables._LONG_CACHE_BYTES for t in active.values()):
             return None
-        with _long_jobs_lock:
-            kept = _long_jobs.get(id(self))
-            if kept is not None and kept[0] is self:
-                _long_jobs.move_to_end(id(self))
-                return kept[1]
-            jobs: dict[int, Any] = {}
-            _long_jobs[id(self)] = (self, jobs)  # the plan held: its id is not reused
-            while len(_long_jobs) > _LONG_JOBS:
-                _long_jobs.popitem(last=False)
-            return jobs
+        jobs = _long_jobs.get(self, operator.is_)
+        if jobs is None:
+            jobs = {}
+            _long_jobs.put(self, jobs)
+        return jobs
 
     @cached_property
     def _jobs(self) -> dict[int, Any]:
@@ -971,12 +965,10 @@ def _plan(
 
 # plans of recent calls (the tables themselves are cached in fastup._tables)
 _cached_plan = lru_cache(maxsize=256)(_plan)
-# the prepared kernels of the last _LONG_JOBS long plans (1-D signals) whose tables are kept,
-# by plan (``_Plan.jobs``): about as large as the tables along W they are made from, and made
-# in about the time of the resize itself
-_LONG_JOBS = 2
-_long_jobs: OrderedDict[int, tuple[_Plan, dict[int, Any]]] = OrderedDict()
-_long_jobs_lock = threading.Lock()
+# the prepared kernels of the last 2 long plans (1-D signals) whose tables are kept, by plan
+# (``_Plan.jobs``): about as large as the tables along W they are made from, and made in about
+# the time of the resize itself
+_long_jobs = _tables.Recent(2)
 
 
 def _mode(func: str, mode: Any) -> str:

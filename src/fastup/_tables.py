@@ -49,8 +49,7 @@ centred on ``x``, divided by the width (so with half_pixel the box of output ``o
 from __future__ import annotations
 
 import math
-import threading
-from collections import OrderedDict
+import operator
 from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
@@ -102,27 +101,43 @@ _TABLE_BLOCK = 1 << 16
 _PERIOD_MAX = 1 << 12
 
 
+class Recent:
+    """The last ``size`` values put, by key, the last used first. Each change replaces the
+    whole tuple of items, so it needs no lock: threads may lose an update but never see a
+    broken one, and a child forked while another thread was changing it finds no lock held."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.items: tuple[tuple[Any, Any], ...] = ()
+
+    def get(self, key: Any, same: Callable[[Any, Any], bool] = operator.eq) -> Any:
+        """The value of ``key`` (found by ``same``, ``==`` by default), or None."""
+        items = self.items
+        for i, (k, v) in enumerate(items):
+            if same(k, key):
+                if i:
+                    self.items = ((k, v),) + items[:i] + items[i + 1 :]
+                return v
+        return None
+
+    def put(self, key: Any, value: Any) -> None:
+        self.items = ((key, value),) + self.items[: self.size - 1]
+
+
 def _cache_small(builder: Callable[..., Any]) -> Callable[..., Any]:
     cached = lru_cache(maxsize=_CACHE_SIZE)(builder)
-    kept: OrderedDict[Any, Any] = OrderedDict()  # long tables, the last used last
-    lock = threading.Lock()
+    kept = Recent(_LONG_CACHE_SIZE)
 
     @wraps(builder)
     def build(spec: AxisSpec, *args: Any, **kwargs: Any) -> Any:
         if spec.out_len <= SMALL_LENGTH:
             return cached(spec, *args, **kwargs)
         key = (spec, args, tuple(sorted(kwargs.items())))
-        with lock:
-            table = kept.get(key)
-            if table is not None:
-                kept.move_to_end(key)
-                return table
-        table = builder(spec, *args, **kwargs)
-        if table.nbytes <= _LONG_CACHE_BYTES:
-            with lock:
-                kept[key] = table
-                while len(kept) > _LONG_CACHE_SIZE:
-                    kept.popitem(last=False)
+        table = kept.get(key)
+        if table is None:
+            table = builder(spec, *args, **kwargs)
+            if table.nbytes <= _LONG_CACHE_BYTES:
+                kept.put(key, table)
         return table
 
     return build
