@@ -652,8 +652,9 @@ class _Plan:
     @cached_property
     def small(self) -> bool:
         """Every axis short enough (images, feature maps) that the plan keeps its tables and
-        prepared kernels with it; long axes (1-D signals) leave theirs in fastup._tables' own
-        small cache, and a call rebuilds what it needs from it."""
+        prepared kernels with it; long axes (1-D signals) leave their tables in fastup._tables'
+        own small cache and their prepared kernels in ``_long_jobs`` (``jobs``), and a call
+        rebuilds what is not there."""
         return all(max(s.in_len, s.out_len) <= SMALL_LENGTH for s in self.specs.values())
 
     @property
