@@ -141,6 +141,19 @@ FASTUP_INLINE void fastup_store_row(int type, const float *v_in, ptrdiff_t n, vo
     }
 }
 
+/* Pixels of many channels read along W (C >= 16: a pixel is a cache line or more): the
+ * source a few pixels past the window of this output asked for ahead, one line per output
+ * (the hardware prefetchers alone left the loads waiting on memory: NHWC x2 bilinear, 64
+ * channels, 22% faster at one thread). A hint: it never faults, even past the array. */
+#if defined(__GNUC__) || defined(__clang__)
+#define FASTUP_PREFETCH_PIXELS(p, C, T) \
+    do { \
+        if ((C) >= 16) __builtin_prefetch((p) + ((T) + 2) * (C)); \
+    } while (0)
+#else
+#define FASTUP_PREFETCH_PIXELS(p, C, T) ((void)0)
+#endif
+
 /* Along W, portable: o[x, c] = sum_t w[x, t] * s[xs[x] + t, c] for x in [0, Wo). */
 FASTUP_INLINE void fastup_hrow_plain(const float *s, float *o, ptrdiff_t Wo, ptrdiff_t C,
                                      const ptrdiff_t *xs, const float *xw, ptrdiff_t T) {
@@ -177,6 +190,7 @@ FASTUP_INLINE void fastup_hrow_plain(const float *s, float *o, ptrdiff_t Wo, ptr
             const float *p = s + C * xs[x];
             float w0 = xw[2 * x], w1 = xw[2 * x + 1];
             float *q = o + C * x;
+            FASTUP_PREFETCH_PIXELS(p, C, T);
             for (c = 0; c < C; c++) q[c] = w0 * p[c] + w1 * p[C + c];
         }
     } else {
@@ -184,6 +198,7 @@ FASTUP_INLINE void fastup_hrow_plain(const float *s, float *o, ptrdiff_t Wo, ptr
             const float *p = s + C * xs[x];
             const float *w = xw + T * x;
             float *q = o + C * x;
+            FASTUP_PREFETCH_PIXELS(p, C, T);
             for (c = 0; c < C; c++) q[c] = w[0] * p[c];
             for (t = 1; t < T; t++)
                 for (c = 0; c < C; c++) q[c] += w[t] * p[t * C + c];
