@@ -489,33 +489,37 @@ def _as_map(table, v):
     return (table.weights * v[taps]).sum(axis=1)
 
 
+_ALIGNED = {"align_corners"}  # x(o) = o (L - 1) / (M - 1): a period when (L - 1) / (M - 1) has one
+_CENTRED = {"half_pixel", "asymmetric", "pytorch_half_pixel", "half_pixel_symmetric"}
+
+
 @pytest.mark.parametrize(
-    ("in_len", "out_len", "scale", "exact"),
+    ("in_len", "out_len", "scale", "exact", "periodic"),
     [
-        (7000, 28000, 4.0, True),  # x4: a period of 4 outputs, 1 input
-        (20000, 30000, 1.5, True),  # 3 outputs, 2 inputs
-        (160000, 20000, 0.125, True),  # a shrink: 1 output, 8 inputs
-        (30000, 45000, 1.5, False),  # from a scale: (o + 0.5) / 1.5
-        (100000, 30000, 0.3, True),  # 3 outputs, 10 inputs
-        (6000, 60000, 10.0, False),
+        (7000, 28000, 4.0, True, _CENTRED),  # x4: a period of 4 outputs, 1 input
+        (20000, 30000, 1.5, True, _CENTRED),  # 3 outputs, 2 inputs
+        (160000, 20000, 0.125, True, _CENTRED | _ALIGNED),  # 1 output, 8 inputs; 2857, 22857
+        (30000, 45000, 1.5, False, _CENTRED),  # from a scale: (o + 0.5) / 1.5
+        (100000, 30000, 0.3, True, _CENTRED),  # 3 outputs, 10 inputs
+        (6000, 60000, 10.0, False, _CENTRED),
+        (7001, 28001, 28001 / 7001, True, _ALIGNED),  # (L - 1) / (M - 1) = 1/4
+        (20001, 30001, 30001 / 20001, True, _ALIGNED),  # 2/3
     ],
 )
-@pytest.mark.parametrize(
-    "coordinate_mode",
-    ["half_pixel", "align_corners", "asymmetric", "pytorch_half_pixel", "half_pixel_symmetric"],
-)
+@pytest.mark.parametrize("coordinate_mode", sorted(_ALIGNED | _CENTRED))
 def test_long_axes_that_repeat_are_built_from_one_period(
-    monkeypatch, in_len, out_len, scale, exact, coordinate_mode
+    monkeypatch, in_len, out_len, scale, exact, periodic, coordinate_mode
 ):
     """A long axis whose coordinates repeat (x(o + P) = x(o) + Q) is built from its ends and
     one period: the same map as the formulas evaluated at every output (within their rounding
-    at large coordinates), and nearest the same indices, in every mode."""
+    at large coordinates), and nearest the same indices, in every mode; the axes without a
+    short period the same way as before."""
     from fastup import _tables
 
     spec = _tables.AxisSpec(in_len, out_len, scale, exact)
     assert spec.out_len > _tables.SMALL_LENGTH
-    if coordinate_mode != "align_corners":  # align_corners: (M - 1) / (L - 1) has no period here
-        assert _tables._repeats(spec, coordinate_mode, 5.0) is not None
+    repeats = _tables._repeats(spec, coordinate_mode, 5.0)
+    assert (repeats is not None) == (coordinate_mode in periodic)
     v = np.random.default_rng(in_len).random(in_len)
     kinds = [
         ("linear", {}),
