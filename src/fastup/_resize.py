@@ -710,7 +710,7 @@ class _Plan:
         to keep; else None (made for each call)."""
         if self.small:
             return self._jobs
-        if any(t.nbytes > _tables._LONG_CACHE_BYTES for t in active.values()):
+        if not all(_tables.long_table_kept(t) for t in active.values()):
             return None
         jobs = _long_jobs.get(self, operator.is_)
         if jobs is None:

@@ -124,6 +124,11 @@ class Recent:
         self.items = ((key, value),) + self.items[: self.size - 1]
 
 
+def long_table_kept(table: IndexTable | WeightTable) -> bool:
+    """Whether the cache of long axes' tables keeps ``table`` (at most _LONG_CACHE_BYTES)."""
+    return table.nbytes <= _LONG_CACHE_BYTES
+
+
 def _cache_small(builder: Callable[..., Any]) -> Callable[..., Any]:
     cached = lru_cache(maxsize=_CACHE_SIZE)(builder)
     kept = Recent(_LONG_CACHE_SIZE)
@@ -136,7 +141,7 @@ def _cache_small(builder: Callable[..., Any]) -> Callable[..., Any]:
         table = kept.get(key)
         if table is None:
             table = builder(spec, *args, **kwargs)
-            if table.nbytes <= _LONG_CACHE_BYTES:
+            if long_table_kept(table):
                 kept.put(key, table)
         return table
 
@@ -271,12 +276,13 @@ def nearest_table(spec: AxisSpec, coordinate_mode: str, nearest_mode: str) -> In
     plan = _repeats(spec, coordinate_mode, 2.0) if spec.out_len > SMALL_LENGTH else None
     if plan is not None:
         base, P, Q, k = plan
-        rows = _nearest_index(spec, coordinate_mode, nearest_mode, np.arange(base, base + P))
+        M, middle = spec.out_len, base + P
+        head = _nearest_index(spec, coordinate_mode, nearest_mode, np.arange(middle))
+        rows = head[base:]  # the period
         last = _nearest_index(spec, coordinate_mode, nearest_mode, base + k * P + np.arange(P))
         if np.array_equal(last, rows + k * Q):  # the period checked at its far end
-            M, middle = spec.out_len, base + P
             index = np.empty(M, dtype=np.intp)
-            index[:middle] = _nearest_index(spec, coordinate_mode, nearest_mode, np.arange(middle))
+            index[:middle] = head
             shifts = Q * np.arange(1, k + 1)[:, None]
             np.add(rows, shifts, out=index[middle : middle + k * P].reshape(k, P))
             tail = np.arange(middle + k * P, M)
@@ -425,13 +431,8 @@ def _repeated_weight_table(
     and one period built from the formulas, the outputs between repeating that period; None
     when the axis has no such period."""
     L, M = spec.in_len, spec.out_len
-    if mode in ("area", "majority"):
-        width = L / M if spec.exact else 1.0 / spec.scale
-        reach, n = 0.5 * width + 2.0, int(math.ceil(width)) + 1
-    else:
-        stretch = 1.0 / spec.scale if antialias and spec.scale < 1.0 else 1.0
-        support = KERNEL_SUPPORT[mode] * stretch
-        reach, n = support + 2.0, max(1, int(math.ceil(2.0 * support)))
+    extent, n = _footprint(spec, mode, antialias)
+    reach = (0.5 * extent if mode in ("area", "majority") else extent) + 2.0
     plan = _repeats(spec, coordinate_mode, reach + n)  # room to re-anchor windows, too
     if plan is None:
         return None
@@ -468,6 +469,18 @@ def _repeated_weight_table(
     return WeightTable(_frozen(start), _frozen(weights), None, L)
 
 
+def _footprint(spec: AxisSpec, mode: str, antialias: bool) -> tuple[float, int]:
+    """What an output's window spans, in inputs: the width of its area box (area, majority)
+    or its kernel's support on each side (stretched by 1/scale by antialias when shrinking);
+    and its taps before they are brought inside the input."""
+    if mode in ("area", "majority"):
+        width = spec.in_len / spec.out_len if spec.exact else 1.0 / spec.scale
+        return width, int(math.ceil(width)) + 1
+    stretch = 1.0 / spec.scale if antialias and spec.scale < 1.0 else 1.0
+    support = KERNEL_SUPPORT[mode] * stretch
+    return support, max(1, int(math.ceil(2.0 * support)))
+
+
 def _tap_weights(
     spec: AxisSpec,
     coordinate_mode: str,
@@ -479,11 +492,12 @@ def _tap_weights(
     """For the outputs o: their taps (input indices, possibly outside the input), the taps'
     weights, whether the weights are to be renormalised, and the outside mask."""
     x, outside = source_coordinates(spec, coordinate_mode, o)
+    extent, n = _footprint(spec, mode, antialias)
     if mode in ("area", "majority"):  # majority weighs its footprint as area does
         left, right = _area_box(spec, coordinate_mode, x, o)
-        width = spec.in_len / spec.out_len if spec.exact else 1.0 / spec.scale
+        width = extent
         first = np.floor(left).astype(np.intp)
-        taps = first[:, None] + np.arange(int(math.ceil(width)) + 1)
+        taps = first[:, None] + np.arange(n)
         overlap = np.minimum(right[:, None], taps + 1.0) - np.maximum(left[:, None], taps)
         noise = (
             _AREA_NOISE_ULPS
@@ -491,12 +505,11 @@ def _tap_weights(
             * np.maximum(1.0, np.maximum(np.abs(left), np.abs(right)))
         )
         return taps, np.where(overlap > noise[:, None], overlap, 0.0) / width, False, outside
-    stretch = 1.0 / spec.scale if antialias and spec.scale < 1.0 else 1.0
-    support = KERNEL_SUPPORT[mode] * stretch
+    support = extent
     first = np.floor(x - support).astype(np.intp) + 1
-    taps = first[:, None] + np.arange(max(1, int(math.ceil(2.0 * support))))
+    taps = first[:, None] + np.arange(n)
     t = taps - x[:, None]
-    if stretch != 1.0:
+    if antialias and spec.scale < 1.0:  # the kernel stretched by 1/scale
         t = t * spec.scale
     weights = kernel_weights(mode, t, cubic_a)
     return taps, weights, antialias or mode == "lanczos", outside
