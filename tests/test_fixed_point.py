@@ -364,15 +364,17 @@ def _vnni():
 @pytest.mark.parametrize("c", [1, 2, 3, 4, 5])
 def test_planes_where_the_machine_has_vnni(c):
     """V first with 2-4 elements per pixel, AVX512_VNNI + AVX512_VBMI machines sum the rows of
-    each plane of elements (and resample each plane along W): the route is taken exactly
-    there, and computes the definition's integers like every other route."""
+    each plane of elements (and resample each plane along W); the AVX2 copy splits RGB rows
+    into planes for the W pass: the route is taken exactly there, and computes the
+    definition's integers like every other route."""
     ys, yw = _table(64, 8, "lanczos")
     xs, xw = _table(256, 37, "lanczos")
     plan = _kernels.FixedPlan(ys, yw, xs, xw, 2, 64, 256, c, 8, 37, 1, _KINDS["g1"], -1)
     info = plan.info()
     vnni = _vnni()
+    avx2 = _kernels.simd_isa() in ("avx2", "avx512")
     if vnni is not None:  # Linux: exactly where the machine has the instructions
-        assert info["planar"] == (vnni and 2 <= c <= 4)
+        assert info["planar"] == ((vnni and 2 <= c <= 4) or (avx2 and c == 3))
     else:  # elsewhere: at least never for other pixel sizes
         assert not info["planar"] or 2 <= c <= 4
     x = np.random.default_rng(c).integers(0, 256, (2, 64, 256, c), dtype=np.uint8)
@@ -381,21 +383,38 @@ def test_planes_where_the_machine_has_vnni(c):
     np.testing.assert_array_equal(out, _definition(x, ys, xs, info))
 
 
+def test_rgb_planes_from_rows_in_pixel_order():
+    """RGB rows whose output rows cannot share tiles (each window: all 400 rows) are summed one
+    at a time in pixel order and split into planes for the W pass, on every AVX2 machine."""
+    ys, yw = _table(400, 2, "lanczos")
+    xs, xw = _table(250, 37, "lanczos")
+    plan = _kernels.FixedPlan(ys, yw, xs, xw, 1, 400, 250, 3, 2, 37, 1, _KINDS["g1"], -1)
+    info = plan.info()
+    if _vnni() is not None:
+        assert info["planar"] == (_kernels.simd_isa() in ("avx2", "avx512"))
+    x = np.random.default_rng(5).integers(0, 256, (1, 400, 250, 3), dtype=np.uint8)
+    out = np.empty((1, 2, 37, 3), np.uint8)
+    plan.run(x, out, 1)
+    np.testing.assert_array_equal(out, _definition(x, ys, xs, info))
+
+
 @pytest.mark.parametrize(
     ("c", "n_out", "taps", "planar"),
     [(3, 90, 9, True), (3, 100, 8, False), (4, 90, 9, False), (2, 60, 13, True)],
 )
 def test_planes_from_fewer_taps_for_rgb(c, n_out, taps, planar):
-    """Three elements per pixel take planes from 9 taps along W on (2, 4: from 12), where the
-    machine has VNNI; every plan computes the definition's integers."""
+    """Three elements per pixel take planes from 9 taps along W on (2, 4: from 12, where the
+    machine has VNNI; 3 on every AVX2 machine); every plan computes the definition's
+    integers."""
     ys, yw = _table(64, 24, "cubic")
     xs, xw = _table(190, n_out, "cubic")
     assert xw.shape[1] == taps
     plan = _kernels.FixedPlan(ys, yw, xs, xw, 1, 64, 190, c, 24, n_out, 1, _KINDS["g1"], -1)
     info = plan.info()
     vnni = _vnni()
+    avx2 = _kernels.simd_isa() in ("avx2", "avx512")
     if vnni is not None:
-        assert info["planar"] == (vnni and planar)
+        assert info["planar"] == (planar and (vnni or (avx2 and c == 3)))
     else:
         assert not info["planar"] or planar
     x = np.random.default_rng(taps).integers(0, 256, (1, 64, 190, c), dtype=np.uint8)

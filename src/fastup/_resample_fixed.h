@@ -45,7 +45,8 @@
  *       most input rows, so each pair of input rows is widened once for 2 (AVX2) or 4
  *       (AVX512_VNNI: unpacks widen, vpdpwssd multiplies and adds) output rows; with 2-4
  *       elements per pixel the VNNI tiles write one plane per element ("planar"), and the W
- *       pass runs G1 with one element per pixel on each plane (fastup_fx_g1p);
+ *       pass runs G1 with one element per pixel on each plane (fastup_fx_g1p); elsewhere
+ *       RGB rows with many taps along W are split into planes for it (fastup_fx_g1pl);
  *   along W, short output-parallel (SHORT, H first, uint8 rows): blocks of 16 outputs in two
  *       lanes of 8 whose taps lie within 16 bytes: one pshufb per tap gathers a lane's pixels,
  *       pmulhrsw multiplies 16 at a time;
@@ -101,7 +102,10 @@ enum {
 /* the fewest taps along W for which V first works on planes (fastup_fx.planar): 12, and 9
  * for 3 elements per pixel, whose G1 groups hold 4 taps in 12 of 16 words (from 9 taps on,
  * 3 groups per pixel cost more than a sum per plane: P2's bicubic shrink 215 -> 171 us; 8
- * taps, 2 groups, are cheaper as they are: 154 vs 173 us) */
+ * taps, 2 groups, are cheaper as they are: 154 vs 173 us). Without VNNI only RGB rows are
+ * split into planes (the AVX2 copy, 9 taps on: P2's bicubic shrink 216 -> 193 us, Lanczos
+ * 2560x1600 -> 320x200 2451 -> 2207 us; RGBA and 2 elements gain nothing or lose: 1260 ->
+ * 1341 us with 16 taps) */
 #define FASTUP_FX_PLANAR_TAPS 12
 #define FASTUP_FX_PLANAR_TAPS_RGB 9
 /* the fewest elements per pixel for which the W pass works on channel vectors (CV) */
@@ -115,9 +119,9 @@ typedef struct {
     int hkind;  /* FASTUP_FX_OP / G1 / ONE / SHORT / VOP / CV: the W pass of the AVX2 (VOP:
                    AVX-512) copy */
     int short1, short2; /* the first (W) / second (H) pass of H first is short */
-    int planar; /* V first, 2-4 elements per pixel, AVX512_VNNI: the sums of rows written as
-                   one plane per element, the W pass G1 on each plane (weights in wg as for
-                   C = 1) */
+    int planar; /* V first, 2-4 elements per pixel (AVX512_VNNI, whose tiles write the sums of
+                   rows as one plane per element) or RGB (AVX2: each row split into planes):
+                   the W pass G1 on each plane (weights in wg as for C = 1) */
     int bx, by, S, k1, k2;
     ptrdiff_t *xs, *ys; /* window starts */
     int16_t *qx, *qy;   /* Wo x Tx, Ho x Ty */
@@ -1220,14 +1224,12 @@ fastup_fx_g1_loop(const int16_t *s, int16_t *o, uint8_t *d, const fastup_fx *f, 
             }
         }
     }
-    if (x < f->Wo) {
+    for (x *= C; x < C * f->Wo; x++) { /* one element at a time (of C: 1 for a plane) */
+        const int32_t acc = fastup_fx_hsum16(s, x, C, f->xs, f->qx, f->Tx);
         if (d != NULL)
-            fastup_fx_h16_one(s, d, C * x, C * f->Wo, f);
-        else {
-            ptrdiff_t e;
-            for (e = C * x; e < C * f->Wo; e++)
-                o[e] = fastup_fx_to16(fastup_fx_hsum16(s, e, C, f->xs, f->qx, f->Tx), f->k1);
-        }
+            d[x] = fastup_fx_to8(acc, f->k2);
+        else
+            o[x] = fastup_fx_to16(acc, f->k1);
     }
 }
 
@@ -1321,6 +1323,222 @@ static FASTUP_AVX2 void fastup_fx_g1_avx2(const int16_t *s, int16_t *o, uint8_t 
             fastup_fx_g1_loop(s, o, d, f, 4, f->ng);
     }
 }
+/* --- planes: the W pass of V first, one plane of elements at a time ---------------------- */
+
+/* The C = 2..4 byte rows b + c rs (element c of pixels 0..Wo) interleaved into the pixel row
+ * o. */
+static FASTUP_AVX2 inline __attribute__((always_inline)) void
+fastup_fx_interleave(const uint8_t *b, ptrdiff_t rs, ptrdiff_t Wo, uint8_t *o, const int C) {
+    static const uint8_t m3[4][16] = {
+        /* bytes 0-15 of 8 pixels x 3 from (c0 c1) pairs, then from c2; bytes 16-23 alike */
+        {0, 1, 0x80, 2, 3, 0x80, 4, 5, 0x80, 6, 7, 0x80, 8, 9, 0x80, 10},
+        {0x80, 0x80, 0, 0x80, 0x80, 1, 0x80, 0x80, 2, 0x80, 0x80, 3, 0x80, 0x80, 4, 0x80},
+        {11, 0x80, 12, 13, 0x80, 14, 15, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80},
+        {0x80, 5, 0x80, 0x80, 6, 0x80, 0x80, 7, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80}};
+    ptrdiff_t x, c;
+    for (x = 0; x + 8 <= Wo; x += 8) {
+        __m128i v0 = _mm_loadl_epi64((const __m128i *)(b + x));
+        __m128i v1 = _mm_loadl_epi64((const __m128i *)(b + rs + x));
+        if (C == 2) {
+            _mm_storeu_si128((__m128i *)(o + 2 * x), _mm_unpacklo_epi8(v0, v1));
+        } else if (C == 4) {
+            __m128i v2 = _mm_loadl_epi64((const __m128i *)(b + 2 * rs + x));
+            __m128i v3 = _mm_loadl_epi64((const __m128i *)(b + 3 * rs + x));
+            __m128i t0 = _mm_unpacklo_epi8(v0, v1), t1 = _mm_unpacklo_epi8(v2, v3);
+            _mm_storeu_si128((__m128i *)(o + 4 * x), _mm_unpacklo_epi16(t0, t1));
+            _mm_storeu_si128((__m128i *)(o + 4 * x + 16), _mm_unpackhi_epi16(t0, t1));
+        } else {
+            __m128i v2 = _mm_loadl_epi64((const __m128i *)(b + 2 * rs + x));
+            __m128i t0 = _mm_unpacklo_epi8(v0, v1);
+            __m128i lo = _mm_or_si128(_mm_shuffle_epi8(t0, _mm_loadu_si128((const __m128i *)m3[0])),
+                                      _mm_shuffle_epi8(v2, _mm_loadu_si128((const __m128i *)m3[1])));
+            __m128i hi = _mm_or_si128(_mm_shuffle_epi8(t0, _mm_loadu_si128((const __m128i *)m3[2])),
+                                      _mm_shuffle_epi8(v2, _mm_loadu_si128((const __m128i *)m3[3])));
+            _mm_storeu_si128((__m128i *)(o + 3 * x), lo);
+            _mm_storel_epi64((__m128i *)(o + 3 * x + 16), hi);
+        }
+    }
+    for (; x < Wo; x++)
+        for (c = 0; c < C; c++) o[C * x + c] = b[c * rs + x];
+}
+
+/* The n pixels of C = 2..4 int16 elements at s split into C planes of ps elements (p + c ps:
+ * element c of each pixel): 16 pixels at a time (C = 4: 8) by in-lane pshufb (C = 3: each
+ * lane 8 pixels, 24 words from three loads, each plane's 8 words ORed from three pshufb). */
+static FASTUP_AVX2 inline __attribute__((always_inline)) void
+fastup_fx_deinterleave(const int16_t *s, ptrdiff_t n, int16_t *p, ptrdiff_t ps, const int C) {
+    static const uint8_t m3[3][3][16] = {
+        /* [source vector][plane]: words 0-7, 8-15, 16-23 of 8 pixels x 3 */
+        {{0, 1, 6, 7, 12, 13, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80},
+         {2, 3, 8, 9, 14, 15, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80},
+         {4, 5, 10, 11, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80}},
+        {{0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 2, 3, 8, 9, 14, 15, 0x80, 0x80, 0x80, 0x80},
+         {0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 4, 5, 10, 11, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80},
+         {0x80, 0x80, 0x80, 0x80, 0, 1, 6, 7, 12, 13, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80}},
+        {{0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 4, 5, 10, 11},
+         {0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0, 1, 6, 7, 12, 13},
+         {0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 2, 3, 8, 9, 14, 15}}};
+    static const uint8_t m2[16] = {0, 1, 4, 5, 8, 9, 12, 13, 2, 3, 6, 7, 10, 11, 14, 15};
+    static const uint8_t m4[16] = {0, 1, 8, 9, 2, 3, 10, 11, 4, 5, 12, 13, 6, 7, 14, 15};
+    const ptrdiff_t step = C == 4 ? 8 : 16;
+    ptrdiff_t x, c;
+    for (x = 0; x + step <= n; x += step) {
+        const int16_t *q = s + C * x;
+        if (C == 2) { /* per lane (c0 x 4, c1 x 4); qwords reordered: 8 pixels per lane */
+            const __m256i m = _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)m2));
+            __m256i a = _mm256_permute4x64_epi64(
+                _mm256_shuffle_epi8(_mm256_loadu_si256((const __m256i *)q), m), 0xD8);
+            __m256i b = _mm256_permute4x64_epi64(
+                _mm256_shuffle_epi8(_mm256_loadu_si256((const __m256i *)(q + 16)), m), 0xD8);
+            _mm256_storeu_si256((__m256i *)(p + x), _mm256_permute2x128_si256(a, b, 0x20));
+            _mm256_storeu_si256((__m256i *)(p + ps + x), _mm256_permute2x128_si256(a, b, 0x31));
+        } else if (C == 4) { /* per lane 2 pixels -> dword pairs, then qwords of 4 pixels */
+            const __m256i m = _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)m4));
+            const __m256i idx = _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7);
+            __m256i a = _mm256_permutevar8x32_epi32(
+                _mm256_shuffle_epi8(_mm256_loadu_si256((const __m256i *)q), m), idx);
+            __m256i b = _mm256_permutevar8x32_epi32(
+                _mm256_shuffle_epi8(_mm256_loadu_si256((const __m256i *)(q + 16)), m), idx);
+            __m256i lo = _mm256_unpacklo_epi64(a, b), hi = _mm256_unpackhi_epi64(a, b);
+            _mm_storeu_si128((__m128i *)(p + x), _mm256_castsi256_si128(lo));
+            _mm_storeu_si128((__m128i *)(p + ps + x), _mm256_castsi256_si128(hi));
+            _mm_storeu_si128((__m128i *)(p + 2 * ps + x), _mm256_extracti128_si256(lo, 1));
+            _mm_storeu_si128((__m128i *)(p + 3 * ps + x), _mm256_extracti128_si256(hi, 1));
+        } else {
+            __m256i v[3];
+            int k;
+            for (k = 0; k < 3; k++)
+                v[k] = fastup_fx_lanes((const uint8_t *)(q + 8 * k), (const uint8_t *)(q + 24 + 8 * k));
+            for (c = 0; c < 3; c++) {
+                __m256i r = _mm256_shuffle_epi8(
+                    v[0], _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)m3[0][c])));
+                for (k = 1; k < 3; k++)
+                    r = _mm256_or_si256(
+                        r, _mm256_shuffle_epi8(v[k], _mm256_broadcastsi128_si256(_mm_loadu_si128(
+                                                         (const __m128i *)m3[k][c]))));
+                _mm256_storeu_si256((__m256i *)(p + c * ps + x), r);
+            }
+        }
+    }
+    for (; x < n; x++)
+        for (c = 0; c < C; c++) p[c * ps + x] = s[C * x + c];
+}
+
+/* The W pass of V first on planes, AVX2 (f->planar, where the sums of rows come in pixel
+ * order): the I row s split into C = 2..4 planes (pl: C x ps int16), then 4 output pixels at
+ * a time: each pixel's ng groups of 16 weights loaded once for its C planes (one element per
+ * pixel: the taps of a plane are contiguous, 16 per pmaddwd), the 4 x C vectors of partial
+ * sums reduced by hadd, the C x 4 bytes put in pixel order by one pshufb. The sums are those
+ * of every other W pass. */
+static FASTUP_AVX2 inline __attribute__((always_inline)) void
+fastup_fx_g1pl_loop(const int16_t *s, uint8_t *d, int16_t *pl, const fastup_fx *f, const int C,
+                    ptrdiff_t ng) {
+    static const uint8_t order[5][16] = {
+        /* bytes [c0 x 4, c2 x 4, c1 x 4, c3 x 4] -> pixel order */
+        {0},
+        {0},
+        {0, 8, 1, 9, 2, 10, 3, 11, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80},
+        {0, 8, 4, 1, 9, 5, 2, 10, 6, 3, 11, 7, 0x80, 0x80, 0x80, 0x80},
+        {0, 8, 4, 12, 1, 9, 5, 13, 2, 10, 6, 14, 3, 11, 7, 15}};
+    const ptrdiff_t ps = f->W + FASTUP_FX_SLACK, Wo = f->Wo, *xs = f->xs;
+    const int16_t *wg = f->wg;
+    const __m256i bias = _mm256_set1_epi32(1 << (f->k2 - 1));
+    const __m128i sh = _mm_cvtsi32_si128(f->k2);
+    const __m128i put = _mm_loadu_si128((const __m128i *)order[C]);
+    ptrdiff_t x, c, g, j, pp;
+    fastup_fx_deinterleave(s, f->W, pl, ps, C);
+    for (x = 0; x + 4 <= Wo; x += 4) {
+        __m256i H[4][2], y01, y23;
+        __m128i b;
+        for (pp = 0; pp < 2; pp++) {
+            __m256i A[4][2];
+            for (j = 0; j < 2; j++) {
+                const ptrdiff_t px = x + 2 * pp + j;
+                const int16_t *p = pl + xs[px];
+                const __m256i *w = (const __m256i *)(wg + 16 * ng * px);
+                const __m256i w0 = _mm256_loadu_si256(w);
+                const __m256i w1 = ng > 1 ? _mm256_loadu_si256(w + 1) : w0;
+                const __m256i w2 = ng > 2 ? _mm256_loadu_si256(w + 2) : w0;
+                for (c = 0; c < C; c++) {
+                    const __m256i *q = (const __m256i *)(p + c * ps);
+                    __m256i acc = _mm256_madd_epi16(_mm256_loadu_si256(q), w0);
+                    if (ng > 1)
+                        acc = _mm256_add_epi32(acc, _mm256_madd_epi16(_mm256_loadu_si256(q + 1), w1));
+                    if (ng > 2)
+                        acc = _mm256_add_epi32(acc, _mm256_madd_epi16(_mm256_loadu_si256(q + 2), w2));
+                    for (g = 3; g < ng; g++)
+                        acc = _mm256_add_epi32(
+                            acc, _mm256_madd_epi16(_mm256_loadu_si256(q + g), _mm256_loadu_si256(w + g)));
+                    A[c][j] = acc;
+                }
+            }
+            for (c = 0; c < C; c++) H[c][pp] = _mm256_hadd_epi32(A[c][0], A[c][1]);
+        }
+        /* per plane [x .. x + 3 | x .. x + 3] halves of the sums; two planes per vector */
+        for (c = 0; c < C; c++) H[c][0] = _mm256_hadd_epi32(H[c][0], H[c][1]);
+        if (C == 3) H[3][0] = H[2][0];
+        y01 = _mm256_add_epi32(_mm256_permute2x128_si256(H[0][0], H[1][0], 0x20),
+                               _mm256_permute2x128_si256(H[0][0], H[1][0], 0x31));
+        y01 = _mm256_sra_epi32(_mm256_add_epi32(y01, bias), sh);
+        if (C > 2) {
+            y23 = _mm256_add_epi32(_mm256_permute2x128_si256(H[2][0], H[3][0], 0x20),
+                                   _mm256_permute2x128_si256(H[2][0], H[3][0], 0x31));
+            y23 = _mm256_sra_epi32(_mm256_add_epi32(y23, bias), sh);
+        } else {
+            y23 = y01;
+        }
+        /* packs: [c0, c2 | c1, c3] words; packus of the halves: bytes c0, c2, c1, c3 */
+        y01 = _mm256_packs_epi32(y01, y23);
+        b = _mm_shuffle_epi8(
+            _mm_packus_epi16(_mm256_castsi256_si128(y01), _mm256_extracti128_si256(y01, 1)), put);
+        if (C == 4) {
+            _mm_storeu_si128((__m128i *)(d + 4 * x), b);
+        } else if (C == 2) {
+            _mm_storel_epi64((__m128i *)(d + 2 * x), b);
+        } else {
+            int32_t tail = _mm_extract_epi32(b, 2);
+            _mm_storel_epi64((__m128i *)(d + 3 * x), b);
+            memcpy(d + 3 * x + 8, &tail, 4);
+        }
+    }
+    for (; x < Wo; x++)
+        for (c = 0; c < C; c++) {
+            const int16_t *p = pl + c * ps + xs[x], *w = f->qx + f->Tx * x;
+            int32_t acc = 0;
+            for (j = 0; j < f->Tx; j++) acc += (int32_t)p[j] * w[j];
+            d[C * x + c] = fastup_fx_to8(acc, f->k2);
+        }
+}
+
+static FASTUP_AVX2 void fastup_fx_g1pl_avx2(const int16_t *s, uint8_t *d, int16_t *pl,
+                                            const fastup_fx *f) {
+#define FASTUP_FX_G1PL(C)                                                                 \
+    switch (f->ng) {                                                                      \
+    case 1:                                                                               \
+        fastup_fx_g1pl_loop(s, d, pl, f, C, 1);                                      \
+        break;                                                                            \
+    case 2:                                                                               \
+        fastup_fx_g1pl_loop(s, d, pl, f, C, 2);                                      \
+        break;                                                                            \
+    case 3:                                                                               \
+        fastup_fx_g1pl_loop(s, d, pl, f, C, 3);                                      \
+        break;                                                                            \
+    default:                                                                              \
+        fastup_fx_g1pl_loop(s, d, pl, f, C, f->ng);                                  \
+    }
+    switch (f->C) {
+    case 2:
+        FASTUP_FX_G1PL(2)
+        break;
+    case 3:
+        FASTUP_FX_G1PL(3)
+        break;
+    default:
+        FASTUP_FX_G1PL(4)
+    }
+#undef FASTUP_FX_G1PL
+}
+
 /* The sums of 16 pixels in order: A[j] holds pixel j's 16 partial sums. */
 static FASTUP_AVX512VNNI inline __attribute__((always_inline)) __m512i
 fastup_fx_hsum16x16(const __m512i *A) {
@@ -1359,9 +1577,8 @@ fastup_fx_hsum16x8(const __m512i *A) {
         _mm512_set_epi32(15, 11, 14, 10, 13, 9, 12, 8, 7, 3, 6, 2, 5, 1, 4, 0), f);
 }
 
-/* The W pass of the planar I rows of a tile (f->planar, V first; planned on AVX512_VNNI
- * machines only): rows in[g], g < n <= 4, each C = 2..4 planes of ps int16 -> the output rows
- * d[g]. Each plane along W (the same weights for every plane and row: G1 with one element per
+/* The W pass of the planar I rows of a VNNI tile (f->planar, V first): rows in[g], g < n <=
+ * 4, each C = 2..4 planes of ps int16 -> the output rows d[g]. Each plane along W (the same weights for every plane and row: G1 with one element per
  * pixel, ng groups of 16 taps) into the rows of ``tmp`` (4 C rows of Wo + 8 bytes), 4 pixels
  * of the 4 rows at a time: each pixel's taps multiplied by vpdpwssd, 32 per instruction (one
  * group: two pixels per vector), each pixel's weights loaded once for the 4 rows, the 16
@@ -1370,12 +1587,6 @@ fastup_fx_hsum16x8(const __m512i *A) {
 static FASTUP_AVX512VNNI inline __attribute__((always_inline)) void
 fastup_fx_g1p_loop(const int16_t *const *in, ptrdiff_t n, ptrdiff_t ps, uint8_t *const *d,
                    uint8_t *tmp, const fastup_fx *f, const int C, ptrdiff_t ng) {
-    static const uint8_t m3[4][16] = {
-        /* bytes 0-15 of 8 pixels x 3 from (c0 c1) pairs, then from c2; bytes 16-23 alike */
-        {0, 1, 0x80, 2, 3, 0x80, 4, 5, 0x80, 6, 7, 0x80, 8, 9, 0x80, 10},
-        {0x80, 0x80, 0, 0x80, 0x80, 1, 0x80, 0x80, 2, 0x80, 0x80, 3, 0x80, 0x80, 4, 0x80},
-        {11, 0x80, 12, 13, 0x80, 14, 15, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80},
-        {0x80, 5, 0x80, 0x80, 6, 0x80, 0x80, 7, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80}};
     const __m512i bias = _mm512_set1_epi32(1 << (f->k2 - 1)), zero = _mm512_setzero_si512();
     const __m128i sh = _mm_cvtsi32_si128(f->k2);
     const ptrdiff_t Wo = f->Wo, rs = Wo + 8, full = Wo / 4 * 4, *xs = f->xs;
@@ -1458,36 +1669,7 @@ fastup_fx_g1p_loop(const int16_t *const *in, ptrdiff_t n, ptrdiff_t ps, uint8_t 
                 tmp[(g * C + c) * rs + x] = fastup_fx_to8(acc, f->k2);
             }
     }
-    for (g = 0; g < n; g++) {
-        const uint8_t *b = tmp + g * C * rs;
-        uint8_t *o = d[g];
-        for (x = 0; x + 8 <= Wo; x += 8) {
-            __m128i v0 = _mm_loadl_epi64((const __m128i *)(b + x));
-            __m128i v1 = _mm_loadl_epi64((const __m128i *)(b + rs + x));
-            if (C == 2) {
-                _mm_storeu_si128((__m128i *)(o + 2 * x), _mm_unpacklo_epi8(v0, v1));
-            } else if (C == 4) {
-                __m128i v2 = _mm_loadl_epi64((const __m128i *)(b + 2 * rs + x));
-                __m128i v3 = _mm_loadl_epi64((const __m128i *)(b + 3 * rs + x));
-                __m128i t0 = _mm_unpacklo_epi8(v0, v1), t1 = _mm_unpacklo_epi8(v2, v3);
-                _mm_storeu_si128((__m128i *)(o + 4 * x), _mm_unpacklo_epi16(t0, t1));
-                _mm_storeu_si128((__m128i *)(o + 4 * x + 16), _mm_unpackhi_epi16(t0, t1));
-            } else {
-                __m128i v2 = _mm_loadl_epi64((const __m128i *)(b + 2 * rs + x));
-                __m128i t0 = _mm_unpacklo_epi8(v0, v1);
-                __m128i lo = _mm_or_si128(
-                    _mm_shuffle_epi8(t0, _mm_loadu_si128((const __m128i *)m3[0])),
-                    _mm_shuffle_epi8(v2, _mm_loadu_si128((const __m128i *)m3[1])));
-                __m128i hi = _mm_or_si128(
-                    _mm_shuffle_epi8(t0, _mm_loadu_si128((const __m128i *)m3[2])),
-                    _mm_shuffle_epi8(v2, _mm_loadu_si128((const __m128i *)m3[3])));
-                _mm_storeu_si128((__m128i *)(o + 3 * x), lo);
-                _mm_storel_epi64((__m128i *)(o + 3 * x + 16), hi);
-            }
-        }
-        for (; x < Wo; x++)
-            for (c = 0; c < C; c++) o[C * x + c] = b[c * rs + x];
-    }
+    for (g = 0; g < n; g++) fastup_fx_interleave(tmp + g * C * rs, rs, Wo, d[g], C);
 }
 
 static FASTUP_AVX512VNNI void fastup_fx_g1p_vnni(const int16_t *const *in, ptrdiff_t n,
@@ -2006,7 +2188,9 @@ static int fastup_fx_plan(fastup_fx *f, ptrdiff_t P, ptrdiff_t H, ptrdiff_t W, p
          * element: cheaper than pshufb'd pixels only with many taps) */
         f->planar = f->vfirst && C >= 2 && C <= 4 &&
                     Tx >= (C == 3 ? FASTUP_FX_PLANAR_TAPS_RGB : FASTUP_FX_PLANAR_TAPS) &&
-                    W * C >= 64 && fastup_use_avx512vnni() && fastup_fx_tiles_fit(f);
+                    W * C >= 64 &&
+                    ((fastup_use_avx512vnni() && fastup_fx_tiles_fit(f)) ||
+                     (C == 3 && fastup_use_avx2()));
         return fastup_fx_g1_build(f) != 0 ? -1 : 0;
     }
     return 0;
@@ -2078,17 +2262,20 @@ static inline void fastup_fx_hpass(const fastup_fx *f, const uint8_t *in, int16_
 /* Output rows r0..r1 of plan f, V first: the rows of each output row summed into an I row
  * (a tile of up to 4 output rows at a time where a tiled kernel runs: into slots, rows of
  * ``stride`` elements), then each I row along W into its output row. rows: room for Ty
- * pointers; bytes: planar, 4 C rows of Wo + 8 bytes. */
+ * pointers; planar: bytes, 4 C rows of Wo + 8 bytes (after a VNNI tile), pl, C planes of W +
+ * FASTUP_FX_SLACK int16 (I rows in pixel order split). */
 static inline void fastup_fx_vfirst(const fastup_fx *f, const uint8_t *src, uint8_t *dst,
                                     ptrdiff_t r0, ptrdiff_t r1, int avx2, int16_t *slots,
-                                    ptrdiff_t stride, const uint8_t **rows, uint8_t *bytes) {
+                                    ptrdiff_t stride, const uint8_t **rows, uint8_t *bytes,
+                                    int16_t *pl) {
     ptrdiff_t inlen = f->W * f->C, outlen = f->Wo * f->C, T = f->Ty, r, t, g, n;
     int tile = 1;
 #if FASTUP_HAVE_AVX2_PATH
     fastup_fx_tile tl;
     ptrdiff_t ps = f->W + FASTUP_FX_SLACK; /* planar: each plane's elements */
+    int planes = 0; /* the sums of rows were written as planes (a VNNI tile) */
     int vnni = avx2 == 2 && fastup_use_avx512vnni();
-    /* VNNI: tiles of 4 (always where planar: planned so); AVX2: of 2; AVX-512 without VNNI:
+    /* VNNI: tiles of 4 (where planar, writing planes); AVX2: of 2; AVX-512 without VNNI:
      * its per-row kernel (faster there than AVX2 tiles) */
     if (vnni && inlen >= 64)
         tile = 4;
@@ -2102,12 +2289,14 @@ static inline void fastup_fx_vfirst(const fastup_fx *f, const uint8_t *src, uint
         if (n > r1 - r) n = r1 - r;
         if (n > f->Ho - y) n = f->Ho - y;
 #if FASTUP_HAVE_AVX2_PATH
-        if ((n > 1 || f->planar) &&
+        planes = 0;
+        if ((n > 1 || (f->planar && tile == 4)) &&
             fastup_fx_tile_make(&tl, plane, inlen, f->ys + y, f->qy + y * T, T, (int)n) == 0) {
             int16_t *o[FASTUP_FX_TILE];
             for (g = 0; g < n; g++) o[g] = slots + g * stride;
+            planes = f->planar && tile == 4;
             if (tile == 4)
-                fastup_fx_v8t_vnni(&tl, inlen, o, f->k1, f->planar ? (int)f->C : 0, ps);
+                fastup_fx_v8t_vnni(&tl, inlen, o, f->k1, planes ? (int)f->C : 0, ps);
             else
                 fastup_fx_v8t_avx2(&tl, inlen, o, f->k1);
         } else
@@ -2125,11 +2314,16 @@ static inline void fastup_fx_vfirst(const fastup_fx *f, const uint8_t *src, uint
                 fastup_fx_v8_plain(rows, f->qy + y * T, T, inlen, slots, f->k1);
         }
 #if FASTUP_HAVE_AVX2_PATH
-        if (f->planar) { /* the tile's rows along W (planned where the tiles always fit) */
+        if (f->planar && planes) { /* the VNNI tile's planes along W */
             const int16_t *in[FASTUP_FX_TILE];
             uint8_t *drows[FASTUP_FX_TILE];
             for (g = 0; g < n; g++) in[g] = slots + g * stride, drows[g] = dst + (r + g) * outlen;
             fastup_fx_g1p_vnni(in, n, ps, drows, bytes, f);
+            continue;
+        }
+        if (f->planar) { /* rows in pixel order: each split into planes, then along W */
+            for (g = 0; g < n; g++)
+                fastup_fx_g1pl_avx2(slots + g * stride, dst + (r + g) * outlen, pl, f);
             continue;
         }
 #endif
@@ -2165,6 +2359,9 @@ static inline int fastup_fx_body(const fastup_fx *f, const uint8_t *src, uint8_t
     int16_t *wide = NULL;
     uint8_t *bytes =
         f->planar ? (uint8_t *)malloc((size_t)(FASTUP_FX_TILE * f->C * (f->Wo + 8))) : NULL;
+    /* planar rows in pixel order: split into planes here (zeros in their slack) */
+    int16_t *pl = f->planar ? (int16_t *)calloc((size_t)(f->C * (f->W + FASTUP_FX_SLACK)), 2)
+                            : NULL;
     ptrdiff_t *tags = (ptrdiff_t *)malloc((size_t)nslots * sizeof(ptrdiff_t));
     const void **rows = (const void **)malloc((size_t)T * sizeof(void *));
     const int32_t m = f->short2 ? 1 << (16 - f->S) : 0;
@@ -2174,13 +2371,13 @@ static inline int fastup_fx_body(const fastup_fx *f, const uint8_t *src, uint8_t
     int status = 0;
     if (g1 && !f->vfirst) wide = (int16_t *)calloc((size_t)(inlen + FASTUP_FX_SLACK), 2);
     if (slots == NULL || tags == NULL || rows == NULL || (g1 && !f->vfirst && wide == NULL) ||
-        (f->planar && bytes == NULL)) {
+        (f->planar && (bytes == NULL || pl == NULL))) {
         status = -1;
         goto done;
     }
     if (f->vfirst) {
         fastup_fx_vfirst(f, src, dst, r0, r1, avx2, slots, stride, (const uint8_t **)rows,
-                         bytes);
+                         bytes, pl);
         goto done;
     }
     for (s = 0; s < nslots; s++) tags[s] = -1;
@@ -2227,6 +2424,7 @@ done:
     free(slots);
     free(wide);
     free(bytes);
+    free(pl);
     free(tags);
     free((void *)rows);
     return status;
