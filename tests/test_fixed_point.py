@@ -287,9 +287,9 @@ import hashlib
 import numpy as np
 from fastup import _kernels
 from fastup._tables import AxisSpec, weight_table
-def table(n_in, n_out, mode):
+def table(n_in, n_out, mode, antialias=True):
     t = weight_table(AxisSpec(n_in, n_out, n_out / n_in, True), "half_pixel", mode,
-                     antialias=True)
+                     antialias=antialias)
     return t.start, t.weights
 rng = np.random.default_rng(7)
 digest = hashlib.sha256()
@@ -308,6 +308,13 @@ for c in (1, 2, 3, 4, 5, 40):
                 out = np.empty((2, ho, wo, c), np.uint8)
                 plan.run(x, out, 2)
                 digest.update(out.tobytes())
+    # V first over windows with gaps between them (linear, not antialiased: 2 rows each)
+    ys, yw = table(37, 9, "linear", antialias=False)
+    xs, xw = table(300, 70, "lanczos")
+    plan = _kernels.FixedPlan(ys, yw, xs, xw, 2, 37, 300, c, 9, 70, 1, 1, -1)
+    out = np.empty((2, 9, 70, c), np.uint8)
+    plan.run(x, out, 2)
+    digest.update(out.tobytes())
 print(digest.hexdigest())
 """
 

@@ -560,42 +560,62 @@ static FASTUP_AVX512BW void fastup_fx_v8_avx512(const uint8_t *const *rows, cons
 }
 
 /* A tile of 2 output rows (fastup_fx_tile), AVX2: each pair of input rows widened as in
- * fastup_fx_v8_avx2 once for both. n >= 32. */
+ * fastup_fx_v8_avx2 once for both. Where the pairs are read by row 0 alone, then both, then
+ * row 1 alone (two windows down the rows, or one), three loops without a test per pair; the
+ * last pair of an odd union (its row with itself) after them. n >= 32. */
 static FASTUP_AVX2 void fastup_fx_v8t_avx2(const fastup_fx_tile *tl, ptrdiff_t n,
                                            int16_t *const *o, int k) {
     const __m256i bias = _mm256_set1_epi32(1 << (k - 1)), zero = _mm256_setzero_si256();
     const __m128i sh = _mm_cvtsi32_si128(k);
-    const ptrdiff_t np = tl->npair, st = tl->stride, last = tl->odd ? np - 1 : -1;
-    ptrdiff_t i, t;
+    const ptrdiff_t np = tl->npair, st = tl->stride, full = tl->odd ? np - 1 : np;
+    ptrdiff_t i, t, s1 = 0, e0;
+    int runs = 1;
+    /* [0, s1): row 0 alone, [s1, e0): both, [e0, full): row 1 alone */
+    while (s1 < np && tl->act[s1] == 1) s1++;
+    for (e0 = s1; e0 < np && tl->act[e0] == 3; e0++) {
+    }
+    for (t = e0; t < np; t++) runs &= tl->act[t] == 2;
     for (i = 0;; i += 32) {
         __m256i c00 = bias, c01 = bias, c02 = bias, c03 = bias;
         __m256i c10 = bias, c11 = bias, c12 = bias, c13 = bias;
         if (i > n - 32) i = n - 32;
         const uint8_t *ra = tl->row0 + i;
-        for (t = 0; t < np; t++, ra += 2 * st) {
-            const uint8_t *rb = t != last ? ra + st : ra;
-            __m256i a = _mm256_loadu_si256((const __m256i *)ra);
-            __m256i b = _mm256_loadu_si256((const __m256i *)rb);
-            __m256i lo = _mm256_unpacklo_epi8(a, b), hi = _mm256_unpackhi_epi8(a, b);
-            __m256i p0 = _mm256_unpacklo_epi8(lo, zero), p1 = _mm256_unpackhi_epi8(lo, zero);
-            __m256i p2 = _mm256_unpacklo_epi8(hi, zero), p3 = _mm256_unpackhi_epi8(hi, zero);
-            const unsigned act = tl->act[t];
-            if ((i & 63) == 0) {
-                _mm_prefetch((const char *)(ra + FASTUP_FX_AHEAD), _MM_HINT_T0);
-                _mm_prefetch((const char *)(rb + FASTUP_FX_AHEAD), _MM_HINT_T0);
-            }
-#define FASTUP_FX_T2(g)                                                                   \
-    if (act & (1u << g)) {                                                                \
+#define FASTUP_FX_T2_PAIR(RB, ROW0, ROW1)                                                 \
+    {                                                                                     \
+        const uint8_t *rb = (RB);                                                         \
+        __m256i a = _mm256_loadu_si256((const __m256i *)ra);                              \
+        __m256i b = _mm256_loadu_si256((const __m256i *)rb);                              \
+        __m256i lo = _mm256_unpacklo_epi8(a, b), hi = _mm256_unpackhi_epi8(a, b);         \
+        __m256i p0 = _mm256_unpacklo_epi8(lo, zero), p1 = _mm256_unpackhi_epi8(lo, zero); \
+        __m256i p2 = _mm256_unpacklo_epi8(hi, zero), p3 = _mm256_unpackhi_epi8(hi, zero); \
+        if ((i & 63) == 0) { /* many rows at once: the hardware prefetchers fall behind */ \
+            _mm_prefetch((const char *)(ra + FASTUP_FX_AHEAD), _MM_HINT_T0);              \
+            _mm_prefetch((const char *)(rb + FASTUP_FX_AHEAD), _MM_HINT_T0);              \
+        }                                                                                 \
+        FASTUP_FX_T2(0, ROW0)                                                             \
+        FASTUP_FX_T2(1, ROW1)                                                             \
+    }
+#define FASTUP_FX_T2(g, READS)                                                            \
+    if (READS) {                                                                          \
         __m256i w = _mm256_set1_epi32(tl->wp[g][t]);                                      \
         c##g##0 = _mm256_add_epi32(c##g##0, _mm256_madd_epi16(p0, w));                    \
         c##g##1 = _mm256_add_epi32(c##g##1, _mm256_madd_epi16(p1, w));                    \
         c##g##2 = _mm256_add_epi32(c##g##2, _mm256_madd_epi16(p2, w));                    \
         c##g##3 = _mm256_add_epi32(c##g##3, _mm256_madd_epi16(p3, w));                    \
     }
-            FASTUP_FX_T2(0)
-            FASTUP_FX_T2(1)
-#undef FASTUP_FX_T2
+        if (runs) {
+            const ptrdiff_t a1 = s1 < full ? s1 : full, a2 = e0 < full ? e0 : full;
+            for (t = 0; t < a1; t++, ra += 2 * st) FASTUP_FX_T2_PAIR(ra + st, 1, 0)
+            for (; t < a2; t++, ra += 2 * st) FASTUP_FX_T2_PAIR(ra + st, 1, 1)
+            for (; t < full; t++, ra += 2 * st) FASTUP_FX_T2_PAIR(ra + st, 0, 1)
+            t = full;
+        } else {
+            for (t = 0; t < full; t++, ra += 2 * st)
+                FASTUP_FX_T2_PAIR(ra + st, tl->act[t] & 1, tl->act[t] & 2)
         }
+        if (full < np) FASTUP_FX_T2_PAIR(ra, tl->act[t] & 1, tl->act[t] & 2)
+#undef FASTUP_FX_T2
+#undef FASTUP_FX_T2_PAIR
         /* c_g0: outputs 0-3 | 16-19, c_g1: 4-7 | 20-23, c_g2: 8-11 | 24-27, c_g3: 12-15 | 28-31 */
 #define FASTUP_FX_T2_STORE(g)                                                             \
     if (g < tl->G) {                                                                      \
