@@ -1244,12 +1244,14 @@ fastup_fx_g1_loop(const int16_t *s, int16_t *o, uint8_t *d, const fastup_fx *f, 
             }
         }
     }
-    for (x *= C; x < C * f->Wo; x++) { /* one element at a time (of C: 1 for a plane) */
-        const int32_t acc = fastup_fx_hsum16(s, x, C, f->xs, f->qx, f->Tx);
+    if (x < f->Wo) {
         if (d != NULL)
-            d[x] = fastup_fx_to8(acc, f->k2);
-        else
-            o[x] = fastup_fx_to16(acc, f->k1);
+            fastup_fx_h16_one(s, d, C * x, C * f->Wo, f);
+        else {
+            ptrdiff_t e;
+            for (e = C * x; e < C * f->Wo; e++)
+                o[e] = fastup_fx_to16(fastup_fx_hsum16(s, e, C, f->xs, f->qx, f->Tx), f->k1);
+        }
     }
 }
 
@@ -1343,50 +1345,13 @@ static FASTUP_AVX2 void fastup_fx_g1_avx2(const int16_t *s, int16_t *o, uint8_t 
             fastup_fx_g1_loop(s, o, d, f, 4, f->ng);
     }
 }
-/* --- planes: the W pass of V first, one plane of elements at a time ---------------------- */
+/* --- RGB planes: the W pass of V first, one plane of elements at a time (AVX2) ----------- */
 
-/* The C = 2..4 byte rows b + c rs (element c of pixels 0..Wo) interleaved into the pixel row
- * o. */
+/* The n RGB pixels of int16 elements at s split into 3 planes of ps elements (p + c ps: element
+ * c of each pixel), 16 pixels at a time: each 128-bit lane takes 8 pixels (24 words, three
+ * loads), each plane's 8 words ORed from three pshufb. */
 static FASTUP_AVX2 inline __attribute__((always_inline)) void
-fastup_fx_interleave(const uint8_t *b, ptrdiff_t rs, ptrdiff_t Wo, uint8_t *o, const int C) {
-    static const uint8_t m3[4][16] = {
-        /* bytes 0-15 of 8 pixels x 3 from (c0 c1) pairs, then from c2; bytes 16-23 alike */
-        {0, 1, 0x80, 2, 3, 0x80, 4, 5, 0x80, 6, 7, 0x80, 8, 9, 0x80, 10},
-        {0x80, 0x80, 0, 0x80, 0x80, 1, 0x80, 0x80, 2, 0x80, 0x80, 3, 0x80, 0x80, 4, 0x80},
-        {11, 0x80, 12, 13, 0x80, 14, 15, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80},
-        {0x80, 5, 0x80, 0x80, 6, 0x80, 0x80, 7, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80}};
-    ptrdiff_t x, c;
-    for (x = 0; x + 8 <= Wo; x += 8) {
-        __m128i v0 = _mm_loadl_epi64((const __m128i *)(b + x));
-        __m128i v1 = _mm_loadl_epi64((const __m128i *)(b + rs + x));
-        if (C == 2) {
-            _mm_storeu_si128((__m128i *)(o + 2 * x), _mm_unpacklo_epi8(v0, v1));
-        } else if (C == 4) {
-            __m128i v2 = _mm_loadl_epi64((const __m128i *)(b + 2 * rs + x));
-            __m128i v3 = _mm_loadl_epi64((const __m128i *)(b + 3 * rs + x));
-            __m128i t0 = _mm_unpacklo_epi8(v0, v1), t1 = _mm_unpacklo_epi8(v2, v3);
-            _mm_storeu_si128((__m128i *)(o + 4 * x), _mm_unpacklo_epi16(t0, t1));
-            _mm_storeu_si128((__m128i *)(o + 4 * x + 16), _mm_unpackhi_epi16(t0, t1));
-        } else {
-            __m128i v2 = _mm_loadl_epi64((const __m128i *)(b + 2 * rs + x));
-            __m128i t0 = _mm_unpacklo_epi8(v0, v1);
-            __m128i lo = _mm_or_si128(_mm_shuffle_epi8(t0, _mm_loadu_si128((const __m128i *)m3[0])),
-                                      _mm_shuffle_epi8(v2, _mm_loadu_si128((const __m128i *)m3[1])));
-            __m128i hi = _mm_or_si128(_mm_shuffle_epi8(t0, _mm_loadu_si128((const __m128i *)m3[2])),
-                                      _mm_shuffle_epi8(v2, _mm_loadu_si128((const __m128i *)m3[3])));
-            _mm_storeu_si128((__m128i *)(o + 3 * x), lo);
-            _mm_storel_epi64((__m128i *)(o + 3 * x + 16), hi);
-        }
-    }
-    for (; x < Wo; x++)
-        for (c = 0; c < C; c++) o[C * x + c] = b[c * rs + x];
-}
-
-/* The n pixels of C = 2..4 int16 elements at s split into C planes of ps elements (p + c ps:
- * element c of each pixel): 16 pixels at a time (C = 4: 8) by in-lane pshufb (C = 3: each
- * lane 8 pixels, 24 words from three loads, each plane's 8 words ORed from three pshufb). */
-static FASTUP_AVX2 inline __attribute__((always_inline)) void
-fastup_fx_deinterleave(const int16_t *s, ptrdiff_t n, int16_t *p, ptrdiff_t ps, const int C) {
+fastup_fx_rgb_planes(const int16_t *s, ptrdiff_t n, int16_t *p, ptrdiff_t ps) {
     static const uint8_t m3[3][3][16] = {
         /* [source vector][plane]: words 0-7, 8-15, 16-23 of 8 pixels x 3 */
         {{0, 1, 6, 7, 12, 13, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80},
@@ -1398,80 +1363,51 @@ fastup_fx_deinterleave(const int16_t *s, ptrdiff_t n, int16_t *p, ptrdiff_t ps, 
         {{0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 4, 5, 10, 11},
          {0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0, 1, 6, 7, 12, 13},
          {0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 2, 3, 8, 9, 14, 15}}};
-    static const uint8_t m2[16] = {0, 1, 4, 5, 8, 9, 12, 13, 2, 3, 6, 7, 10, 11, 14, 15};
-    static const uint8_t m4[16] = {0, 1, 8, 9, 2, 3, 10, 11, 4, 5, 12, 13, 6, 7, 14, 15};
-    const ptrdiff_t step = C == 4 ? 8 : 16;
-    ptrdiff_t x, c;
-    for (x = 0; x + step <= n; x += step) {
-        const int16_t *q = s + C * x;
-        if (C == 2) { /* per lane (c0 x 4, c1 x 4); qwords reordered: 8 pixels per lane */
-            const __m256i m = _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)m2));
-            __m256i a = _mm256_permute4x64_epi64(
-                _mm256_shuffle_epi8(_mm256_loadu_si256((const __m256i *)q), m), 0xD8);
-            __m256i b = _mm256_permute4x64_epi64(
-                _mm256_shuffle_epi8(_mm256_loadu_si256((const __m256i *)(q + 16)), m), 0xD8);
-            _mm256_storeu_si256((__m256i *)(p + x), _mm256_permute2x128_si256(a, b, 0x20));
-            _mm256_storeu_si256((__m256i *)(p + ps + x), _mm256_permute2x128_si256(a, b, 0x31));
-        } else if (C == 4) { /* per lane 2 pixels -> dword pairs, then qwords of 4 pixels */
-            const __m256i m = _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)m4));
-            const __m256i idx = _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7);
-            __m256i a = _mm256_permutevar8x32_epi32(
-                _mm256_shuffle_epi8(_mm256_loadu_si256((const __m256i *)q), m), idx);
-            __m256i b = _mm256_permutevar8x32_epi32(
-                _mm256_shuffle_epi8(_mm256_loadu_si256((const __m256i *)(q + 16)), m), idx);
-            __m256i lo = _mm256_unpacklo_epi64(a, b), hi = _mm256_unpackhi_epi64(a, b);
-            _mm_storeu_si128((__m128i *)(p + x), _mm256_castsi256_si128(lo));
-            _mm_storeu_si128((__m128i *)(p + ps + x), _mm256_castsi256_si128(hi));
-            _mm_storeu_si128((__m128i *)(p + 2 * ps + x), _mm256_extracti128_si256(lo, 1));
-            _mm_storeu_si128((__m128i *)(p + 3 * ps + x), _mm256_extracti128_si256(hi, 1));
-        } else {
-            __m256i v[3];
-            int k;
+    ptrdiff_t x, c, k;
+    for (x = 0; x + 16 <= n; x += 16) {
+        const int16_t *q = s + 3 * x;
+        __m256i v[3];
+        for (k = 0; k < 3; k++)
+            v[k] = fastup_fx_lanes((const uint8_t *)(q + 8 * k),
+                                   (const uint8_t *)(q + 24 + 8 * k));
+        for (c = 0; c < 3; c++) {
+            __m256i r = _mm256_setzero_si256();
             for (k = 0; k < 3; k++)
-                v[k] = fastup_fx_lanes((const uint8_t *)(q + 8 * k), (const uint8_t *)(q + 24 + 8 * k));
-            for (c = 0; c < 3; c++) {
-                __m256i r = _mm256_shuffle_epi8(
-                    v[0], _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)m3[0][c])));
-                for (k = 1; k < 3; k++)
-                    r = _mm256_or_si256(
-                        r, _mm256_shuffle_epi8(v[k], _mm256_broadcastsi128_si256(_mm_loadu_si128(
-                                                         (const __m128i *)m3[k][c]))));
-                _mm256_storeu_si256((__m256i *)(p + c * ps + x), r);
-            }
+                r = _mm256_or_si256(
+                    r, _mm256_shuffle_epi8(v[k], _mm256_broadcastsi128_si256(_mm_loadu_si128(
+                                                     (const __m128i *)m3[k][c]))));
+            _mm256_storeu_si256((__m256i *)(p + c * ps + x), r);
         }
     }
     for (; x < n; x++)
-        for (c = 0; c < C; c++) p[c * ps + x] = s[C * x + c];
+        for (c = 0; c < 3; c++) p[c * ps + x] = s[3 * x + c];
 }
 
-/* The W pass of V first on planes, AVX2 (f->planar, where the sums of rows come in pixel
- * order): the I row s split into C = 2..4 planes (pl: C x ps int16), then 4 output pixels at
- * a time: each pixel's ng groups of 16 weights loaded once for its C planes (one element per
- * pixel: the taps of a plane are contiguous, 16 per pmaddwd), the 4 x C vectors of partial
- * sums reduced by hadd, the C x 4 bytes put in pixel order by one pshufb. The sums are those
- * of every other W pass. */
+/* The W pass of V first on RGB planes, AVX2 (f->planar where the sums of rows come in pixel
+ * order): the I row s split into 3 planes (pl: 3 x ps int16), then 4 output pixels at a time:
+ * each pixel's ng groups of 16 weights loaded once for its 3 planes (one element per pixel:
+ * the taps of a plane are contiguous, 16 per pmaddwd), the 12 vectors of partial sums reduced
+ * by hadd, the 12 bytes put in pixel order by one pshufb. The sums are those of every other W
+ * pass. */
 static FASTUP_AVX2 inline __attribute__((always_inline)) void
-fastup_fx_g1pl_loop(const int16_t *s, uint8_t *d, int16_t *pl, const fastup_fx *f, const int C,
+fastup_fx_g1pl_loop(const int16_t *s, uint8_t *d, int16_t *pl, const fastup_fx *f,
                     ptrdiff_t ng) {
-    static const uint8_t order[5][16] = {
-        /* bytes [c0 x 4, c2 x 4, c1 x 4, c3 x 4] -> pixel order */
-        {0},
-        {0},
-        {0, 8, 1, 9, 2, 10, 3, 11, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80},
-        {0, 8, 4, 1, 9, 5, 2, 10, 6, 3, 11, 7, 0x80, 0x80, 0x80, 0x80},
-        {0, 8, 4, 12, 1, 9, 5, 13, 2, 10, 6, 14, 3, 11, 7, 15}};
+    /* bytes [c0 x 4, c2 x 4, c1 x 4] -> pixel order */
+    static const uint8_t order[16] = {0, 8, 4, 1, 9, 5, 2, 10, 6, 3, 11, 7,
+                                      0x80, 0x80, 0x80, 0x80};
     const ptrdiff_t ps = f->W + FASTUP_FX_SLACK, Wo = f->Wo, *xs = f->xs;
     const int16_t *wg = f->wg;
     const __m256i bias = _mm256_set1_epi32(1 << (f->k2 - 1));
     const __m128i sh = _mm_cvtsi32_si128(f->k2);
-    const __m128i put = _mm_loadu_si128((const __m128i *)order[C]);
+    const __m128i put = _mm_loadu_si128((const __m128i *)order);
     ptrdiff_t x, c, g, j, pp;
-    fastup_fx_deinterleave(s, f->W, pl, ps, C);
+    fastup_fx_rgb_planes(s, f->W, pl, ps);
     for (x = 0; x + 4 <= Wo; x += 4) {
-        __m256i H[4][2], y01, y23;
+        __m256i H[3][2], y01, y22;
         __m128i b;
-        for (pp = 0; pp < 2; pp++) {
-            __m256i A[4][2];
+        int32_t tail;
+        for (pp = 0; pp < 2; pp++) { /* pixels x + 2 pp, x + 2 pp + 1 */
+            __m256i A[3][2];
             for (j = 0; j < 2; j++) {
                 const ptrdiff_t px = x + 2 * pp + j;
                 const int16_t *p = pl + xs[px];
@@ -1479,84 +1415,64 @@ fastup_fx_g1pl_loop(const int16_t *s, uint8_t *d, int16_t *pl, const fastup_fx *
                 const __m256i w0 = _mm256_loadu_si256(w);
                 const __m256i w1 = ng > 1 ? _mm256_loadu_si256(w + 1) : w0;
                 const __m256i w2 = ng > 2 ? _mm256_loadu_si256(w + 2) : w0;
-                for (c = 0; c < C; c++) {
+                for (c = 0; c < 3; c++) {
                     const __m256i *q = (const __m256i *)(p + c * ps);
                     __m256i acc = _mm256_madd_epi16(_mm256_loadu_si256(q), w0);
                     if (ng > 1)
-                        acc = _mm256_add_epi32(acc, _mm256_madd_epi16(_mm256_loadu_si256(q + 1), w1));
+                        acc = _mm256_add_epi32(acc,
+                                               _mm256_madd_epi16(_mm256_loadu_si256(q + 1), w1));
                     if (ng > 2)
-                        acc = _mm256_add_epi32(acc, _mm256_madd_epi16(_mm256_loadu_si256(q + 2), w2));
+                        acc = _mm256_add_epi32(acc,
+                                               _mm256_madd_epi16(_mm256_loadu_si256(q + 2), w2));
                     for (g = 3; g < ng; g++)
-                        acc = _mm256_add_epi32(
-                            acc, _mm256_madd_epi16(_mm256_loadu_si256(q + g), _mm256_loadu_si256(w + g)));
+                        acc = _mm256_add_epi32(acc, _mm256_madd_epi16(_mm256_loadu_si256(q + g),
+                                                                      _mm256_loadu_si256(w + g)));
                     A[c][j] = acc;
                 }
             }
-            for (c = 0; c < C; c++) H[c][pp] = _mm256_hadd_epi32(A[c][0], A[c][1]);
+            for (c = 0; c < 3; c++) H[c][pp] = _mm256_hadd_epi32(A[c][0], A[c][1]);
         }
         /* per plane [x .. x + 3 | x .. x + 3] halves of the sums; two planes per vector */
-        for (c = 0; c < C; c++) H[c][0] = _mm256_hadd_epi32(H[c][0], H[c][1]);
-        if (C == 3) H[3][0] = H[2][0];
+        for (c = 0; c < 3; c++) H[c][0] = _mm256_hadd_epi32(H[c][0], H[c][1]);
         y01 = _mm256_add_epi32(_mm256_permute2x128_si256(H[0][0], H[1][0], 0x20),
                                _mm256_permute2x128_si256(H[0][0], H[1][0], 0x31));
+        y22 = _mm256_add_epi32(_mm256_permute2x128_si256(H[2][0], H[2][0], 0x20),
+                               _mm256_permute2x128_si256(H[2][0], H[2][0], 0x31));
         y01 = _mm256_sra_epi32(_mm256_add_epi32(y01, bias), sh);
-        if (C > 2) {
-            y23 = _mm256_add_epi32(_mm256_permute2x128_si256(H[2][0], H[3][0], 0x20),
-                                   _mm256_permute2x128_si256(H[2][0], H[3][0], 0x31));
-            y23 = _mm256_sra_epi32(_mm256_add_epi32(y23, bias), sh);
-        } else {
-            y23 = y01;
-        }
-        /* packs: [c0, c2 | c1, c3] words; packus of the halves: bytes c0, c2, c1, c3 */
-        y01 = _mm256_packs_epi32(y01, y23);
+        y22 = _mm256_sra_epi32(_mm256_add_epi32(y22, bias), sh);
+        /* packs: words [c0, c2 | c1, c2]; packus of the halves: bytes c0, c2, c1, c2 */
+        y01 = _mm256_packs_epi32(y01, y22);
         b = _mm_shuffle_epi8(
-            _mm_packus_epi16(_mm256_castsi256_si128(y01), _mm256_extracti128_si256(y01, 1)), put);
-        if (C == 4) {
-            _mm_storeu_si128((__m128i *)(d + 4 * x), b);
-        } else if (C == 2) {
-            _mm_storel_epi64((__m128i *)(d + 2 * x), b);
-        } else {
-            int32_t tail = _mm_extract_epi32(b, 2);
-            _mm_storel_epi64((__m128i *)(d + 3 * x), b);
-            memcpy(d + 3 * x + 8, &tail, 4);
-        }
+            _mm_packus_epi16(_mm256_castsi256_si128(y01), _mm256_extracti128_si256(y01, 1)),
+            put);
+        tail = _mm_extract_epi32(b, 2);
+        _mm_storel_epi64((__m128i *)(d + 3 * x), b);
+        memcpy(d + 3 * x + 8, &tail, 4);
     }
     for (; x < Wo; x++)
-        for (c = 0; c < C; c++) {
+        for (c = 0; c < 3; c++) {
             const int16_t *p = pl + c * ps + xs[x], *w = f->qx + f->Tx * x;
             int32_t acc = 0;
             for (j = 0; j < f->Tx; j++) acc += (int32_t)p[j] * w[j];
-            d[C * x + c] = fastup_fx_to8(acc, f->k2);
+            d[3 * x + c] = fastup_fx_to8(acc, f->k2);
         }
 }
 
 static FASTUP_AVX2 void fastup_fx_g1pl_avx2(const int16_t *s, uint8_t *d, int16_t *pl,
                                             const fastup_fx *f) {
-#define FASTUP_FX_G1PL(C)                                                                 \
-    switch (f->ng) {                                                                      \
-    case 1:                                                                               \
-        fastup_fx_g1pl_loop(s, d, pl, f, C, 1);                                      \
-        break;                                                                            \
-    case 2:                                                                               \
-        fastup_fx_g1pl_loop(s, d, pl, f, C, 2);                                      \
-        break;                                                                            \
-    case 3:                                                                               \
-        fastup_fx_g1pl_loop(s, d, pl, f, C, 3);                                      \
-        break;                                                                            \
-    default:                                                                              \
-        fastup_fx_g1pl_loop(s, d, pl, f, C, f->ng);                                  \
-    }
-    switch (f->C) {
+    switch (f->ng) {
+    case 1:
+        fastup_fx_g1pl_loop(s, d, pl, f, 1);
+        break;
     case 2:
-        FASTUP_FX_G1PL(2)
+        fastup_fx_g1pl_loop(s, d, pl, f, 2);
         break;
     case 3:
-        FASTUP_FX_G1PL(3)
+        fastup_fx_g1pl_loop(s, d, pl, f, 3);
         break;
     default:
-        FASTUP_FX_G1PL(4)
+        fastup_fx_g1pl_loop(s, d, pl, f, f->ng);
     }
-#undef FASTUP_FX_G1PL
 }
 
 /* The sums of 16 pixels in order: A[j] holds pixel j's 16 partial sums. */
@@ -1598,15 +1514,22 @@ fastup_fx_hsum16x8(const __m512i *A) {
 }
 
 /* The W pass of the planar I rows of a VNNI tile (f->planar, V first): rows in[g], g < n <=
- * 4, each C = 2..4 planes of ps int16 -> the output rows d[g]. Each plane along W (the same weights for every plane and row: G1 with one element per
- * pixel, ng groups of 16 taps) into the rows of ``tmp`` (4 C rows of Wo + 8 bytes), 4 pixels
- * of the 4 rows at a time: each pixel's taps multiplied by vpdpwssd, 32 per instruction (one
- * group: two pixels per vector), each pixel's weights loaded once for the 4 rows, the 16
- * vectors of sums reduced together; then each row's C planes interleaved into d[g]. (A tile
- * of fewer rows computes row 0 in place of the missing ones and does not store them.) */
+ * 4, each C = 2..4 planes of ps int16 -> the output rows d[g]. Each plane along W (the same
+ * weights for every plane and row: G1 with one element per pixel, ng groups of 16 taps) into
+ * the rows of ``tmp`` (4 C rows of Wo + 8 bytes), 4 pixels of the 4 rows at a time: each
+ * pixel's taps multiplied by vpdpwssd, 32 per instruction (one group: two pixels per vector),
+ * each pixel's weights loaded once for the 4 rows, the 16 vectors of sums reduced together;
+ * then each row's C planes interleaved into d[g]. (A tile of fewer rows computes row 0 in
+ * place of the missing ones and does not store them.) */
 static FASTUP_AVX512VNNI inline __attribute__((always_inline)) void
 fastup_fx_g1p_loop(const int16_t *const *in, ptrdiff_t n, ptrdiff_t ps, uint8_t *const *d,
                    uint8_t *tmp, const fastup_fx *f, const int C, ptrdiff_t ng) {
+    static const uint8_t m3[4][16] = {
+        /* bytes 0-15 of 8 pixels x 3 from (c0 c1) pairs, then from c2; bytes 16-23 alike */
+        {0, 1, 0x80, 2, 3, 0x80, 4, 5, 0x80, 6, 7, 0x80, 8, 9, 0x80, 10},
+        {0x80, 0x80, 0, 0x80, 0x80, 1, 0x80, 0x80, 2, 0x80, 0x80, 3, 0x80, 0x80, 4, 0x80},
+        {11, 0x80, 12, 13, 0x80, 14, 15, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80},
+        {0x80, 5, 0x80, 0x80, 6, 0x80, 0x80, 7, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80}};
     const __m512i bias = _mm512_set1_epi32(1 << (f->k2 - 1)), zero = _mm512_setzero_si512();
     const __m128i sh = _mm_cvtsi32_si128(f->k2);
     const ptrdiff_t Wo = f->Wo, rs = Wo + 8, full = Wo / 4 * 4, *xs = f->xs;
@@ -1689,7 +1612,36 @@ fastup_fx_g1p_loop(const int16_t *const *in, ptrdiff_t n, ptrdiff_t ps, uint8_t 
                 tmp[(g * C + c) * rs + x] = fastup_fx_to8(acc, f->k2);
             }
     }
-    for (g = 0; g < n; g++) fastup_fx_interleave(tmp + g * C * rs, rs, Wo, d[g], C);
+    for (g = 0; g < n; g++) {
+        const uint8_t *b = tmp + g * C * rs;
+        uint8_t *o = d[g];
+        for (x = 0; x + 8 <= Wo; x += 8) {
+            __m128i v0 = _mm_loadl_epi64((const __m128i *)(b + x));
+            __m128i v1 = _mm_loadl_epi64((const __m128i *)(b + rs + x));
+            if (C == 2) {
+                _mm_storeu_si128((__m128i *)(o + 2 * x), _mm_unpacklo_epi8(v0, v1));
+            } else if (C == 4) {
+                __m128i v2 = _mm_loadl_epi64((const __m128i *)(b + 2 * rs + x));
+                __m128i v3 = _mm_loadl_epi64((const __m128i *)(b + 3 * rs + x));
+                __m128i t0 = _mm_unpacklo_epi8(v0, v1), t1 = _mm_unpacklo_epi8(v2, v3);
+                _mm_storeu_si128((__m128i *)(o + 4 * x), _mm_unpacklo_epi16(t0, t1));
+                _mm_storeu_si128((__m128i *)(o + 4 * x + 16), _mm_unpackhi_epi16(t0, t1));
+            } else {
+                __m128i v2 = _mm_loadl_epi64((const __m128i *)(b + 2 * rs + x));
+                __m128i t0 = _mm_unpacklo_epi8(v0, v1);
+                __m128i lo = _mm_or_si128(
+                    _mm_shuffle_epi8(t0, _mm_loadu_si128((const __m128i *)m3[0])),
+                    _mm_shuffle_epi8(v2, _mm_loadu_si128((const __m128i *)m3[1])));
+                __m128i hi = _mm_or_si128(
+                    _mm_shuffle_epi8(t0, _mm_loadu_si128((const __m128i *)m3[2])),
+                    _mm_shuffle_epi8(v2, _mm_loadu_si128((const __m128i *)m3[3])));
+                _mm_storeu_si128((__m128i *)(o + 3 * x), lo);
+                _mm_storel_epi64((__m128i *)(o + 3 * x + 16), hi);
+            }
+        }
+        for (; x < Wo; x++)
+            for (c = 0; c < C; c++) o[C * x + c] = b[c * rs + x];
+    }
 }
 
 static FASTUP_AVX512VNNI void fastup_fx_g1p_vnni(const int16_t *const *in, ptrdiff_t n,
@@ -2341,9 +2293,15 @@ static inline void fastup_fx_vfirst(const fastup_fx *f, const uint8_t *src, uint
             fastup_fx_g1p_vnni(in, n, ps, drows, bytes, f);
             continue;
         }
-        if (f->planar) { /* rows in pixel order: each split into planes, then along W */
-            for (g = 0; g < n; g++)
-                fastup_fx_g1pl_avx2(slots + g * stride, dst + (r + g) * outlen, pl, f);
+        if (f->planar) { /* rows in pixel order: RGB split into planes, then along W (2 and
+                            * 4 elements are planned planar only where VNNI tiles always fit) */
+            for (g = 0; g < n; g++) {
+                uint8_t *drow = dst + (r + g) * outlen;
+                if (f->C == 3)
+                    fastup_fx_g1pl_avx2(slots + g * stride, drow, pl, f);
+                else
+                    fastup_fx_h16_plain(slots + g * stride, drow, f);
+            }
             continue;
         }
 #endif
