@@ -278,8 +278,9 @@ static void fastup_fx_hs_one(const uint8_t *s, int16_t *o, ptrdiff_t e0, ptrdiff
 }
 
 /* The short W pass, portable: pixel by pixel. */
-static void fastup_fx_hs_plain(const uint8_t *s, int16_t *o, const fastup_fx *f) {
-    ptrdiff_t C = f->C, T = f->Tx, x, c, t;
+static inline void fastup_fx_hs_plain_c(const uint8_t *s, int16_t *o, const fastup_fx *f,
+                                        const ptrdiff_t C) {
+    ptrdiff_t T = f->Tx, x, c, t;
     for (x = 0; x < f->Wo; x++) {
         const uint8_t *p = s + C * f->xs[x];
         const int16_t *w = f->qx + T * x;
@@ -288,6 +289,26 @@ static void fastup_fx_hs_plain(const uint8_t *s, int16_t *o, const fastup_fx *f)
             for (t = 0; t < T; t++) acc += fastup_mulhrs((int32_t)p[t * C + c] << 7, w[t]);
             o[C * x + c] = (int16_t)acc;
         }
+    }
+}
+
+/* (a copy for each of 1 to 4 elements per pixel, whose loops the compiler unrolls) */
+static void fastup_fx_hs_plain(const uint8_t *s, int16_t *o, const fastup_fx *f) {
+    switch (f->C) {
+    case 1:
+        fastup_fx_hs_plain_c(s, o, f, 1);
+        break;
+    case 2:
+        fastup_fx_hs_plain_c(s, o, f, 2);
+        break;
+    case 3:
+        fastup_fx_hs_plain_c(s, o, f, 3);
+        break;
+    case 4:
+        fastup_fx_hs_plain_c(s, o, f, 4);
+        break;
+    default:
+        fastup_fx_hs_plain_c(s, o, f, f->C);
     }
 }
 
@@ -300,7 +321,13 @@ static void fastup_fx_vs_plain(const int16_t *const *rows, const int16_t *q, ptr
     for (i0 = 0; i0 < n; i0 += FASTUP_FX_CHUNK) {
         ptrdiff_t len = n - i0 < FASTUP_FX_CHUNK ? n - i0 : FASTUP_FX_CHUNK;
         for (i = 0; i < len; i++) acc[i] = 0;
-        for (t = 0; t < T; t++) {
+        for (t = 0; t + 1 < T; t += 2) { /* two rows per pass (sums modulo 2**16 either way) */
+            const int16_t *r0 = rows[t] + i0, *r1 = rows[t + 1] + i0;
+            const int32_t w0 = q[t], w1 = q[t + 1];
+            for (i = 0; i < len; i++)
+                acc[i] = (int16_t)(acc[i] + fastup_mulhrs(r0[i], w0) + fastup_mulhrs(r1[i], w1));
+        }
+        if (t < T) {
             const int16_t *r = rows[t] + i0;
             const int32_t w = q[t];
             for (i = 0; i < len; i++) acc[i] = (int16_t)(acc[i] + fastup_mulhrs(r[i], w));
@@ -349,16 +376,14 @@ static void fastup_fx_h16_one(const int16_t *s, uint8_t *o, ptrdiff_t e0, ptrdif
                                                                     f->Tx), f->k2);
 }
 
-/* The W pass, portable: pixel by pixel, the C sums of a pixel side by side. */
+/* The W pass, portable: pixel by pixel, the C sums of a pixel side by side (a copy for each of
+ * 1 to 4 elements per pixel, whose sums stay in registers); many elements: one at a time. */
 #define FASTUP_FX_HPLAIN(NAME, SRC_T, DST_T, STORE, K)                                       \
-    static void NAME(const SRC_T *s, DST_T *o, const fastup_fx *f) {                          \
-        ptrdiff_t C = f->C, T = f->Tx, x, c, t;                                               \
+    static inline void NAME##_c(const SRC_T *s, DST_T *o, const fastup_fx *f,                 \
+                                const ptrdiff_t C) {                                          \
+        const ptrdiff_t T = f->Tx;                                                            \
+        ptrdiff_t x, c, t;                                                                    \
         int32_t acc[16];                                                                      \
-        if (C > 16) {                                                                         \
-            for (x = 0; x < f->Wo * C; x++)                                                   \
-                o[x] = STORE(fastup_fx_hsum##SRC_T##_(s, x, C, f->xs, f->qx, T), f->K);       \
-            return;                                                                           \
-        }                                                                                     \
         for (x = 0; x < f->Wo; x++) {                                                         \
             const SRC_T *p = s + C * f->xs[x];                                                \
             const int16_t *w = f->qx + T * x;                                                 \
@@ -367,6 +392,29 @@ static void fastup_fx_h16_one(const int16_t *s, uint8_t *o, ptrdiff_t e0, ptrdif
                 for (c = 0; c < C; c++) acc[c] += (int32_t)p[t * C + c] * w[t];               \
             for (c = 0; c < C; c++) o[C * x + c] = STORE(acc[c], f->K);                       \
         }                                                                                     \
+    }                                                                                         \
+    static void NAME(const SRC_T *s, DST_T *o, const fastup_fx *f) {                          \
+        ptrdiff_t C = f->C, x;                                                                \
+        switch (C) {                                                                          \
+        case 1:                                                                               \
+            NAME##_c(s, o, f, 1);                                                             \
+            return;                                                                           \
+        case 2:                                                                               \
+            NAME##_c(s, o, f, 2);                                                             \
+            return;                                                                           \
+        case 3:                                                                               \
+            NAME##_c(s, o, f, 3);                                                             \
+            return;                                                                           \
+        case 4:                                                                               \
+            NAME##_c(s, o, f, 4);                                                             \
+            return;                                                                           \
+        }                                                                                     \
+        if (C <= 16) {                                                                        \
+            NAME##_c(s, o, f, C);                                                             \
+            return;                                                                           \
+        }                                                                                     \
+        for (x = 0; x < f->Wo * C; x++)                                                       \
+            o[x] = STORE(fastup_fx_hsum##SRC_T##_(s, x, C, f->xs, f->qx, f->Tx), f->K);       \
     }
 #define fastup_fx_hsumuint8_t_ fastup_fx_hsum8
 #define fastup_fx_hsumint16_t_ fastup_fx_hsum16
@@ -391,7 +439,15 @@ static inline uint8_t fastup_fx_fin8(int32_t acc, int k) {
             ptrdiff_t m = n - i0 < FASTUP_FX_CHUNK ? n - i0 : FASTUP_FX_CHUNK;                \
             const int32_t bias = 1 << (k - 1);                                                \
             for (i = 0; i < m; i++) acc[i] = bias;                                            \
-            for (t = 0; t < T; t++) {                                                         \
+            for (t = 0; t + 3 < T; t += 4) { /* four rows per pass over the sums */          \
+                const SRC_T *r0 = rows[t] + i0, *r1 = rows[t + 1] + i0;                       \
+                const SRC_T *r2 = rows[t + 2] + i0, *r3 = rows[t + 3] + i0;                   \
+                const int32_t w0 = q[t], w1 = q[t + 1], w2 = q[t + 2], w3 = q[t + 3];         \
+                for (i = 0; i < m; i++)                                                       \
+                    acc[i] += (int32_t)r0[i] * w0 + (int32_t)r1[i] * w1 +                     \
+                              (int32_t)r2[i] * w2 + (int32_t)r3[i] * w3;                      \
+            }                                                                                 \
+            for (; t < T; t++) {                                                              \
                 const SRC_T *r = rows[t] + i0;                                                \
                 const int32_t w = q[t];                                                       \
                 for (i = 0; i < m; i++) acc[i] += (int32_t)r[i] * w;                          \
