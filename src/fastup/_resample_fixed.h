@@ -439,13 +439,11 @@ static inline uint8_t fastup_fx_fin8(int32_t acc, int k) {
             ptrdiff_t m = n - i0 < FASTUP_FX_CHUNK ? n - i0 : FASTUP_FX_CHUNK;                \
             const int32_t bias = 1 << (k - 1);                                                \
             for (i = 0; i < m; i++) acc[i] = bias;                                            \
-            for (t = 0; t + 3 < T; t += 4) { /* four rows per pass over the sums */          \
+            for (t = 0; t + 1 < T; t += 2) { /* two rows per pass over the sums */           \
                 const SRC_T *r0 = rows[t] + i0, *r1 = rows[t + 1] + i0;                       \
-                const SRC_T *r2 = rows[t + 2] + i0, *r3 = rows[t + 3] + i0;                   \
-                const int32_t w0 = q[t], w1 = q[t + 1], w2 = q[t + 2], w3 = q[t + 3];         \
+                const int32_t w0 = q[t], w1 = q[t + 1];                                       \
                 for (i = 0; i < m; i++)                                                       \
-                    acc[i] += (int32_t)r0[i] * w0 + (int32_t)r1[i] * w1 +                     \
-                              (int32_t)r2[i] * w2 + (int32_t)r3[i] * w3;                      \
+                    acc[i] += (int32_t)r0[i] * w0 + (int32_t)r1[i] * w1;                      \
             }                                                                                 \
             for (; t < T; t++) {                                                              \
                 const SRC_T *r = rows[t] + i0;                                                \
