@@ -410,8 +410,8 @@ def test_rgb_planes_from_rows_in_pixel_order():
     [(3, 90, 9, True), (3, 100, 8, False), (4, 90, 9, False), (2, 60, 13, True)],
 )
 def test_planes_from_fewer_taps_for_rgb(c, n_out, taps, planar):
-    """Three elements per pixel take planes from 9 taps along W on (2, 4: from 12, where the
-    machine has VNNI; 3 on every AVX2 machine); every plan computes the definition's
+    """Three elements per pixel take planes from 9 taps along W (on every AVX2 machine), two
+    and four from 12 (where the machine has VNNI); every plan computes the definition's
     integers."""
     ys, yw = _table(64, 24, "cubic")
     xs, xw = _table(190, n_out, "cubic")
