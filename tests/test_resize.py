@@ -483,6 +483,32 @@ def test_long_plans_keep_their_prepared_kernels_with_kept_tables(monkeypatch):
     np.testing.assert_allclose(first[..., :4000], head, rtol=1e-6)
 
 
+def test_a_long_plan_asks_for_its_tables_once_per_call(monkeypatch):
+    """A long 1-D resize keeps no tables with its plan (those over fastup._tables' bound are
+    built again for every call): its first call, which also plans the steps, and every later
+    one ask for them once. The result is the oracle's."""
+    from fastup import _resize
+
+    asked = []
+    build = _resize.weight_table
+
+    def counting(*args, **kwargs):
+        asked.append(args[0])
+        return build(*args, **kwargs)
+
+    monkeypatch.setattr(_resize, "weight_table", counting)
+    x = np.random.default_rng(4).random((1, 2, 9003), dtype=np.float32)
+    kw = dict(scale=4.0, axes=2, mode="linear")
+    plan = _resize.resize_plan("resize", x.shape, x.dtype, **kw)
+    assert not plan.small and "steps" not in vars(plan)
+    got = fastup.resize(x, **kw)
+    assert len(asked) == 1
+    fastup.resize(x, **kw)
+    assert len(asked) == 2
+    head = oracle.resize(x[..., :1024], **kw)[..., :4000]  # reads x[..., :1001]
+    np.testing.assert_allclose(got[..., :4000], head, rtol=1e-6)
+
+
 def _as_map(table, v):
     """A weight table applied to the vector v."""
     taps = table.start[:, None] + np.arange(table.taps)

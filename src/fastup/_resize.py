@@ -613,7 +613,16 @@ class _Plan:
     @cached_property
     def steps(self) -> list[_Step] | None:
         """The steps of a weighted resize (``_plan_steps``)."""
-        active = self.active
+        return self._plan_steps(self.active)
+
+    def steps_for(self, active: dict[int, IndexTable | WeightTable]) -> list[_Step] | None:
+        """``steps``, planned from ``active`` (this call's ``self.active``) when no call has
+        asked yet: a long plan does not keep its tables, and would build them again."""
+        if "steps" not in self.__dict__:
+            self.__dict__["steps"] = self._plan_steps(active)
+        return self.steps
+
+    def _plan_steps(self, active: dict[int, IndexTable | WeightTable]) -> list[_Step] | None:
         if self.mode in ("nearest", "majority") or not active:
             return None
         if self.route is not None:
@@ -758,7 +767,7 @@ class _Plan:
                 cast(dict[int, WeightTable], active),
                 target,
                 nthreads,
-                self.steps,
+                self.steps_for(active),
                 self.jobs(active),
             )
         if self.coordinate_mode == "tf_crop_and_resize":
@@ -825,8 +834,10 @@ class _Plan:
         return self._make_fixed()
 
     def _make_fixed(self) -> _kernels.FixedPlan | None:
+        if self.dtype != np.uint8:
+            return None
         steps = self.steps
-        if self.dtype != np.uint8 or steps is None or len(steps) != 1 or steps[0].outer is None:
+        if steps is None or len(steps) != 1 or steps[0].outer is None:
             return None
         forced = (-1, -1, -1)
         if self.route is not None:
