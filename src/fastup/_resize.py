@@ -613,16 +613,16 @@ class _Plan:
     @cached_property
     def steps(self) -> list[_Step] | None:
         """The steps of a weighted resize (``_plan_steps``)."""
-        return self._plan_steps(self.active)
+        return self._steps_from(self.active)
 
     def steps_for(self, active: dict[int, IndexTable | WeightTable]) -> list[_Step] | None:
         """``steps``, planned from ``active`` (this call's ``self.active``) when no call has
         asked yet: a long plan does not keep its tables, and would build them again."""
         if "steps" not in self.__dict__:
-            self.__dict__["steps"] = self._plan_steps(active)
+            self.__dict__["steps"] = self._steps_from(active)
         return self.steps
 
-    def _plan_steps(self, active: dict[int, IndexTable | WeightTable]) -> list[_Step] | None:
+    def _steps_from(self, active: dict[int, IndexTable | WeightTable]) -> list[_Step] | None:
         if self.mode in ("nearest", "majority") or not active:
             return None
         if self.route is not None:
