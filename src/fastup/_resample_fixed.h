@@ -2288,12 +2288,13 @@ static inline void fastup_fx_hpass(const fastup_fx *f, const uint8_t *in, int16_
 /* Output rows r0..r1 of plan f, V first: the rows of each output row summed into an I row
  * (a tile of up to 4 output rows at a time where a tiled kernel runs: into slots, rows of
  * ``stride`` elements), then each I row along W into its output row. rows: room for Ty
- * pointers; planar: bytes, 4 C rows of Wo + 8 bytes (after a VNNI tile), pl, C planes of W +
- * FASTUP_FX_SLACK int16 (I rows in pixel order split). */
-static inline void fastup_fx_vfirst(const fastup_fx *f, const uint8_t *src, uint8_t *dst,
-                                    ptrdiff_t r0, ptrdiff_t r1, int avx2, int16_t *slots,
-                                    ptrdiff_t stride, const uint8_t **rows, uint8_t *bytes,
-                                    int16_t *pl) {
+ * pointers; planar: bytes, 4 C rows of Wo + 8 bytes (after a VNNI tile), *pl, C planes of W +
+ * FASTUP_FX_SLACK int16 for I rows in pixel order split (made by the first such row: a VNNI
+ * tile writes its own planes; the caller frees it). 0, or -1 when out of memory. */
+static inline int fastup_fx_vfirst(const fastup_fx *f, const uint8_t *src, uint8_t *dst,
+                                   ptrdiff_t r0, ptrdiff_t r1, int avx2, int16_t *slots,
+                                   ptrdiff_t stride, const uint8_t **rows, uint8_t *bytes,
+                                   int16_t **pl) {
     ptrdiff_t inlen = f->W * f->C, outlen = f->Wo * f->C, T = f->Ty, r, t, g, n;
     int tile = 1;
 #if FASTUP_HAVE_AVX2_PATH
@@ -2349,10 +2350,14 @@ static inline void fastup_fx_vfirst(const fastup_fx *f, const uint8_t *src, uint
         }
         if (f->planar) { /* rows in pixel order: RGB split into planes, then along W (2 and
                             * 4 elements are planned planar only where VNNI tiles always fit) */
+            if (f->C == 3 && *pl == NULL) { /* zeros in the planes' slack */
+                *pl = (int16_t *)calloc((size_t)(3 * (f->W + FASTUP_FX_SLACK)), 2);
+                if (*pl == NULL) return -1;
+            }
             for (g = 0; g < n; g++) {
                 uint8_t *drow = dst + (r + g) * outlen;
                 if (f->C == 3)
-                    fastup_fx_g1pl_avx2(slots + g * stride, drow, pl, f);
+                    fastup_fx_g1pl_avx2(slots + g * stride, drow, *pl, f);
                 else
                     fastup_fx_h16_plain(slots + g * stride, drow, f);
             }
@@ -2375,6 +2380,7 @@ static inline void fastup_fx_vfirst(const fastup_fx *f, const uint8_t *src, uint
             fastup_fx_h16_plain(in, drow, f);
         }
     }
+    return 0;
 }
 
 /* Output rows r0..r1 (of P * Ho) of plan f; 0, or -1 when out of memory. avx2: 0 the
@@ -2391,9 +2397,7 @@ static inline int fastup_fx_body(const fastup_fx *f, const uint8_t *src, uint8_t
     int16_t *wide = NULL;
     uint8_t *bytes =
         f->planar ? (uint8_t *)malloc((size_t)(FASTUP_FX_TILE * f->C * (f->Wo + 8))) : NULL;
-    /* planar rows in pixel order: split into planes here (zeros in their slack) */
-    int16_t *pl = f->planar ? (int16_t *)calloc((size_t)(f->C * (f->W + FASTUP_FX_SLACK)), 2)
-                            : NULL;
+    int16_t *pl = NULL; /* planar rows in pixel order: their planes (fastup_fx_vfirst) */
     ptrdiff_t *tags = (ptrdiff_t *)malloc((size_t)nslots * sizeof(ptrdiff_t));
     const void **rows = (const void **)malloc((size_t)T * sizeof(void *));
     const int32_t m = f->short2 ? 1 << (16 - f->S) : 0;
@@ -2403,13 +2407,13 @@ static inline int fastup_fx_body(const fastup_fx *f, const uint8_t *src, uint8_t
     int status = 0;
     if (g1 && !f->vfirst) wide = (int16_t *)calloc((size_t)(inlen + FASTUP_FX_SLACK), 2);
     if (slots == NULL || tags == NULL || rows == NULL || (g1 && !f->vfirst && wide == NULL) ||
-        (f->planar && (bytes == NULL || pl == NULL))) {
+        (f->planar && bytes == NULL)) {
         status = -1;
         goto done;
     }
     if (f->vfirst) {
-        fastup_fx_vfirst(f, src, dst, r0, r1, avx2, slots, stride, (const uint8_t **)rows,
-                         bytes, pl);
+        status = fastup_fx_vfirst(f, src, dst, r0, r1, avx2, slots, stride,
+                                  (const uint8_t **)rows, bytes, &pl);
         goto done;
     }
     for (s = 0; s < nslots; s++) tags[s] = -1;
