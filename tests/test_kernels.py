@@ -323,6 +323,58 @@ def test_resample2d_large_float32_output_is_streamed_to_the_same_values(taps, of
     _check(out[0, :, :, 0], plane, np.float32)
 
 
+@pytest.mark.parametrize("c", [16, 20, 24, 40, 64])
+@pytest.mark.parametrize("taps", [1, 2, 3, 4, 7])
+@pytest.mark.parametrize("vfirst", [False, True])
+def test_resample2d_many_elements_per_pixel(c, taps, vfirst):
+    """Many interleaved elements (NHWC feature maps): along W each output pixel's elements are
+    summed in registers, 32 and then 8 at a time (AVX2, C a multiple of 8; C = 20 takes the
+    loops of the other copies), the outputs with a zero weight in their window from their
+    nonzero taps alone (a NaN behind that weight stays out); against float64 products, and
+    the same for 1 and 2 threads."""
+    rng = np.random.default_rng(c * 10 + taps)
+    h, w, ho, wo = 9, 23, 7, 31
+    xs, xw = _table(rng, w, wo, taps, zeros=True)
+    column = xs[4] + taps // 2  # read only through zero weights: a NaN there stays out
+    for o in range(wo):
+        if xs[o] <= column < xs[o] + taps:
+            xw[o, column - xs[o]] = 0.0
+    ys, yw = _table(rng, h, ho, 2)
+    x = rng.standard_normal((2, h, w, c)).astype(np.float32)
+    x[:, :, column, :] = np.nan
+    expected = _reference(np.nan_to_num(x, nan=0), ys, yw, xs, xw)
+    first = None
+    for nthreads in (1, 2):
+        out = np.empty((2, ho, wo, c), np.float32)
+        _run(x, out, ys, yw, xs, xw, _careful(xs, xw), vfirst, nthreads)
+        _check(out, expected, np.float32)
+        if first is None:
+            first = out
+        else:
+            np.testing.assert_array_equal(out, first)
+
+
+@pytest.mark.parametrize("taps", [2, 4])
+def test_resample2d_streamed_many_elements_fetch_the_next_row_ahead(taps):
+    """NHWC x2 upscales into 16 MiB and more (W first, AVX2): while an output row is streamed
+    out, the input row that the next output row resamples first is fetched into the cache.
+    The values equal those of the same planes resampled one by one (not streamed, nothing
+    fetched ahead) and the float64 products."""
+    rng = np.random.default_rng(50 + taps)
+    x = rng.standard_normal((5, 64, 64, 64)).astype(np.float32)
+    start = np.clip(np.floor((np.arange(128) + 0.5) / 2 - 0.5) - (taps // 2 - 1), 0, 64 - taps)
+    start = start.astype(np.intp)
+    weights = rng.uniform(-0.2, 1, (128, taps)).astype(np.float32)
+    flat = np.full(5 * 128 * 128 * 64 + 4, 7.0, np.float32)  # 16 MiB and more, touched
+    out = flat[4:].reshape(5, 128, 128, 64)
+    _run(x, out, start, weights, start, weights, np.zeros(0, np.intp), False, 2)
+    for p in range(5):
+        one = np.empty((1, 128, 128, 64), np.float32)
+        _run(x[p : p + 1], one, start, weights, start, weights, np.zeros(0, np.intp), False, 1)
+        np.testing.assert_array_equal(out[p], one[0])
+    _check(out[1:2], _reference(x[1:2], start, weights, start, weights), np.float32)
+
+
 @pytest.mark.parametrize("c", [1, 3])
 @pytest.mark.parametrize("offset", [0, 1, 4])
 def test_resample2d_long_rows_along_w_alone_are_streamed_in_chunks(c, offset):

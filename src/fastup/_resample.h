@@ -437,6 +437,75 @@ static FASTUP_AVX2 void fastup_hrow_dot_avx2(const float *s, float *o, ptrdiff_t
     }
 }
 
+/* Along W, many interleaved elements (C >= FASTUP_ELEM_MAX_C, a multiple of 8), AVX2: each
+ * output pixel's C elements 32 (then 8) at a time, its T taps summed in registers in tap
+ * order (a product, then a fused multiply-add per further tap: the order of
+ * fastup_hrow_plain's loops, without their stores of the partial sums), the source a few
+ * pixels ahead asked for as there; the outputs of ``careful`` recomputed from their nonzero
+ * taps alone (fastup_hrow_careful). */
+static FASTUP_AVX2 inline __attribute__((always_inline)) void
+fastup_many_px(const float *p, const float *w, float *q, ptrdiff_t C, ptrdiff_t T,
+               int careful) {
+    ptrdiff_t c = 0, t;
+    for (; c + 32 <= C; c += 32) {
+        __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
+        for (t = 0; t < T; t++) {
+            const float *r = p + t * C + c;
+            const __m256 v = _mm256_set1_ps(w[t]);
+            if (careful && w[t] == 0.0f) continue;
+            if (t == 0) {
+                a0 = _mm256_mul_ps(v, _mm256_loadu_ps(r));
+                a1 = _mm256_mul_ps(v, _mm256_loadu_ps(r + 8));
+                a2 = _mm256_mul_ps(v, _mm256_loadu_ps(r + 16));
+                a3 = _mm256_mul_ps(v, _mm256_loadu_ps(r + 24));
+            } else {
+                a0 = _mm256_fmadd_ps(v, _mm256_loadu_ps(r), a0);
+                a1 = _mm256_fmadd_ps(v, _mm256_loadu_ps(r + 8), a1);
+                a2 = _mm256_fmadd_ps(v, _mm256_loadu_ps(r + 16), a2);
+                a3 = _mm256_fmadd_ps(v, _mm256_loadu_ps(r + 24), a3);
+            }
+        }
+        _mm256_storeu_ps(q + c, a0);
+        _mm256_storeu_ps(q + c + 8, a1);
+        _mm256_storeu_ps(q + c + 16, a2);
+        _mm256_storeu_ps(q + c + 24, a3);
+    }
+    for (; c < C; c += 8) {
+        __m256 a0 = _mm256_setzero_ps();
+        for (t = 0; t < T; t++) {
+            const __m256 v = _mm256_set1_ps(w[t]);
+            if (careful && w[t] == 0.0f) continue;
+            a0 = t == 0 ? _mm256_mul_ps(v, _mm256_loadu_ps(p + c))
+                        : _mm256_fmadd_ps(v, _mm256_loadu_ps(p + t * C + c), a0);
+        }
+        _mm256_storeu_ps(q + c, a0);
+    }
+}
+
+static FASTUP_AVX2 void fastup_hrow_many_avx2(const float *s, float *o, const fastup_rs2d *j) {
+    const ptrdiff_t C = j->C, T = j->Tx, *xs = j->xs;
+    const float *xw = j->xw;
+    ptrdiff_t x, k;
+#define FASTUP_MANY_ROW(TT)                                                                   \
+    for (x = 0; x < j->Wo; x++) {                                                             \
+        const float *p = s + C * xs[x];                                                       \
+        FASTUP_PREFETCH_PIXELS(p, C, TT);                                                     \
+        fastup_many_px(p, xw + TT * x, o + C * x, C, TT, 0);                                  \
+    }
+    if (T == 2) {
+        FASTUP_MANY_ROW(2)
+    } else if (T == 4) {
+        FASTUP_MANY_ROW(4)
+    } else {
+        FASTUP_MANY_ROW(T)
+    }
+#undef FASTUP_MANY_ROW
+    for (k = 0; k < j->ncareful; k++) {
+        x = j->careful[k];
+        fastup_many_px(s + C * xs[x], xw + T * x, o + C * x, C, T, 1);
+    }
+}
+
 /* Element i of row r as a float: float32 (kind 0), uint16 (1) or int16 (2), converted
  * exactly (as fastup_load_row converts it); 8 of them from i on (AVX2). */
 static inline float fastup_ld1(const void *r, ptrdiff_t i, int kind) {
@@ -639,6 +708,10 @@ FASTUP_INLINE void fastup_hrow(const fastup_rs2d *j, const float *s, float *out,
     (void)h1;
     (void)avx2;
 #if FASTUP_HAVE_AVX2_PATH
+    if (avx2 && j->C >= FASTUP_ELEM_MAX_C && j->C % 8 == 0) {
+        fastup_hrow_many_avx2(s, out, j);
+        return;
+    }
     if (avx2 && h1->dot != NULL)
         fastup_hrow_dot_avx2(s, out, j->Wo, j->xs, j->Tx, h1);
     else if (avx2 && h1->xi != NULL)
