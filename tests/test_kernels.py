@@ -238,7 +238,7 @@ def test_resample2d_matches_dense_matrices(
 @pytest.mark.parametrize("taps", [1, 2, 4, 6])
 def test_resample2d_regular_tables_every_window_path(c, factor, taps):
     """Monotone windows like a real resize: blocks of 8 outputs within 8 floats, within 16,
-    and beyond (gathered), and the scalar tail."""
+    and beyond (one output at a time), and the scalar tail."""
     rng = np.random.default_rng(c * 100 + taps)
     w = 61
     wo = max(1, int(w * factor))
