@@ -978,10 +978,14 @@ FASTUP_INLINE int fastup_rs2d_body(const fastup_rs2d *j, const void *src, void *
     int inplace = j->dst_type == FASTUP_F32 && !stream, smode = stream ? 2 : avx2;
     /* the cache: resampled rows (W first), converted input rows (H first), or none */
     ptrdiff_t nslots = !vfirst ? (j->ys != NULL ? T : 1) : (f32in || fused16 ? 0 : T);
-    ptrdiff_t stride = (vfirst ? inlen : outlen) + 8;
+    /* (W first: a multiple of 16 floats more than a row, so that every cached row lies at the
+     * same offset within its cache line as the output row read against it) */
+    ptrdiff_t stride = vfirst ? inlen + 8 : outlen + 16;
     size_t dsize = fastup_type_size(j->dst_type);
     ptrdiff_t r, s, t;
+    const char *drow0 = (const char *)dst + (size_t)(r0 * outlen) * dsize;
     float *slots = NULL, *conv = NULL, *buf = NULL, *line = NULL, *hout = NULL;
+    void *slots_raw = NULL, *hout_raw = NULL;
     ptrdiff_t *tags = NULL;
     const float **rows, **part;
     fastup_hx1 h1 = {NULL, NULL, NULL, NULL, 0, 0, 0, {0}, {{0}}};
@@ -989,14 +993,20 @@ FASTUP_INLINE int fastup_rs2d_body(const fastup_rs2d *j, const void *src, void *
 
     rows = (const float **)malloc((size_t)(2 * T) * sizeof(float *));
     part = rows != NULL ? rows + T : NULL;
+    /* the row cache and the W-resampled row of H first, read while output rows are written:
+     * placed half a page from the first (fastup_half_page_from) */
     if (nslots > 0) {
-        slots = (float *)malloc((size_t)(nslots * stride) * sizeof(float));
+        slots_raw = malloc((size_t)(nslots * stride) * sizeof(float) + FASTUP_PLACE_SLACK);
+        if (slots_raw != NULL) slots = (float *)fastup_half_page_from(slots_raw, drow0);
         tags = (ptrdiff_t *)malloc((size_t)nslots * sizeof(ptrdiff_t));
     }
     if (!f32in && !vfirst) conv = (float *)malloc((size_t)(inlen + 8) * sizeof(float));
     if (!inplace) buf = (float *)malloc((FASTUP_RS_CHUNK + 8) * sizeof(float));
     if (vfirst) line = (float *)malloc((size_t)(inlen + 8) * sizeof(float));
-    if (vfirst && !inplace) hout = (float *)malloc((size_t)(outlen + 8) * sizeof(float));
+    if (vfirst && !inplace) {
+        hout_raw = malloc((size_t)(outlen + 8) * sizeof(float) + FASTUP_PLACE_SLACK);
+        if (hout_raw != NULL) hout = (float *)fastup_half_page_from(hout_raw, drow0);
+    }
     if (rows == NULL || (nslots > 0 && (slots == NULL || tags == NULL)) ||
         (!f32in && !vfirst && conv == NULL) || (!inplace && buf == NULL) ||
         (vfirst && line == NULL) || (vfirst && !inplace && hout == NULL)) {
@@ -1098,13 +1108,13 @@ FASTUP_INLINE int fastup_rs2d_body(const fastup_rs2d *j, const void *src, void *
     }
 done:
     if (stream) fastup_stream_fence(); /* order the streamed stores before the caller's reads */
-    free(slots);
+    free(slots_raw);
     free(tags);
     free((void *)rows);
     free(conv);
     free(buf);
     free(line);
-    free(hout);
+    free(hout_raw);
     if (j->prepared == NULL || !avx2) fastup_hx1_free(&h1);
     return status;
 }
