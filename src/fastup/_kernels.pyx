@@ -54,6 +54,8 @@ cdef extern from "_copy.h" nogil:
                             const Py_ssize_t* shift, Py_ssize_t nq, Py_ssize_t lo, Py_ssize_t hi)
     enum: FASTUP_LINE2_TAPS
     void fastup_stream_copy(void* dst, const void* src, size_t n)
+    void* fastup_half_page_from(void* raw, const void* ref)
+    enum: FASTUP_PLACE_SLACK
     void fastup_stream_fence()
     int fastup_pages_resident(const void* p, double n)
     const Py_ssize_t FASTUP_STREAM_BYTES
@@ -271,6 +273,7 @@ cdef int _gather_rows(const uint8_t* src, uint8_t* dst, const Py_ssize_t* offset
     cdef Py_ssize_t c[64]
     cdef uint8_t* row
     cdef uint8_t* stage = NULL
+    cdef void* stage_raw = NULL
     cdef Py_ssize_t* tag = <Py_ssize_t*>malloc(nslots * sizeof(Py_ssize_t))
     cdef uint8_t** held = <uint8_t**>malloc(nslots * sizeof(uint8_t*))
     cdef fastup_bytes16 shuffle
@@ -281,9 +284,14 @@ cdef int _gather_rows(const uint8_t* src, uint8_t* dst, const Py_ssize_t* offset
         return -1
     if stream:  # slots of whole cache lines, and one line of slack
         slotbytes = (rowbytes + 127) // 64 * 64
-        stage = <uint8_t*>fastup_aligned_malloc(nslots * slotbytes)
-        if stage == NULL:
+        # half a page from the first output row's line (fastup_half_page_from: the copies out
+        # read the slots while they stream the rows)
+        stage_raw = malloc(nslots * slotbytes + FASTUP_PLACE_SLACK)
+        if stage_raw == NULL:
             stream = False
+        else:
+            stage = <uint8_t*>fastup_half_page_from(
+                stage_raw, <void*>(<size_t>(dst + r0 * rowbytes) & ~(<size_t>63)))
     for slot in range(nslots):  # empty (tag[slot] is read only once held)
         held[slot] = NULL
     # AVX2: rows of small pixels (uint8 images) in blocks of 16 bytes shuffled from the source
@@ -325,7 +333,7 @@ cdef int _gather_rows(const uint8_t* src, uint8_t* dst, const Py_ssize_t* offset
             d -= 1
     if stream:
         fastup_stream_fence()
-        fastup_aligned_free(stage)
+        free(stage_raw)
     free(tag)
     free(held)
     if shuffled:
