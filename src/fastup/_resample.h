@@ -978,8 +978,8 @@ FASTUP_INLINE int fastup_rs2d_body(const fastup_rs2d *j, const void *src, void *
     int inplace = j->dst_type == FASTUP_F32 && !stream, smode = stream ? 2 : avx2;
     /* the cache: resampled rows (W first), converted input rows (H first), or none */
     ptrdiff_t nslots = !vfirst ? (j->ys != NULL ? T : 1) : (f32in || fused16 ? 0 : T);
-    /* (W first: a multiple of 16 floats more than a row, so that every cached row lies at the
-     * same offset within its cache line as the output row read against it) */
+    /* (W first: a multiple of 16 floats more than a row, so that the cached rows share the
+     * first output row's offset within a cache line, as fastup_half_page_from places them) */
     ptrdiff_t stride = vfirst ? inlen + 8 : outlen + 16;
     size_t dsize = fastup_type_size(j->dst_type);
     ptrdiff_t r, s, t;
@@ -994,7 +994,7 @@ FASTUP_INLINE int fastup_rs2d_body(const fastup_rs2d *j, const void *src, void *
     rows = (const float **)malloc((size_t)(2 * T) * sizeof(float *));
     part = rows != NULL ? rows + T : NULL;
     /* the row cache and the W-resampled row of H first, read while output rows are written:
-     * placed half a page from the first (fastup_half_page_from) */
+     * placed half a page from the thread's first output row (fastup_half_page_from) */
     if (nslots > 0) {
         slots_raw = malloc((size_t)(nslots * stride) * sizeof(float) + FASTUP_PLACE_SLACK);
         if (slots_raw != NULL) slots = (float *)fastup_half_page_from(slots_raw, drow0);
