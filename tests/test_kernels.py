@@ -469,6 +469,66 @@ def test_resample2d_refuses_bad_tables():
         )
 
 
+@pytest.mark.parametrize("kind", ["linear", "cubic", "lanczos4"])
+@pytest.mark.parametrize("channels", [1, 3, 4, 5])
+@pytest.mark.parametrize(("h", "m_h"), [(61, 14), (40, 29), (23, 51)])
+def test_opencv_fused_resize_equals_its_two_passes(kind, channels, h, m_h):
+    """compat.cv2's fused uint8 resize (``cv_fused``: each input row that an output row reads
+    resampled along W once into a ring of K rows, then OpenCV's vertical pass) gives the
+    integers of its two passes run apart (``peer_pass`` into an int32 array, then
+    ``cv_rows``): shrinks, an upscale, rows clamped at both edges, the image's last row (whose
+    vector loads pass its end), 1 to 5 channels, 1 and 2 threads."""
+    K = {"linear": 2, "cubic": 4, "lanczos4": 8}[kind]
+    rng = np.random.default_rng(channels * 100 + h)
+    w, m_w, T = 37, 29, 3
+    x = rng.integers(0, 256, (h, w, channels), dtype=np.uint8)
+    start = np.clip(np.arange(m_w) * (w - T) // (m_w - 1), 0, w - T).astype(np.intp)
+    q = rng.integers(-300, 2048, (m_w, T)).astype(np.int32)
+    first = np.floor((np.arange(m_h) + 0.5) * h / m_h - 0.5).astype(np.intp) - (K // 2 - 1)
+    rows = np.clip(first[:, None] + np.arange(K), 0, h - 1).astype(np.intp)
+    beta = rng.integers(-500, 2**11, (m_h, K)).astype(np.int32)
+    if kind == "linear":
+        beta = rng.integers(0, 2**11, (m_h, K)).astype(np.int32)
+    fbeta = (beta * np.float32(2.0**-22)).astype(np.float32)
+    width = m_w * channels
+    split = width // 8 * 8 if kind == "cubic" else 0
+    sums = np.empty((h, m_w, channels), np.int32)
+    _kernels.peer_pass(x, sums, start, q, h, w, m_w, channels, 0, -(2**31), 2**31 - 1, 1)
+    expected = np.empty((m_h, m_w, channels), np.uint8)
+    _kernels.cv_rows(sums, expected, rows, beta, fbeta, kind, split, h, m_h, width, 1)
+    for nthreads in (1, 2):
+        got = np.empty_like(expected)
+        _kernels.cv_fused(
+            x, got, start, q, rows, beta, fbeta, kind, split, h, w, channels, m_h, m_w, nthreads
+        )
+        np.testing.assert_array_equal(got, expected)
+
+
+def test_opencv_fused_resize_refuses_rows_not_in_order():
+    x = np.zeros((8, 9, 3), np.uint8)
+    start, q = np.zeros(4, np.intp), np.ones((4, 2), np.int32)
+    rows = np.array([[0, 2], [1, 2]], np.intp)  # a gap: not consecutive
+    beta, fbeta = np.ones((2, 2), np.int32), np.ones((2, 2), np.float32)
+    with pytest.raises(ValueError, match="not consecutive"):
+        _kernels.cv_fused(
+            x,
+            np.empty((2, 4, 3), np.uint8),
+            start,
+            q,
+            rows,
+            beta,
+            fbeta,
+            "linear",
+            0,
+            8,
+            9,
+            3,
+            2,
+            4,
+            1,
+        )
+
+
 @pytest.mark.parametrize("dtype", [np.uint16, np.int16])
 @pytest.mark.parametrize("channels", [None, 3])
 @pytest.mark.parametrize("mode", ["linear", "cubic", "lanczos"])

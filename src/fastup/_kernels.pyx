@@ -1099,6 +1099,35 @@ cdef extern from "_peer_fixed.h" nogil:
         float scale
     int fastup_cva_rows(const fastup_cva* j, const void* src, void* dst, Py_ssize_t r0,
                         Py_ssize_t r1)
+    ctypedef struct fastup_cvf:
+        const fastup_pf* h
+        const fastup_cvv* v
+    int fastup_cvf_rows(const fastup_cvf* j, const void* src, void* dst, Py_ssize_t r0,
+                        Py_ssize_t r1)
+
+
+cdef dict _CV_KINDS = {"linear": (0, 2), "cubic": (1, 4), "lanczos4": (2, 8)}
+
+
+cdef int _cvv_job(fastup_cvv* j, const Py_ssize_t[:, ::1] rows, const int32_t[:, ::1] beta,
+                  const float[:, ::1] fbeta, str kind, Py_ssize_t split, Py_ssize_t L,
+                  Py_ssize_t M, Py_ssize_t I, str name) except -1:
+    """The job of OpenCV's vertical pass (cv_rows, cv_fused), its tables checked."""
+    cdef Py_ssize_t m, k, K = rows.shape[1]
+    if kind not in _CV_KINDS or _CV_KINDS[kind][1] != K:
+        raise ValueError(f"{name}: kind linear (2 taps), cubic (4) or lanczos4 (8)")
+    if not (rows.shape[0] == beta.shape[0] == fbeta.shape[0] == M) or beta.shape[1] != K \
+            or fbeta.shape[1] != K or min(L, M, I) < 1 or not 0 <= split <= I:
+        raise ValueError(f"{name}: table or shape mismatch")
+    for m in range(M):
+        for k in range(K):
+            if not 0 <= rows[m, k] < L:
+                raise ValueError(f"{name}: a row index outside the input")
+    j.L, j.M, j.I, j.K = L, M, I, K
+    j.kind = _CV_KINDS[kind][0]
+    j.rows, j.beta, j.fbeta = &rows[0, 0], &beta[0, 0], &fbeta[0, 0]
+    j.split = split
+    return 0
 
 
 def cv_rows(src, dst, const Py_ssize_t[:, ::1] rows, const int32_t[:, ::1] beta,
@@ -1109,24 +1138,54 @@ def cv_rows(src, dst, const Py_ssize_t[:, ::1] rows, const int32_t[:, ::1] beta,
     (4; its first ``split`` elements of a row by the float32 path, ``fbeta``) or "lanczos4"
     (8). The caller checks that the int32 sums cannot overflow."""
     cdef fastup_cvv j
-    cdef Py_ssize_t m, k, K = rows.shape[1]
-    cdef dict kinds = {"linear": (0, 2), "cubic": (1, 4), "lanczos4": (2, 8)}
-    if kind not in kinds or kinds[kind][1] != K:
-        raise ValueError("cv_rows: kind linear (2 taps), cubic (4) or lanczos4 (8)")
-    if not (rows.shape[0] == beta.shape[0] == fbeta.shape[0] == M) or beta.shape[1] != K \
-            or fbeta.shape[1] != K or min(L, M, I) < 1 or not 0 <= split <= I:
-        raise ValueError("cv_rows: table or shape mismatch")
     if src.dtype.itemsize != 4 or dst.dtype.itemsize != 1:
         raise ValueError("cv_rows: int32 rows in, uint8 rows out")
-    for m in range(M):
-        for k in range(K):
-            if not 0 <= rows[m, k] < L:
-                raise ValueError("cv_rows: a row index outside the input")
-    j.L, j.M, j.I, j.K = L, M, I, K
-    j.kind = kinds[kind][0]
-    j.rows, j.beta, j.fbeta = &rows[0, 0], &beta[0, 0], &fbeta[0, 0]
-    j.split = split
+    _cvv_job(&j, rows, beta, fbeta, kind, split, L, M, I, "cv_rows")
     _run_rows(<_rows_fn>fastup_cvv_rows, &j, src, L * I * 4, dst, M * I, M, nthreads)
+
+
+def cv_fused(src, dst, const Py_ssize_t[::1] start, const int32_t[:, ::1] q,
+             const Py_ssize_t[:, ::1] rows, const int32_t[:, ::1] beta,
+             const float[:, ::1] fbeta, str kind, Py_ssize_t split, Py_ssize_t H, Py_ssize_t W,
+             Py_ssize_t C, Py_ssize_t M_h, Py_ssize_t M_w, int nthreads):
+    """OpenCV's uint8 resize of a C-contiguous (H, W, C) uint8 image ``src`` into (M_h, M_w, C)
+    ``dst``, fused (``_peer_fixed.h``, fastup_cvf): the int32 horizontal sums of ``peer_pass``
+    (windows ``start``, weights ``q``, no shift or clip) of the input rows each output row
+    reads, kept in a ring of K rows, summed by OpenCV's vertical pass of ``cv_rows``. The rows
+    of each output row must be consecutive (some repeated); the caller checks that the int32
+    sums cannot overflow."""
+    cdef fastup_pf h
+    cdef fastup_cvv v
+    cdef fastup_cvf f
+    cdef Py_ssize_t m, k, T = q.shape[1], K = rows.shape[1]
+    if src.dtype.itemsize != 1 or dst.dtype.itemsize != 1:
+        raise ValueError("cv_fused: uint8 images in and out")
+    if start.shape[0] != M_w or q.shape[0] != M_w or T < 1 or min(H, W, C, M_w) < 1:
+        raise ValueError("cv_fused: table or shape mismatch")
+    for m in range(M_w):
+        if start[m] < 0 or start[m] + T > W:
+            raise ValueError("cv_fused: a window reaches outside the input")
+    _cvv_job(&v, rows, beta, fbeta, kind, split, H, M_h, M_w * C, "cv_fused")
+    for m in range(M_h):
+        for k in range(1, K):
+            if rows[m, k] != rows[m, k - 1] and rows[m, k] != rows[m, k - 1] + 1:
+                raise ValueError("cv_fused: the rows of an output row are not consecutive")
+    h.P, h.L, h.M, h.I, h.T = H, W, M_w, C, T
+    h.start = &start[0]
+    h.q = &q[0, 0]
+    h.shift = 0
+    h.lo, h.hi = -2**31, 2**31 - 1
+    h.src32, h.dst32 = 0, 1
+    cdef const uint8_t[::1] whole = _bytes(src, H * W * C)
+    h.src_end = &whole[0] + H * W * C
+    f.h, f.v = &h, &v
+    if fastup_pf_prepare(&h):
+        raise MemoryError("cv_fused: cannot allocate the weight tables")
+    try:
+        _run_rows(<_rows_fn>fastup_cvf_rows, &f, src, H * W * C, dst, M_h * M_w * C, M_h,
+                  nthreads)
+    finally:
+        fastup_pf_release(&h)
 
 
 def cv_area(src, dst, Py_ssize_t H, Py_ssize_t W, Py_ssize_t C, Py_ssize_t Ho, Py_ssize_t Wo,

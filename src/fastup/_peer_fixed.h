@@ -515,13 +515,10 @@ static inline uint8_t fastup_cvv_u8(int32_t v)
     return (uint8_t)(v < 0 ? 0 : (v > 255 ? 255 : v));
 }
 
-static void fastup_cvv_row(const fastup_cvv *j, const int32_t *h, uint8_t *out, ptrdiff_t m,
-                           ptrdiff_t i0)
+static void fastup_cvv_row(const fastup_cvv *j, const int32_t *const *s, uint8_t *out,
+                           ptrdiff_t m, ptrdiff_t i0)
 {
     const ptrdiff_t I = j->I, K = j->K;
-    const int32_t *s[8];
-    for (ptrdiff_t k = 0; k < K; k++)
-        s[k] = h + j->rows[m * K + k] * I;
     const int32_t *b = j->beta + m * K;
     if (j->kind == 0) {
         for (ptrdiff_t i = i0; i < I; i++)
@@ -555,16 +552,13 @@ FASTUP_AVX2 static inline void fastup_cvv_store8(__m256i v, uint8_t *out)
     _mm_storel_epi64((__m128i *)out, _mm_packus_epi16(w, w));
 }
 
-FASTUP_AVX2 static void fastup_cvv_row_avx2(const fastup_cvv *j, const int32_t *h,
+FASTUP_AVX2 static void fastup_cvv_row_avx2(const fastup_cvv *j, const int32_t *const *s,
                                             uint8_t *out, ptrdiff_t m)
 {
     const ptrdiff_t I = j->I, K = j->K;
-    const int32_t *s[8];
     __m256i b[8];
-    for (ptrdiff_t k = 0; k < K; k++) {
-        s[k] = h + j->rows[m * K + k] * I;
+    for (ptrdiff_t k = 0; k < K; k++)
         b[k] = _mm256_set1_epi32(j->beta[m * K + k]);
-    }
     ptrdiff_t i = 0;
     if (j->kind == 0) {
         const __m256i two = _mm256_set1_epi32(2);
@@ -592,7 +586,7 @@ FASTUP_AVX2 static void fastup_cvv_row_avx2(const fastup_cvv *j, const int32_t *
                 fastup_cvv_store8(_mm256_cvtps_epi32(acc), out + i); /* half to even */
             }
             if (i < j->split) { /* the vector part's last few: the portable loop */
-                fastup_cvv_row(j, h, out, m, i);
+                fastup_cvv_row(j, s, out, m, i);
                 return;
             }
         }
@@ -606,24 +600,104 @@ FASTUP_AVX2 static void fastup_cvv_row_avx2(const fastup_cvv *j, const int32_t *
         }
     }
     if (i < I)
-        fastup_cvv_row(j, h, out, m, i);
+        fastup_cvv_row(j, s, out, m, i);
 }
 #endif
+
+/* Output row m from the rows s of horizontal sums it reads. */
+static inline void fastup_cvv_out(const fastup_cvv *j, const int32_t *const *s, uint8_t *out,
+                                  ptrdiff_t m)
+{
+#if FASTUP_HAVE_AVX2_PATH
+    if (fastup_use_avx2()) {
+        fastup_cvv_row_avx2(j, s, out, m);
+        return;
+    }
+#endif
+    fastup_cvv_row(j, s, out, m, 0);
+}
 
 static int fastup_cvv_rows(const fastup_cvv *j, const void *src, void *dst, ptrdiff_t r0,
                            ptrdiff_t r1)
 {
-    const int32_t *h = (const int32_t *)src;
+    const int32_t *h = (const int32_t *)src, *s[8];
     uint8_t *out = (uint8_t *)dst;
+    for (ptrdiff_t m = r0; m < r1; m++) {
+        for (ptrdiff_t k = 0; k < j->K; k++)
+            s[k] = h + j->rows[m * j->K + k] * j->I;
+        fastup_cvv_out(j, s, out + m * j->I, m);
+    }
+    return 0;
+}
+
+/* OpenCV's uint8 resize of an (H, W, C) image fused as OpenCV runs it: output rows [r0, r1)
+ * of (M_h, M_w, C), each from the K rows of horizontal sums it reads (fastup_cvv), every
+ * input row that some output row of the range reads resampled along W once (fastup_pf, int32
+ * sums) into a ring of K rows kept in the cache, row iy in slot iy mod K (the rows of one
+ * output are consecutive, some repeated at the edges: distinct slots), instead of all H rows
+ * into an intermediate array. The same integers as the two passes. */
+typedef struct {
+    const fastup_pf *h; /* along W: P = H rows, L = W, M = M_w, I = C, int32 sums */
+    const fastup_cvv *v; /* along H: L = H, I = M_w * C */
+} fastup_cvf;
+
+static int fastup_cvf_rows(const fastup_cvf *j, const void *src, void *dst, ptrdiff_t r0,
+                           ptrdiff_t r1)
+{
+    const fastup_pf *h = j->h;
+    const fastup_cvv *v = j->v;
+    const ptrdiff_t K = v->K, width = v->I, rowbytes = h->L * h->I;
+    const uint8_t *in = (const uint8_t *)src;
+    uint8_t *out = (uint8_t *)dst;
+    int32_t *ring = (int32_t *)malloc((size_t)(K * (width + 8)) * sizeof(int32_t));
+    ptrdiff_t tags[8];
+    const int32_t *s[8];
+    uint8_t *pad = NULL;
+    ptrdiff_t reach = 0;
+    int avx2 = 0;
+    if (ring == NULL)
+        return -1;
 #if FASTUP_HAVE_AVX2_PATH
-    if (fastup_use_avx2()) {
-        for (ptrdiff_t m = r0; m < r1; m++)
-            fastup_cvv_row_avx2(j, h, out + m * j->I, m);
-        return 0;
+    avx2 = !h->src32 && h->vec && h->shift <= 31 && h->I <= 4 && fastup_use_avx2();
+    if (avx2) { /* fastup_pf_rows's padded copy of the last rows, made once */
+        const int S = 8 / fastup_pf_lanes(h->I);
+        ptrdiff_t last = 0;
+        for (ptrdiff_t m = 0; m < h->M; m++)
+            last = h->start[m] > last ? h->start[m] : last;
+        reach = (last + (h->steps - 1) * S) * h->I + 16;
+        pad = (uint8_t *)calloc((size_t)(reach > rowbytes ? reach : rowbytes), 1);
+        if (pad == NULL) {
+            free(ring);
+            return -1;
+        }
     }
 #endif
-    for (ptrdiff_t m = r0; m < r1; m++)
-        fastup_cvv_row(j, h, out + m * j->I, m, 0);
+    for (ptrdiff_t k = 0; k < K; k++)
+        tags[k] = -1;
+    for (ptrdiff_t m = r0; m < r1; m++) {
+        for (ptrdiff_t k = 0; k < K; k++) {
+            const ptrdiff_t iy = v->rows[m * K + k], slot = iy % K;
+            int32_t *row = ring + slot * (width + 8);
+            if (tags[slot] != iy) { /* input row iy along W, as row 0 of a one-row image */
+                const uint8_t *x = in + iy * rowbytes;
+#if FASTUP_HAVE_AVX2_PATH
+                if (avx2)
+                    fastup_pf_pixels_avx2(h, x, NULL, row, 0, h->M, pad, reach);
+                else
+#endif
+                    if (fastup_pf_rows(h, x, row, 0, h->M) != 0) {
+                    free(ring);
+                    free(pad);
+                    return -1;
+                }
+                tags[slot] = iy;
+            }
+            s[k] = row;
+        }
+        fastup_cvv_out(v, s, out + m * width, m);
+    }
+    free(ring);
+    free(pad);
     return 0;
 }
 
