@@ -993,15 +993,17 @@ def test_half_conversions_match_numpy_and_ml_dtypes(bfloat):
 
 @pytest.mark.parametrize("inner", [1, 2, 3, 4, 5, 16, 37])
 @pytest.mark.parametrize("source", ["uint8", "int32"])
-def test_peer_pass_matches_the_integer_definition(inner, source):
+@pytest.mark.parametrize("T", [2, 4, 5])
+def test_peer_pass_matches_the_integer_definition(inner, source, T):
     """``peer_pass`` (the peers' fixed-point pass, fastup.compat) computes
     clip((2**(s-1) + sum q x) >> s) exactly: against int64 NumPy, with negative weights,
     results clipped to uint8 or kept in int32; ``weighted_pass`` moves windows padded past the
-    end with zero weights back inside for it."""
+    end with zero weights back inside for it. 2, 4 and 5 taps: one, two and more steps of the
+    AVX2 pixel kernel for each channel count (copies with 1 and 2 steps as constants)."""
     from fastup.compat._passes import _numpy_pass, weighted_pass
 
-    rng = np.random.default_rng(inner)
-    P, L, M, T = 3, 11, 7, 5
+    rng = np.random.default_rng(inner * 10 + T)
+    P, L, M = 3, 11, 7
     if source == "uint8":
         x = rng.integers(0, 256, (P, L, inner), dtype=np.uint8)
         q = rng.integers(-3000, 2**14, (M, T)).astype(np.int32)

@@ -216,9 +216,10 @@ static void fastup_pf_pixels_u8(const fastup_pf *j, const uint8_t *src, uint8_t 
 FASTUP_AVX2 static inline __attribute__((always_inline)) void
 fastup_pf_pixels_body(const fastup_pf *j, const uint8_t *src, uint8_t *dst8, int32_t *dst32,
                       ptrdiff_t r0, ptrdiff_t r1, uint8_t *pad, ptrdiff_t reach,
-                      const ptrdiff_t I, const int split, const int to32)
+                      const ptrdiff_t I, const int split, const int to32, const ptrdiff_t STEPS)
 {
-    const ptrdiff_t L = j->L, M = j->M, steps = j->steps;
+    /* STEPS: the steps per output as a constant (1 or 2: 2 to 8 taps), or 0: j->steps */
+    const ptrdiff_t L = j->L, M = j->M, steps = STEPS ? STEPS : j->steps;
     const int G = fastup_pf_lanes(I), S = 8 / G;
     /* the job's fields in locals: the stores below could alias them for the compiler */
     const ptrdiff_t *const start = j->start;
@@ -347,7 +348,12 @@ FASTUP_AVX2 static void fastup_pf_pixels_avx2(const fastup_pf *j, const uint8_t 
 {
 #define FASTUP_PF_CASE(I_, SPLIT, TO32)                                                      \
     if (j->I == I_ && (j->vec == 2) == SPLIT && j->dst32 == TO32) {                          \
-        fastup_pf_pixels_body(j, src, dst8, dst32, r0, r1, pad, reach, I_, SPLIT, TO32);   \
+        if (j->steps == 1)                                                                 \
+            fastup_pf_pixels_body(j, src, dst8, dst32, r0, r1, pad, reach, I_, SPLIT, TO32, 1); \
+        else if (j->steps == 2)                                                            \
+            fastup_pf_pixels_body(j, src, dst8, dst32, r0, r1, pad, reach, I_, SPLIT, TO32, 2); \
+        else                                                                               \
+            fastup_pf_pixels_body(j, src, dst8, dst32, r0, r1, pad, reach, I_, SPLIT, TO32, 0); \
         return;                                                                            \
     }
 #define FASTUP_PF_CASES(I_)                                                                  \
