@@ -1133,6 +1133,33 @@ def test_cv_area_matches_the_cell_sums(dtype):
         np.testing.assert_array_equal(got, want, err_msg=f"{H, W, C, sy, sx, Ho, Wo}")
 
 
+@pytest.mark.parametrize("C", [1, 3, 4])
+def test_cv_area_2x2_rows_of_every_width(C):
+    """uint8 2x2 cells (OpenCV's INTER_AREA by 2, the common shrink): the AVX2 steps of 32
+    (grey), 4 (RGB) or 8 (RGBA) cells and the tail of every length after them, odd widths and
+    heights (their partial cells), each output row exactly (sum + 2) >> 2 of its cell, nothing
+    written past it (an RGB step's last store reaches 2 bytes into the next cell, which the
+    tail rewrites); the rounding of 2x2 refused for other cells or channel counts."""
+    from fastup.compat.cv2 import _area_cells, _cells
+
+    rng = np.random.default_rng(C)
+    for W in range(2, 90):
+        H = 5 + W % 3
+        Ho, Wo = -(-H // 2), -(-W // 2)
+        x = rng.integers(0, 256, (H, W, C), dtype=np.uint8)
+        rt, rc = _cells([np.arange(o * 2, min(o * 2 + 2, H)) for o in range(Ho)], H)
+        ct, cc = _cells([np.arange(o * 2, min(o * 2 + 2, W)) for o in range(Wo)], W)
+        want = _area_cells(x, 2, 2, Ho, Wo, True, rt, ct, rc, cc)
+        flat = np.full(Ho * Wo * C + 32, 7, np.uint8)
+        got = flat[: Ho * Wo * C].reshape(Ho, Wo, C)
+        _kernels.cv_area(x, got, H, W, C, Ho, Wo, 2, 2, True, 1)
+        np.testing.assert_array_equal(got, want, err_msg=f"W={W}")
+        assert (flat[Ho * Wo * C :] == 7).all()
+    with pytest.raises(ValueError, match="shift2 is for 2x2"):
+        x = np.zeros((4, 6, 2), np.uint8)
+        _kernels.cv_area(x, np.empty((2, 3, 2), np.uint8), 4, 6, 2, 2, 3, 2, 2, True, 1)
+
+
 def test_compat_intermediates_are_per_thread_and_not_returned():
     """compat's two-pass uint8 emulations reuse the memory of freed intermediates
     (``_validate.output_array``): a result stays as it was after later calls, and calls from

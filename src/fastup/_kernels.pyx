@@ -1200,6 +1200,8 @@ def cv_area(src, dst, Py_ssize_t H, Py_ssize_t W, Py_ssize_t C, Py_ssize_t Ho, P
     if min(H, W, C, Ho, Wo, sy, sx) < 1 or Ho > (H + sy - 1) // sy + 1 \
             or Wo > (W + sx - 1) // sx + 1:
         raise ValueError("cv_area: sizes mismatch")
+    if shift2 and not (sy == sx == 2 and C in (1, 3, 4)):
+        raise ValueError("cv_area: shift2 is for 2x2 cells of 1, 3 or 4 channels")
     j.H, j.W, j.C, j.Ho, j.Wo, j.sy, j.sx = H, W, C, Ho, Wo, sy, sx
     j.type = types[code]
     j.shift2 = shift2
