@@ -798,7 +798,8 @@ FASTUP_AVX2 static void fastup_cva_2x2_avx2(const uint8_t *r0, const uint8_t *r1
     {
         const __m256i m = _mm256_setr_epi8(0, 3, 1, 4, 2, 5, 6, 9, 7, 10, 8, 11, -1, -1, -1, -1, 0,
                                            3, 1, 4, 2, 5, 6, 9, 7, 10, 8, 11, -1, -1, -1, -1);
-        /* the loads of a step reach 12 o + 28 bytes into each row of 6 n */
+        /* the loads of a step reach 6 o + 28 bytes into each row (6 n bytes or more); the last
+         * step leaves a cell for the tail, which rewrites the 2 bytes stored past the step */
         for (; 6 * o + 28 <= 6 * n && o + 4 <= n; o += 4) {
             const uint8_t *a = r0 + 6 * o, *b = r1 + 6 * o;
             const __m256i x = _mm256_inserti128_si256(
