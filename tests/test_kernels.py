@@ -593,7 +593,8 @@ def test_nearest_rows_of_small_pixels_are_copied_bit_for_bit(dtype, channels, wi
 def test_other_copies_pass_the_kernel_tests(isa, variable):
     """The loops every non-x86 machine runs (FASTUP_DISABLE_AVX2=1), and on an AVX-512 machine
     the AVX2 matrix product (FASTUP_DISABLE_AVX512=1), checked here too: the fused resample,
-    the matrix product, the products over the unfolded input and col2im against their
+    the matrix product, the products over the unfolded input, col2im and compat's
+    fixed-point passes (peer passes, OpenCV's vertical, fused and area passes) against their
     references."""
     if _isa_with(**{variable: "1"}) != isa or _kernels.simd_isa() == isa:
         pytest.skip(f"this machine runs the {isa} copy in every test already, or never")
@@ -609,7 +610,7 @@ def test_other_copies_pass_the_kernel_tests(isa, variable):
             __file__,
             "-k",
             "resample2d or gemm_matches or unfold or phase_split or col2im or half_conversions"
-            " or peer_pass or cv_rows or cv_area",
+            " or peer_pass or cv_rows or cv_area or opencv_fused",
         ],
         env=env,
         capture_output=True,
