@@ -1044,6 +1044,28 @@ cdef extern from "_peer_fixed.h" nogil:
                        Py_ssize_t r1)
 
 
+cdef int _pf_job(fastup_pf* j, src, const Py_ssize_t[::1] start, const int32_t[:, ::1] q,
+                 Py_ssize_t P, Py_ssize_t L, Py_ssize_t M, Py_ssize_t I, int shift, int64_t lo,
+                 int64_t hi, bint dst32, str name) except -1:
+    """The job of a peer pass (peer_pass, cv_fused) along the middle axis of (P, L, I) ``src``,
+    its table checked (every window inside the input); ready for fastup_pf_prepare."""
+    cdef Py_ssize_t m, T = q.shape[1], src_size = src.dtype.itemsize
+    if start.shape[0] != M or q.shape[0] != M or T < 1 or min(P, L, M, I) < 1:
+        raise ValueError(f"{name}: table or shape mismatch")
+    for m in range(M):
+        if start[m] < 0 or start[m] + T > L:
+            raise ValueError(f"{name}: a window reaches outside the input")
+    j.P, j.L, j.M, j.I, j.T = P, L, M, I, T
+    j.start = &start[0]
+    j.q = &q[0, 0]
+    j.shift = shift
+    j.lo, j.hi = lo, hi
+    j.src32, j.dst32 = src_size == 4, dst32
+    cdef const uint8_t[::1] whole = _bytes(src, P * L * I)
+    j.src_end = &whole[0] + P * L * I * src_size
+    return 0
+
+
 def peer_pass(src, dst, const Py_ssize_t[::1] start, const int32_t[:, ::1] q, Py_ssize_t P,
               Py_ssize_t L, Py_ssize_t M, Py_ssize_t I, int shift, int64_t lo, int64_t hi,
               int nthreads):
@@ -1052,27 +1074,14 @@ def peer_pass(src, dst, const Py_ssize_t[::1] start, const int32_t[:, ::1] q, Py
     int32 (sums in int32 for uint8 sources, shift <= 31: the caller checks they cannot
     overflow; int64 for int32 ones). Every tap must lie inside [0, L)."""
     cdef fastup_pf j
-    cdef Py_ssize_t m, T = q.shape[1]
     cdef int src_size = src.dtype.itemsize, dst_size = dst.dtype.itemsize
-    if start.shape[0] != M or q.shape[0] != M or T < 1 or min(P, L, M, I) < 1:
-        raise ValueError("peer_pass: table or shape mismatch")
     if not 0 <= shift <= (31 if src_size == 1 else 62) or src_size not in (1, 4) \
             or dst_size not in (1, 4):
         raise ValueError("peer_pass: uint8 or int32 arrays, shift in [0, 31] for uint8 sources "
                          "and [0, 62] for int32 ones")
     if dst_size == 1 and (lo < 0 or hi > 255) or dst_size == 4 and (lo < -2**31 or hi > 2**31 - 1):
         raise ValueError("peer_pass: results clipped within the result type")
-    for m in range(M):
-        if start[m] < 0 or start[m] + T > L:
-            raise ValueError("peer_pass: a window reaches outside the input")
-    j.P, j.L, j.M, j.I, j.T = P, L, M, I, T
-    j.start = &start[0]
-    j.q = &q[0, 0]
-    j.shift = shift
-    j.lo, j.hi = lo, hi
-    j.src32, j.dst32 = src_size == 4, dst_size == 4
-    cdef const uint8_t[::1] whole = _bytes(src, P * L * I)
-    j.src_end = &whole[0] + P * L * I * src_size
+    _pf_job(&j, src, start, q, P, L, M, I, shift, lo, hi, dst_size == 4, "peer_pass")
     if fastup_pf_prepare(&j):
         raise MemoryError("peer_pass: cannot allocate the weight tables")
     try:
@@ -1157,27 +1166,15 @@ def cv_fused(src, dst, const Py_ssize_t[::1] start, const int32_t[:, ::1] q,
     cdef fastup_pf h
     cdef fastup_cvv v
     cdef fastup_cvf f
-    cdef Py_ssize_t m, k, T = q.shape[1], K = rows.shape[1]
+    cdef Py_ssize_t m, k, K = rows.shape[1]
     if src.dtype.itemsize != 1 or dst.dtype.itemsize != 1:
         raise ValueError("cv_fused: uint8 images in and out")
-    if start.shape[0] != M_w or q.shape[0] != M_w or T < 1 or min(H, W, C, M_w) < 1:
-        raise ValueError("cv_fused: table or shape mismatch")
-    for m in range(M_w):
-        if start[m] < 0 or start[m] + T > W:
-            raise ValueError("cv_fused: a window reaches outside the input")
+    _pf_job(&h, src, start, q, H, W, M_w, C, 0, -2**31, 2**31 - 1, True, "cv_fused")
     _cvv_job(&v, rows, beta, fbeta, kind, split, H, M_h, M_w * C, "cv_fused")
     for m in range(M_h):
         for k in range(1, K):
             if rows[m, k] != rows[m, k - 1] and rows[m, k] != rows[m, k - 1] + 1:
                 raise ValueError("cv_fused: the rows of an output row are not consecutive")
-    h.P, h.L, h.M, h.I, h.T = H, W, M_w, C, T
-    h.start = &start[0]
-    h.q = &q[0, 0]
-    h.shift = 0
-    h.lo, h.hi = -2**31, 2**31 - 1
-    h.src32, h.dst32 = 0, 1
-    cdef const uint8_t[::1] whole = _bytes(src, H * W * C)
-    h.src_end = &whole[0] + H * W * C
     f.h, f.v = &h, &v
     if fastup_pf_prepare(&h):
         raise MemoryError("cv_fused: cannot allocate the weight tables")

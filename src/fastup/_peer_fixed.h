@@ -435,6 +435,32 @@ FASTUP_AVX2 static void fastup_pf_rows_avx2(const fastup_pf *j, const uint8_t *s
 }
 #endif
 
+/* Whether job j runs in the AVX2 copy (uint8 sources, int16 weights or their split; then
+ * pixels of 1 to 4 elements in fastup_pf_pixels_avx2, rows of 16 or more in
+ * fastup_pf_rows_avx2). */
+static inline int fastup_pf_avx2(const fastup_pf *j)
+{
+#if FASTUP_HAVE_AVX2_PATH
+    return !j->src32 && j->vec && j->shift <= 31 && fastup_use_avx2();
+#else
+    (void)j;
+    return 0;
+#endif
+}
+
+/* The buffer of fastup_pf_pixels_avx2 for nr rows at a time (padded copies of the rows whose
+ * loads would pass the source's end), *reach set to the bytes from a row's start that its
+ * loads reach; NULL when out of memory. */
+static uint8_t *fastup_pf_pad(const fastup_pf *j, ptrdiff_t nr, ptrdiff_t *reach)
+{
+    const ptrdiff_t I = j->I, S = 8 / fastup_pf_lanes(I), row = j->L * I;
+    ptrdiff_t last = 0;
+    for (ptrdiff_t m = 0; m < j->M; m++)
+        last = j->start[m] > last ? j->start[m] : last;
+    *reach = (last + (j->steps - 1) * S) * I + 16;
+    return (uint8_t *)calloc((size_t)nr * (size_t)(*reach > row ? *reach : row), 1);
+}
+
 static int fastup_pf_rows(const fastup_pf *j, const void *src, void *dst, ptrdiff_t r0,
                           ptrdiff_t r1)
 {
@@ -442,15 +468,10 @@ static int fastup_pf_rows(const fastup_pf *j, const void *src, void *dst, ptrdif
     uint8_t *dst8 = (uint8_t *)dst;
     int32_t *dst32 = (int32_t *)dst;
 #if FASTUP_HAVE_AVX2_PATH
-    if (!j->src32 && j->vec && j->shift <= 31 && fastup_use_avx2()) {
-        if (I <= 4) {
-            const int S = 8 / fastup_pf_lanes(I);
-            ptrdiff_t last = 0;
-            for (ptrdiff_t m = 0; m < M; m++)
-                last = j->start[m] > last ? j->start[m] : last;
-            /* bytes from a row's start that its loads reach */
-            const ptrdiff_t reach = (last + (j->steps - 1) * S) * I + 16;
-            uint8_t *pad = (uint8_t *)calloc(4 * (size_t)(reach > j->L * I ? reach : j->L * I), 1);
+    if (fastup_pf_avx2(j)) {
+        if (I <= 4) { /* blocks of up to 4 rows */
+            ptrdiff_t reach;
+            uint8_t *pad = fastup_pf_pad(j, 4, &reach);
             if (pad == NULL)
                 return -1;
             fastup_pf_pixels_avx2(j, (const uint8_t *)src, dst8, dst32, r0, r1, pad, reach);
@@ -660,24 +681,13 @@ static int fastup_cvf_rows(const fastup_cvf *j, const void *src, void *dst, ptrd
     const int32_t *s[8];
     uint8_t *pad = NULL;
     ptrdiff_t reach = 0;
-    int avx2 = 0;
+    const int avx2 = fastup_pf_avx2(h) && h->I <= 4; /* pixels, one row at a time */
     if (ring == NULL)
         return -1;
-#if FASTUP_HAVE_AVX2_PATH
-    avx2 = !h->src32 && h->vec && h->shift <= 31 && h->I <= 4 && fastup_use_avx2();
-    if (avx2) { /* fastup_pf_rows's padded copy of the last rows, made once */
-        const int S = 8 / fastup_pf_lanes(h->I);
-        ptrdiff_t last = 0;
-        for (ptrdiff_t m = 0; m < h->M; m++)
-            last = h->start[m] > last ? h->start[m] : last;
-        reach = (last + (h->steps - 1) * S) * h->I + 16;
-        pad = (uint8_t *)calloc((size_t)(reach > rowbytes ? reach : rowbytes), 1);
-        if (pad == NULL) {
-            free(ring);
-            return -1;
-        }
+    if (avx2 && (pad = fastup_pf_pad(h, 1, &reach)) == NULL) {
+        free(ring);
+        return -1;
     }
-#endif
     for (ptrdiff_t k = 0; k < K; k++)
         tags[k] = -1;
     for (ptrdiff_t m = r0; m < r1; m++) {

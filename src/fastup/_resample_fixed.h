@@ -292,24 +292,28 @@ static inline void fastup_fx_hs_plain_c(const uint8_t *s, int16_t *o, const fast
     }
 }
 
-/* (a copy for each of 1 to 4 elements per pixel, whose loops the compiler unrolls) */
-static void fastup_fx_hs_plain(const uint8_t *s, int16_t *o, const fastup_fx *f) {
-    switch (f->C) {
-    case 1:
-        fastup_fx_hs_plain_c(s, o, f, 1);
-        break;
-    case 2:
-        fastup_fx_hs_plain_c(s, o, f, 2);
-        break;
-    case 3:
-        fastup_fx_hs_plain_c(s, o, f, 3);
-        break;
-    case 4:
-        fastup_fx_hs_plain_c(s, o, f, 4);
-        break;
-    default:
-        fastup_fx_hs_plain_c(s, o, f, f->C);
+/* FN(args..., C) with C a constant for 1 to 4 elements per pixel (a copy for each, whose
+ * loops the compiler unrolls), else FN(args..., C) as it is */
+#define FASTUP_FX_PER_C(C, FN, ...)                                                           \
+    switch (C) {                                                                              \
+    case 1:                                                                                   \
+        FN(__VA_ARGS__, 1);                                                                   \
+        break;                                                                                \
+    case 2:                                                                                   \
+        FN(__VA_ARGS__, 2);                                                                   \
+        break;                                                                                \
+    case 3:                                                                                   \
+        FN(__VA_ARGS__, 3);                                                                   \
+        break;                                                                                \
+    case 4:                                                                                   \
+        FN(__VA_ARGS__, 4);                                                                   \
+        break;                                                                                \
+    default:                                                                                  \
+        FN(__VA_ARGS__, C);                                                                   \
     }
+
+static void fastup_fx_hs_plain(const uint8_t *s, int16_t *o, const fastup_fx *f) {
+    FASTUP_FX_PER_C(f->C, fastup_fx_hs_plain_c, s, o, f)
 }
 
 /* The short H pass, portable: acc = sum_t mulhrs(rows[t][i], q[t]) in int16, out =
@@ -394,23 +398,10 @@ static void fastup_fx_h16_one(const int16_t *s, uint8_t *o, ptrdiff_t e0, ptrdif
         }                                                                                     \
     }                                                                                         \
     static void NAME(const SRC_T *s, DST_T *o, const fastup_fx *f) {                          \
-        ptrdiff_t C = f->C, x;                                                                \
-        switch (C) {                                                                          \
-        case 1:                                                                               \
-            NAME##_c(s, o, f, 1);                                                             \
-            return;                                                                           \
-        case 2:                                                                               \
-            NAME##_c(s, o, f, 2);                                                             \
-            return;                                                                           \
-        case 3:                                                                               \
-            NAME##_c(s, o, f, 3);                                                             \
-            return;                                                                           \
-        case 4:                                                                               \
-            NAME##_c(s, o, f, 4);                                                             \
-            return;                                                                           \
-        }                                                                                     \
+        const ptrdiff_t C = f->C;                                                             \
+        ptrdiff_t x;                                                                          \
         if (C <= 16) {                                                                        \
-            NAME##_c(s, o, f, C);                                                             \
+            FASTUP_FX_PER_C(C, NAME##_c, s, o, f)                                             \
             return;                                                                           \
         }                                                                                     \
         for (x = 0; x < f->Wo * C; x++)                                                       \

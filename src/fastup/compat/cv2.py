@@ -544,10 +544,8 @@ def _fixed_plan(
     xtaps, ytaps = xs[0], ys[0]
     M_h, M_w = ytaps.shape[0], xtaps.shape[0]
     width = M_w * C
-    # a horizontal sum is at most 255 * (sum of |alpha|) < 2**24: exact in float32
-    largest = 255 * int(np.abs(alpha).sum(axis=1).max())
-    bits = int(np.ceil(np.log2(largest + 1)))
-    horizontal = _horizontal_int(shape, np.dtype(np.uint8), xtaps, alpha, bits)
+    # the exact int32 horizontal sums, by the peers' integer pass
+    horizontal = PeerPass(W, np.uint8, *_fold(xtaps, alpha, W))
     split = width // _LANES * _LANES if kind == "cubic" else 0  # cubic: the vector part
     fbeta = np.zeros(beta.shape, np.float32)
     if kind == "cubic":
@@ -573,11 +571,10 @@ def _fixed_plan(
     # passes (the horizontal one 4 rows at a time) were as fast or faster (shrinks by 1.5,
     # upscales: x2 cubic of 500x375 RGB 1.30 ms in two passes, 1.61 fused)
     fused = None
-    if compiled and 4 * np.unique(rows).size <= 3 * H:
-        kernel = PeerPass(W, np.uint8, *_fold(xtaps, alpha, W)).kernel
+    if compiled and horizontal.kernel is not None and 4 * np.unique(rows).size <= 3 * H:
         steps = np.diff(rows, axis=1)
-        if kernel is not None and ((steps == 0) | (steps == 1)).all():
-            fused = kernel[0], kernel[1]
+        if ((steps == 0) | (steps == 1)).all():
+            fused = horizontal.kernel[0], horizontal.kernel[1]
 
     def run(x: np.ndarray) -> np.ndarray:
         nthreads = _threads.team_size(_threads.resolve(_FUNC, None), team)
@@ -588,7 +585,7 @@ def _fixed_plan(
                 source, out, *fused, rows, weights, fbeta, kind, split, H, W, C, M_h, M_w, nthreads
             )
             return out
-        h = horizontal(x)  # (H, M_w, C) int32
+        h = horizontal(x, 1)  # (H, M_w, C) int32
         if not compiled:
             return _vertical(h, kind, rows, weights, fbeta, split)
         out = np.empty((M_h, M_w, C), np.uint8)
